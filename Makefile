@@ -1,0 +1,110 @@
+# SPDX-License-Identifier: MIT
+#
+# isola's build: one non-recursive GNU Makefile. Everything is built under build/.
+#
+#   make            build build/isola (and the internal library its tests link)
+#   make demo       install what is missing, build, run the example suite (README command 1)
+#   make check      install what is missing, build, run the whole test suite under isola (2)
+#   make bench      run the benchmarks against the peer tools, write bench/RESULTS.md
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# WERROR=1 (set by CI) turns every warning into an error.
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+CC         ?= cc
+Q          ?= @
+B          := build
+
+WARNINGS := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wformat=2 \
+            -Wno-format-nonliteral -Wpointer-arith -Wvla -Wundef \
+            -Werror=implicit-function-declaration -Werror=shadow -Werror=missing-prototypes \
+            -Werror=format=2 -Werror=incompatible-pointer-types -Werror=int-conversion
+ifeq ($(WERROR),1)
+WARNINGS += -Werror
+endif
+
+CPPFLAGS += -Iinclude -Isrc -D_GNU_SOURCE -DISOLA_BUILDING -DISOLA_VERSION='"$(VERSION)"'
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 $(WARNINGS) -fvisibility=hidden -fPIC -MMD -MP
+LDLIBS_CORE := -linih
+
+# The pipeline, stage by stage (see README "Source layout").
+CORE_SRCS := \
+	src/util/util.c \
+	src/config/settings.c src/config/config.c \
+	src/testlist/testlist.c \
+	src/sched/scheduler.c \
+	src/sandbox/rmtree.c src/sandbox/sandbox.c \
+	src/stage/stage.c src/stage/stage-copy.c \
+	src/spawn/environ.c src/spawn/spawn.c src/spawn/proctree.c src/spawn/keeper.c \
+	src/capture/capture.c \
+	src/report/report.c src/report/report-human.c
+CLI_SRCS := src/cli/main.c src/cli/options.c src/cli/usage.c src/cli/cmd-run.c src/cli/cmd-clean.c
+
+CORE_OBJS := $(CORE_SRCS:%.c=$(B)/%.o)
+CLI_OBJS  := $(CLI_SRCS:%.c=$(B)/%.o)
+CORE_LIB  := $(B)/libisola-core.a
+
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(UNIT_SRCS:%.c=$(B)/%)
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPER_BINS := $(HELPER_SRCS:%.c=$(B)/%)
+
+.PHONY: all demo check test unit bench install deps clean format
+all: $(B)/isola $(UNIT_BINS) $(HELPER_BINS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(CORE_LIB): $(CORE_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/isola: $(CLI_OBJS) $(CORE_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(CORE_LIB) $(LDLIBS_CORE)
+
+$(B)/tests/unit/%: tests/unit/%.c $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(CORE_LIB) $(LDLIBS_CORE) -lcmocka
+
+$(B)/tests/helpers/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<
+
+# Installs the Debian packages the build and the tests need, only those missing.
+deps:
+	@scripts/install-deps
+
+# README command 1: the example suite, unisolated and then under isola.
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo.sh $(B)/isola
+
+# README command 2 (and CI): every test, run by the freshly built isola.
+check: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/check $(B)/isola
+
+test: check
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@bench/run
+
+install: $(B)/isola
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(B)/isola $(DESTDIR)$(BINDIR)/isola
+	install -m 0644 doc/isola.1 $(DESTDIR)$(MANDIR)/man1/isola.1
+
+format:
+	clang-format -i $(CORE_SRCS) $(CLI_SRCS) src/*/*.h include/isola/*.h
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

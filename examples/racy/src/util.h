@@ -1,0 +1,2 @@
+/* SPDX-License-Identifier: MIT */
+int greet(const char *variant);

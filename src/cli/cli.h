@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/* The command line: subcommands, their options, their help. Only this stage prints. */
+#ifndef ISOLA_CLI_H
+#define ISOLA_CLI_H
+
+#include <stdbool.h>
+
+#include "config/settings.h"
+#include "util/util.h"
+
+struct cmdline {
+	const char *cmd;      /* "run", "list", "clean", "exec" */
+	struct settings s;    /* per-test settings given on the command line */
+	struct strv filters;  /* -k */
+	struct strv excludes; /* --exclude */
+	const char *config;   /* --config */
+	const char *root;     /* --root */
+	unsigned jobs;        /* 0: not given */
+	int keep;             /* -1: not given */
+	int retries;          /* -1: not given */
+	bool verbose;
+	char **args;          /* positional arguments */
+	int nargs;
+};
+
+/* Parse argv for subcommand cmd (argv[0] is the subcommand). Returns 0, 1 after --help was
+ * printed, or -1 with *e set (a usage error). */
+int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct isola_error *e);
+void cli_release(struct cmdline *c);
+
+void cli_usage(const char *cmd);
+
+int cmd_run(int argc, char **argv, bool list_only);
+int cmd_clean(int argc, char **argv);
+
+/* Print "isola: message" to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/* isola run / isola list: command line -> config -> test list -> checks -> run directory ->
+ * scheduler -> summary. Every bad input is refused before anything is created on disk. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/exitcodes.h"
+#include "config/config.h"
+#include "report/report.h"
+#include "sandbox/sandbox.h"
+#include "sched/scheduler.h"
+#include "spawn/keeper.h"
+#include "stage/stage.h"
+#include "testlist/testlist.h"
+
+#define DEFAULT_CONFIG "isola.ini"
+
+/* Check every distinct resource source once, before any test starts. */
+static int check_resources(const struct testlist *tl, struct isola_error *e)
+{
+	struct strv seen = STRV_INIT;
+	int ret = 0;
+	for (size_t i = 0; i < tl->n && !ret; i++) {
+		const struct resources *res = &tl->v[i].s.res;
+		for (size_t k = 0; k < res->n && !ret; k++) {
+			const struct resource *r = &res->v[k];
+			if (r->kind != RES_COPY)
+				continue;
+			bool dup = false;
+			for (size_t j = 0; j < seen.n && !dup; j++)
+				dup = strcmp(seen.v[j], r->src) == 0;
+			if (dup)
+				continue;
+			strv_push(&seen, r->src);
+			ret = stage_check(r, e);
+		}
+	}
+	strv_release(&seen);
+	return ret;
+}
+
+static void list_tests(const struct testlist *tl, bool verbose)
+{
+	for (size_t i = 0; i < tl->n; i++) {
+		const struct test *t = &tl->v[i];
+		if (!verbose) {
+			printf("%s\n", t->name);
+			continue;
+		}
+		printf("%s\n  command:", t->name);
+		printf(" %s", t->path);
+		for (size_t k = 1; k < t->argv.n; k++)
+			printf(" %s", t->argv.v[k]);
+		printf("\n");
+		for (size_t k = 0; k < t->s.res.n; k++) {
+			const struct resource *r = &t->s.res.v[k];
+			if (r->kind == RES_COPY)
+				printf("  copy: %s -> %s\n", r->src, r->dest);
+			else
+				printf("  mkdir: %s\n", r->dest);
+		}
+		for (size_t k = 0; k < t->s.env_set.n; k++)
+			printf("  env: %s\n", t->s.env_set.v[k]);
+		for (size_t k = 0; k < t->s.env_unset.n; k++)
+			printf("  unset: %s\n", t->s.env_unset.v[k]);
+	}
+}
+
+int cmd_run(int argc, char **argv, bool list_only)
+{
+	struct cmdline cl;
+	struct config cfg = CONFIG_INIT;
+	bool have_cfg = false;
+	struct testlist tl = {0};
+	struct isola_error e = {0};
+	int rc = EXIT_USAGE;
+	char cwd[4096];
+
+	int r = cli_parse(&cl, list_only ? "list" : "run", argc, argv, &e);
+	if (r != 0) {
+		if (r < 0)
+			cli_error("%s", e.message);
+		cli_release(&cl);
+		return r > 0 ? EXIT_OK : EXIT_USAGE;
+	}
+	if (!getcwd(cwd, sizeof(cwd))) {
+		cli_error("cannot get the current directory: %s", strerror(errno));
+		goto out;
+	}
+
+	const char *cfg_path = cl.config;
+	if (!cfg_path && access(DEFAULT_CONFIG, F_OK) == 0)
+		cfg_path = DEFAULT_CONFIG;
+	if (cfg_path) {
+		if (config_load(&cfg, cfg_path, &e) < 0) {
+			cli_error("%s", e.message);
+			goto out;
+		}
+		have_cfg = true;
+	}
+
+	struct testlist_opts to = {
+		.cfg = have_cfg ? &cfg : NULL,
+		.args = cl.args,
+		.nargs = (size_t)cl.nargs,
+		.cli = &cl.s,
+		.filters = &cl.filters,
+		.excludes = &cl.excludes,
+		.source_dir = cwd,
+	};
+	if (testlist_build(&tl, &to, &e) < 0) {
+		cli_error("%s", e.message);
+		goto out;
+	}
+	if (tl.n == 0) {
+		cli_error("no test is left after -k/--exclude (isola list shows the names)");
+		goto out;
+	}
+	if (list_only) {
+		list_tests(&tl, cl.verbose);
+		rc = EXIT_OK;
+		goto out;
+	}
+	if (check_resources(&tl, &e) < 0) {
+		cli_error("%s", e.message);
+		goto out;
+	}
+
+	unsigned jobs = cl.jobs;
+	const char *env_jobs = getenv("ISOLA_JOBS");
+	if (!jobs && env_jobs && *env_jobs && parse_jobs(env_jobs, &jobs) < 0) {
+		cli_error("invalid ISOLA_JOBS '%s' (expected a number from 1 to 4096, or auto)",
+			  env_jobs);
+		goto out;
+	}
+	if (!jobs)
+		jobs = cfg.jobs;
+	if (!jobs)
+		(void)parse_jobs("auto", &jobs);
+	if (jobs > tl.n)
+		jobs = (unsigned)tl.n;
+
+	const char *root = cl.root;
+	if (!root && !getenv("ISOLA_ROOT"))
+		root = cfg.root;
+	root = rundir_default_root(root);
+
+	/* Sandboxes of runs that died (their lock is free) go first. */
+	unsigned removed = 0;
+	(void)rundir_clean(root, false, &removed, &e);
+
+	struct rundir rd;
+	if (rundir_create(&rd, root, &e) < 0) {
+		cli_error("%s", e.message);
+		goto out;
+	}
+
+	sigset_t set;
+	sched_signals(&set);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct keeper keeper;
+	char *mark_prefix = xasprintf("%s.", rd.id);
+	if (keeper_start(&keeper, mark_prefix, &e) < 0) {
+		free(mark_prefix);
+		cli_error("%s", e.message);
+		rundir_finish(&rd, NULL);
+		rc = EXIT_INTERNAL;
+		goto out;
+	}
+	free(mark_prefix);
+
+	struct reporters rep = {0};
+	struct human_opts ho = {.out = stdout, .verbose = cl.verbose};
+	reporters_add(&rep, &report_human_ops, report_human_new(&ho));
+
+	enum keep_mode keep = cl.keep >= 0 ? (enum keep_mode)cl.keep
+			      : cfg.keep >= 0 ? (enum keep_mode)cfg.keep
+					      : KEEP_FAILED;
+	int retries = cl.retries >= 0 ? cl.retries : cfg.retries >= 0 ? cfg.retries : 0;
+	struct sched_opts so = {
+		.jobs = jobs,
+		.keep = keep,
+		.retries = (unsigned)retries,
+		.rd = &rd,
+		.source_dir = cwd,
+		.rep = &rep,
+	};
+	struct run_summary sum = {0};
+	r = sched_run(&tl, &so, &sum, &e);
+	reporters_release(&rep);
+	keeper_stop(&keeper);
+
+	struct isola_error fe = {0};
+	if (rundir_finish(&rd, &fe) < 0)
+		cli_error("%s", fe.message);
+
+	if (r < 0) {
+		cli_error("%s", e.message);
+		rc = EXIT_INTERNAL;
+	} else if (sum.signal) {
+		rc = EXIT_SIGNAL_BASE + sum.signal;
+	} else {
+		rc = sum.failed ? EXIT_TESTS_FAILED : EXIT_OK;
+	}
+	run_summary_release(&sum);
+out:
+	testlist_release(&tl);
+	if (have_cfg)
+		config_release(&cfg);
+	cli_release(&cl);
+	return rc;
+}

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+enum {
+	OPT_ROOT = 256,
+	OPT_CONFIG,
+	OPT_COPY,
+	OPT_MKDIR,
+	OPT_UNSET,
+	OPT_TIMEOUT,
+	OPT_GRACE,
+	OPT_KEEP,
+	OPT_KEEP_HOME,
+	OPT_CWD,
+	OPT_LEAK,
+	OPT_RETRIES,
+	OPT_EXCLUDE,
+};
+
+static const struct option long_opts[] = {
+	{"jobs", required_argument, NULL, 'j'},
+	{"root", required_argument, NULL, OPT_ROOT},
+	{"config", required_argument, NULL, OPT_CONFIG},
+	{"copy", required_argument, NULL, OPT_COPY},
+	{"mkdir", required_argument, NULL, OPT_MKDIR},
+	{"env", required_argument, NULL, 'e'},
+	{"unset", required_argument, NULL, OPT_UNSET},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"grace", required_argument, NULL, OPT_GRACE},
+	{"keep", required_argument, NULL, OPT_KEEP},
+	{"keep-home", no_argument, NULL, OPT_KEEP_HOME},
+	{"cwd", required_argument, NULL, OPT_CWD},
+	{"leak", required_argument, NULL, OPT_LEAK},
+	{"retries", required_argument, NULL, OPT_RETRIES},
+	{"filter", required_argument, NULL, 'k'},
+	{"exclude", required_argument, NULL, OPT_EXCLUDE},
+	{"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
+	{0},
+};
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("isola: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* The per-test settings go through the same function as the config file's keys. */
+static const char *setting_key(int opt)
+{
+	switch (opt) {
+	case OPT_COPY:
+		return "copy";
+	case OPT_MKDIR:
+		return "mkdir";
+	case 'e':
+		return "env";
+	case OPT_UNSET:
+		return "unset";
+	case OPT_TIMEOUT:
+		return "timeout";
+	case OPT_GRACE:
+		return "grace";
+	case OPT_CWD:
+		return "cwd";
+	case OPT_LEAK:
+		return "leak";
+	default:
+		return NULL;
+	}
+}
+
+int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct isola_error *e)
+{
+	char cwd[4096];
+	if (!getcwd(cwd, sizeof(cwd)))
+		snprintf(cwd, sizeof(cwd), ".");
+	*c = (struct cmdline){.cmd = cmd, .s = SETTINGS_INIT, .keep = -1, .retries = -1};
+	/* exec: options stop at the first non-option (the program). */
+	const char *shortopts = strcmp(cmd, "exec") == 0 ? "+:j:e:k:vh" : ":j:e:k:vh";
+	optind = 1;
+	opterr = 0;
+	int opt, idx;
+	while ((opt = getopt_long(argc, argv, shortopts, long_opts, &idx)) != -1) {
+		const char *key = setting_key(opt);
+		if (key) {
+			if (settings_apply(&c->s, key, optarg, cwd, e) < 0) {
+				char *msg = xasprintf("--%s: %s", key, e->message);
+				snprintf(e->message, sizeof(e->message), "%.1000s", msg);
+				free(msg);
+				return -1;
+			}
+			continue;
+		}
+		switch (opt) {
+		case 'j':
+			if (parse_jobs(optarg, &c->jobs) < 0)
+				return err_set(e, 0, NULL,
+					       "invalid value '%s' for --jobs (expected a number from 1 "
+					       "to 4096, or auto)",
+					       optarg);
+			break;
+		case OPT_ROOT:
+			c->root = optarg;
+			break;
+		case OPT_CONFIG:
+			c->config = optarg;
+			break;
+		case OPT_KEEP: {
+			enum keep_mode k;
+			if (parse_keep(optarg, &k) < 0)
+				return err_set(e, 0, NULL,
+					       "invalid value '%s' for --keep (expected failed, all or "
+					       "none)",
+					       optarg);
+			c->keep = (int)k;
+			break;
+		}
+		case OPT_KEEP_HOME:
+			c->s.keep_home = 1;
+			break;
+		case OPT_RETRIES: {
+			unsigned n;
+			if (parse_uint(optarg, 0, 100, &n) < 0)
+				return err_set(e, 0, NULL,
+					       "invalid value '%s' for --retries (expected 0 to 100)",
+					       optarg);
+			c->retries = (int)n;
+			break;
+		}
+		case 'k':
+			strv_push(&c->filters, optarg);
+			break;
+		case OPT_EXCLUDE:
+			strv_push(&c->excludes, optarg);
+			break;
+		case 'v':
+			c->verbose = true;
+			break;
+		case 'h':
+			cli_usage(cmd);
+			return 1;
+		case ':':
+			return err_set(e, 0, NULL, "option '%s' needs a value (see isola %s --help)",
+				       argv[optind - 1], cmd);
+		default:
+			if (optopt && optopt < 256)
+				return err_set(e, 0, NULL,
+					       "unknown option '-%c' (see isola %s --help)", optopt,
+					       cmd);
+			return err_set(e, 0, NULL, "unknown option '%s' (see isola %s --help)",
+				       argv[optind - 1], cmd);
+		}
+	}
+	c->args = argv + optind;
+	c->nargs = argc - optind;
+	return 0;
+}
+
+void cli_release(struct cmdline *c)
+{
+	settings_release(&c->s);
+	strv_release(&c->filters);
+	strv_release(&c->excludes);
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/* Help texts. Keep them in step with doc/isola.1. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char main_usage[] =
+	"usage: isola <command> [options]\n"
+	"\n"
+	"Run tests in parallel, each in its own sandbox with private copies of what it may change.\n"
+	"\n"
+	"commands:\n"
+	"  run [OPTIONS] [--] [TEST...]   run tests (programs or globs), each isolated\n"
+	"  list [OPTIONS] [--] [TEST...]  show what run would run\n"
+	"  clean [--root DIR]             remove sandboxes left by dead runs and kept ones\n"
+	"  help [COMMAND]                 show help\n"
+	"  --version                      show the version\n"
+	"\n"
+	"See 'isola run --help' and isola(1).\n";
+
+static const char run_usage[] =
+	"usage: isola run [OPTIONS] [--] [TEST...]\n"
+	"\n"
+	"Runs each TEST (a program path, or a quoted glob of them) in parallel, each in a fresh\n"
+	"sandbox directory. Without TESTs, runs what the config file declares.\n"
+	"\n"
+	"selection:\n"
+	"  -c, --config FILE      config file (default: ./isola.ini if present)\n"
+	"  -k, --filter GLOB      run only tests whose name matches (repeatable)\n"
+	"      --exclude GLOB     skip tests whose name matches (repeatable)\n"
+	"\n"
+	"isolation (per test; repeatable ones add to the config file's):\n"
+	"      --copy SRC[:DEST]  a private writable copy of SRC at DEST in the sandbox\n"
+	"      --mkdir DIR        an empty directory in the sandbox\n"
+	"  -e, --env NAME=VALUE   set a variable; VALUE may use ${ISOLA_SANDBOX}, ${ISOLA_SLOT}...\n"
+	"      --unset NAME       remove a variable\n"
+	"      --cwd DIR          working directory (relative to the sandbox; default: the sandbox)\n"
+	"      --keep-home        keep the real HOME instead of a private one\n"
+	"      --root DIR         where sandboxes go (default: $ISOLA_ROOT, $TMPDIR, /tmp)\n"
+	"      --keep WHAT        keep sandboxes: failed (default), all, none\n"
+	"\n"
+	"supervision:\n"
+	"  -j, --jobs N|auto      tests at once (default: $ISOLA_JOBS, else online CPUs)\n"
+	"      --timeout DUR      stop a test after DUR (default 300s; 0: never)\n"
+	"      --grace DUR        between SIGTERM and SIGKILL (default 5s)\n"
+	"      --leak warn|fail   a test that leaves processes behind: warn (default) or fail\n"
+	"      --retries N        run a failed test again up to N times\n"
+	"  -v, --verbose          say more: starts, sandboxes, staging\n"
+	"  -h, --help             this help\n"
+	"\n"
+	"exit status: 0 all passed or skipped, 1 some test did not pass, 2 bad usage or input,\n"
+	"3 internal error, 128+N interrupted by signal N (130 for Ctrl-C).\n";
+
+static const char list_usage[] =
+	"usage: isola list [OPTIONS] [--] [TEST...]\n"
+	"\n"
+	"Prints the names of the tests 'isola run' would run with the same arguments.\n"
+	"Takes the options of 'isola run'; with -v also each test's command and resources.\n";
+
+static const char clean_usage[] =
+	"usage: isola clean [--root DIR]\n"
+	"\n"
+	"Removes, under the sandbox root, the run directories of runs that died and the\n"
+	"sandboxes that finished runs kept. Never touches a run that is still alive.\n";
+
+void cli_usage(const char *cmd)
+{
+	if (!cmd)
+		fputs(main_usage, stdout);
+	else if (strcmp(cmd, "run") == 0)
+		fputs(run_usage, stdout);
+	else if (strcmp(cmd, "list") == 0)
+		fputs(list_usage, stdout);
+	else if (strcmp(cmd, "clean") == 0)
+		fputs(clean_usage, stdout);
+	else
+		fputs(main_usage, stdout);
+}

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+#include "config/config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct parse {
+	struct config *c;
+	FILE *fp;
+	int line;       /* the line the parser is on, counted by our reader */
+	bool long_line; /* the current line did not fit inih's buffer */
+	int err_line;
+	struct isola_error err;
+};
+
+/* inih calls this for every line: count them so that errors can name their line. */
+static char *reader(char *str, int num, void *stream)
+{
+	struct parse *p = stream;
+	char *r = fgets(str, num, p->fp);
+	if (!r)
+		return NULL;
+	size_t len = strlen(r);
+	if (!p->long_line)
+		p->line++;
+	p->long_line = len > 0 && r[len - 1] != '\n' && !feof(p->fp);
+	if (p->long_line && !p->err_line) {
+		p->err_line = p->line;
+		err_set(&p->err, 0, NULL, "line longer than %d characters", num - 2);
+	}
+	return r;
+}
+
+static int fail(struct parse *p, struct isola_error *e)
+{
+	if (!p->err_line) {
+		p->err_line = p->line;
+		p->err = *e;
+	}
+	return 0;
+}
+
+static struct test_decl *find_decl(struct config *c, const char *name)
+{
+	for (size_t i = 0; i < c->ndecls; i++)
+		if (strcmp(c->decls[i].name, name) == 0)
+			return &c->decls[i];
+	return NULL;
+}
+
+static int handler(void *user, const char *section, const char *key, const char *value)
+{
+	struct parse *p = user;
+	struct config *c = p->c;
+	struct isola_error e = {0};
+
+	if (p->err_line)
+		return 1; /* report the first error only */
+	if (!key) {
+		/* INI_CALL_HANDLER_ON_NEW_SECTION builds call us per section; nothing to do. */
+		return 1;
+	}
+
+	struct settings *s;
+	bool is_suite = strcmp(section, "suite") == 0;
+	if (is_suite) {
+		s = &c->suite;
+	} else if (strncmp(section, "test ", 5) == 0 && section[5]) {
+		const char *name = section + 5;
+		struct test_decl *d = find_decl(c, name);
+		if (!d) {
+			c->decls = xrealloc(c->decls, (c->ndecls + 1) * sizeof(*c->decls));
+			d = &c->decls[c->ndecls++];
+			*d = (struct test_decl){.name = xstrdup(name), .s = SETTINGS_INIT,
+						.line = p->line};
+		}
+		if (strcmp(key, "command") == 0) {
+			strv_release(&d->argv);
+			d->line = p->line;
+			if (split_command(value, &d->argv) < 0 || d->argv.n == 0) {
+				err_set(&e, 0, NULL,
+					"invalid command '%s' (unterminated quote, or empty)", value);
+				return fail(p, &e);
+			}
+			return 1;
+		}
+		s = &d->s;
+	} else {
+		err_set(&e, 0, NULL, "unknown section [%s] (expected [suite] or [test NAME])",
+			section);
+		return fail(p, &e);
+	}
+
+	int r = settings_apply(s, key, value, c->dir, &e);
+	if (r < 0)
+		return fail(p, &e);
+	if (r > 0)
+		return 1;
+
+	if (is_suite && strcmp(key, "tests") == 0) {
+		strv_push_take(&c->tests,
+			       value[0] == '/' ? xstrdup(value) : xasprintf("%s/%s", c->dir, value));
+		return 1;
+	}
+	if (is_suite && strcmp(key, "jobs") == 0) {
+		if (parse_jobs(value, &c->jobs) < 0) {
+			err_set(&e, 0, NULL, "invalid value '%s' for jobs (expected 1 or more, or auto)",
+				value);
+			return fail(p, &e);
+		}
+		return 1;
+	}
+	if (is_suite && strcmp(key, "keep") == 0) {
+		enum keep_mode k;
+		if (parse_keep(value, &k) < 0) {
+			err_set(&e, 0, NULL,
+				"invalid value '%s' for keep (expected failed, all or none)", value);
+			return fail(p, &e);
+		}
+		c->keep = (int)k;
+		return 1;
+	}
+	if (is_suite && strcmp(key, "retries") == 0) {
+		unsigned n;
+		if (parse_uint(value, 0, 100, &n) < 0) {
+			err_set(&e, 0, NULL, "invalid value '%s' for retries (expected 0 to 100)",
+				value);
+			return fail(p, &e);
+		}
+		c->retries = (int)n;
+		return 1;
+	}
+	if (is_suite && strcmp(key, "root") == 0) {
+		free(c->root);
+		c->root = value[0] == '/' ? xstrdup(value) : xasprintf("%s/%s", c->dir, value);
+		return 1;
+	}
+	err_set(&e, 0, NULL, "unknown key '%s' in [%s]", key, section);
+	return fail(p, &e);
+}
+
+int config_load(struct config *c, const char *path, struct isola_error *e)
+{
+	*c = (struct config)CONFIG_INIT;
+	c->path = xstrdup(path);
+
+	char resolved[PATH_MAX];
+	FILE *fp = fopen(path, "re");
+	if (!fp || !realpath(path, resolved)) {
+		int saved = errno;
+		if (fp)
+			fclose(fp);
+		return err_set(e, saved, path, "cannot read config file '%s'", path);
+	}
+	char *slash = strrchr(resolved, '/');
+	c->dir = slash == resolved ? xstrdup("/") : strndup(resolved, (size_t)(slash - resolved));
+
+	struct parse p = {.c = c, .fp = fp};
+	int r = ini_parse_stream(reader, &p, handler, &p);
+	fclose(fp);
+	if (r != 0 || p.err_line) {
+		int line = p.err_line ? p.err_line : r;
+		if (p.err_line && r > 0 && r < p.err_line)
+			line = r; /* a syntax error came first */
+		if (line == p.err_line)
+			err_set(e, 0, path, "%s:%d: %s", path, line, p.err.message);
+		else
+			err_set(e, 0, path,
+				"%s:%d: syntax error (expected [section], KEY = VALUE or a comment)",
+				path, line);
+		return -1;
+	}
+	return 0;
+}
+
+void config_release(struct config *c)
+{
+	free(c->path);
+	free(c->dir);
+	settings_release(&c->suite);
+	strv_release(&c->tests);
+	for (size_t i = 0; i < c->ndecls; i++) {
+		free(c->decls[i].name);
+		strv_release(&c->decls[i].argv);
+		settings_release(&c->decls[i].s);
+	}
+	free(c->decls);
+	free(c->root);
+	*c = (struct config)CONFIG_INIT;
+}
+
+int split_command(const char *line, struct strv *out)
+{
+	const char *p = line;
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			return 0;
+		char *word = xmalloc(strlen(p) + 1);
+		size_t n = 0;
+		char quote = 0;
+		for (; *p && (quote || (*p != ' ' && *p != '\t')); p++) {
+			if (quote && *p == quote) {
+				quote = 0;
+			} else if (!quote && (*p == '\'' || *p == '"')) {
+				quote = *p;
+			} else if (*p == '\\' && p[1] && quote != '\'') {
+				word[n++] = *++p;
+			} else {
+				word[n++] = *p;
+			}
+		}
+		word[n] = '\0';
+		if (quote) {
+			free(word);
+			return -1;
+		}
+		strv_push_take(out, word);
+	}
+}

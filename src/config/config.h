@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The config file: an INI file read with libinih.
+ *
+ *   [suite]                  suite-wide: jobs, keep, root, retries, tests (globs); and defaults
+ *   copy = fixtures          for every per-test setting (see settings.h)
+ *   [test NAME]              one test: command = PROGRAM ARGS..., and per-test settings
+ *
+ * Relative paths are relative to the file's directory. Errors are "FILE:LINE: message".
+ */
+#ifndef ISOLA_CONFIG_H
+#define ISOLA_CONFIG_H
+
+#include <stdbool.h>
+
+#include "config/settings.h"
+#include "util/util.h"
+
+struct test_decl {
+	char *name;
+	struct strv argv;    /* empty: the program is NAME, relative to the config directory */
+	int line;            /* where its command (else its section) was given */
+	struct settings s;
+};
+
+struct config {
+	char *path;            /* as given */
+	char *dir;             /* absolute directory of the file */
+	struct settings suite; /* [suite] defaults */
+	struct strv tests;     /* absolute glob patterns */
+	struct test_decl *decls;
+	size_t ndecls;
+	unsigned jobs;    /* 0: not given */
+	int keep;         /* -1: not given, else enum keep_mode */
+	char *root;       /* NULL: not given */
+	int retries;      /* -1: not given */
+};
+#define CONFIG_INIT {.suite = SETTINGS_INIT, .keep = -1, .retries = -1}
+
+/* Load path into c. Returns 0, or -1 with e->message "FILE:LINE: ...". */
+int config_load(struct config *c, const char *path, struct isola_error *e);
+void config_release(struct config *c);
+
+/*
+ * Split a command line into words: blanks separate words, '...' and "..." quote, a backslash
+ * escapes the next character. No expansion of any kind. Returns 0 or -1 (unterminated quote).
+ */
+int split_command(const char *line, struct strv *out);
+
+#endif

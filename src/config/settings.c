@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+#include "config/settings.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "spawn/environ.h"
+
+const char *const contract_names[] = {
+	"ISOLA",	"ISOLA_RUN_ID", "ISOLA_TEST", "ISOLA_SANDBOX", "ISOLA_SLOT", "ISOLA_ATTEMPT",
+	"ISOLA_SOURCE_DIR", "TMPDIR",   "TMP",	     "TEMP",	      "TEST_TMPDIR", "HOME",
+	NULL,
+};
+
+static int bad_value(struct isola_error *e, const char *key, const char *value, const char *hint)
+{
+	return err_set(e, 0, NULL, "invalid value '%s' for %s (%s)", value, key, hint);
+}
+
+int settings_apply(struct settings *s, const char *key, const char *value, const char *base_dir,
+		   struct isola_error *e)
+{
+	if (strcmp(key, "copy") == 0)
+		return resources_add(&s->res, RES_COPY, value, base_dir, e) < 0 ? -1 : 1;
+	if (strcmp(key, "mkdir") == 0)
+		return resources_add(&s->res, RES_MKDIR, value, base_dir, e) < 0 ? -1 : 1;
+	if (strcmp(key, "env") == 0) {
+		if (env_setting_check(value, contract_names, e) < 0)
+			return -1;
+		strv_push(&s->env_set, value);
+		return 1;
+	}
+	if (strcmp(key, "unset") == 0) {
+		if (env_name_check(value, e) < 0)
+			return -1;
+		strv_push(&s->env_unset, value);
+		return 1;
+	}
+	if (strcmp(key, "timeout") == 0) {
+		if (parse_duration(value, &s->timeout_ns) < 0)
+			return bad_value(e, key, value, "expected a duration such as 30s, 2m or 0 for none");
+		return 1;
+	}
+	if (strcmp(key, "grace") == 0) {
+		if (parse_duration(value, &s->grace_ns) < 0)
+			return bad_value(e, key, value, "expected a duration such as 5s or 500ms");
+		return 1;
+	}
+	if (strcmp(key, "cwd") == 0) {
+		if (!*value)
+			return bad_value(e, key, value, "expected a directory");
+		free(s->cwd);
+		s->cwd = xstrdup(value);
+		return 1;
+	}
+	if (strcmp(key, "keep-home") == 0) {
+		if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 || strcmp(value, "1") == 0)
+			s->keep_home = 1;
+		else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 ||
+			 strcmp(value, "0") == 0)
+			s->keep_home = 0;
+		else
+			return bad_value(e, key, value, "expected true or false");
+		return 1;
+	}
+	if (strcmp(key, "leak") == 0) {
+		if (strcmp(value, "warn") == 0)
+			s->leak = LEAK_WARN;
+		else if (strcmp(value, "fail") == 0)
+			s->leak = LEAK_FAIL;
+		else
+			return bad_value(e, key, value, "expected warn or fail");
+		return 1;
+	}
+	return 0;
+}
+
+void settings_merge(struct settings *dst, const struct settings *over)
+{
+	resources_extend(&dst->res, &over->res);
+	strv_extend(&dst->env_set, &over->env_set);
+	strv_extend(&dst->env_unset, &over->env_unset);
+	if (over->timeout_ns >= 0)
+		dst->timeout_ns = over->timeout_ns;
+	if (over->grace_ns >= 0)
+		dst->grace_ns = over->grace_ns;
+	if (over->cwd) {
+		free(dst->cwd);
+		dst->cwd = xstrdup(over->cwd);
+	}
+	if (over->keep_home >= 0)
+		dst->keep_home = over->keep_home;
+	if (over->leak >= 0)
+		dst->leak = over->leak;
+}
+
+void settings_finalise(struct settings *s)
+{
+	if (s->timeout_ns < 0)
+		s->timeout_ns = DEFAULT_TIMEOUT_NS;
+	if (s->grace_ns < 0)
+		s->grace_ns = DEFAULT_GRACE_NS;
+	if (s->keep_home < 0)
+		s->keep_home = 0;
+	if (s->leak < 0)
+		s->leak = LEAK_WARN;
+}
+
+void settings_release(struct settings *s)
+{
+	resources_release(&s->res);
+	strv_release(&s->env_set);
+	strv_release(&s->env_unset);
+	free(s->cwd);
+	*s = (struct settings)SETTINGS_INIT;
+}
+
+int parse_keep(const char *v, enum keep_mode *out)
+{
+	if (strcmp(v, "failed") == 0)
+		*out = KEEP_FAILED;
+	else if (strcmp(v, "all") == 0)
+		*out = KEEP_ALL;
+	else if (strcmp(v, "none") == 0)
+		*out = KEEP_NONE;
+	else
+		return -1;
+	return 0;
+}
+
+int parse_jobs(const char *v, unsigned *out)
+{
+	if (strcmp(v, "auto") == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		*out = n > 0 ? (unsigned)n : 1;
+		return 0;
+	}
+	return parse_uint(v, 1, 4096, out);
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Settings: what a test runs with. The same keys come from the config file's [suite] section,
+ * its [test NAME] sections and the command line (as --KEY VALUE); one function applies them all,
+ * so a key means the same everywhere. Lists (copy, mkdir, env, unset) add up; single values are
+ * overridden by the later, more specific source: suite < test section < command line.
+ */
+#ifndef ISOLA_SETTINGS_H
+#define ISOLA_SETTINGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "stage/stage.h"
+#include "util/util.h"
+
+enum leak_mode { LEAK_WARN, LEAK_FAIL };
+enum keep_mode { KEEP_FAILED, KEEP_ALL, KEEP_NONE };
+
+#define DEFAULT_TIMEOUT_NS (300 * NSEC_PER_SEC)
+#define DEFAULT_GRACE_NS   (5 * NSEC_PER_SEC)
+
+struct settings {
+	struct resources res;
+	struct strv env_set;   /* NAME=VALUE, expanded per test */
+	struct strv env_unset; /* NAME */
+	int64_t timeout_ns;    /* -1: not given here; 0: no timeout */
+	int64_t grace_ns;      /* -1: not given here */
+	char *cwd;             /* NULL: not given here */
+	int keep_home;         /* -1: not given here */
+	int leak;              /* -1: not given here, else enum leak_mode */
+};
+#define SETTINGS_INIT {.timeout_ns = -1, .grace_ns = -1, .keep_home = -1, .leak = -1}
+
+/* The names isola defines for every test, usable as ${NAME} in env values. */
+extern const char *const contract_names[];
+
+/*
+ * Apply KEY=VALUE to s. base_dir is what relative SRC paths are relative to.
+ * Returns 1 if applied, 0 if the key is not a per-test setting, -1 on a bad value (*e says why,
+ * naming the key and value).
+ */
+int settings_apply(struct settings *s, const char *key, const char *value, const char *base_dir,
+		   struct isola_error *e);
+/* dst += over: lists appended, single values replaced where over gives them. */
+void settings_merge(struct settings *dst, const struct settings *over);
+/* Resolve what was not given to the built-in defaults. */
+void settings_finalise(struct settings *s);
+void settings_release(struct settings *s);
+
+int parse_keep(const char *v, enum keep_mode *out);
+int parse_jobs(const char *v, unsigned *out);
+
+#endif

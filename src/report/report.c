@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+#include "report/report.h"
+
+#include <stdlib.h>
+
+#include "util/util.h"
+
+void reporters_add(struct reporters *r, const struct reporter_ops *ops, void *ctx)
+{
+	r->v = xrealloc(r->v, (r->n + 1) * sizeof(*r->v));
+	r->v[r->n++] = (struct reporter){.ops = ops, .ctx = ctx};
+}
+
+#define EACH(r, fn, arg)                                                                           \
+	for (size_t i = 0; i < (r)->n; i++)                                                        \
+		if ((r)->v[i].ops->fn)                                                             \
+			(r)->v[i].ops->fn((r)->v[i].ctx, arg)
+
+void report_run_start(struct reporters *r, const struct run_info *ri)
+{
+	EACH(r, run_start, ri);
+}
+
+void report_test_start(struct reporters *r, const struct attempt *a)
+{
+	EACH(r, test_start, a);
+}
+
+void report_test_end(struct reporters *r, const struct attempt *a)
+{
+	EACH(r, test_end, a);
+}
+
+void report_run_end(struct reporters *r, const struct run_summary *rs)
+{
+	EACH(r, run_end, rs);
+}
+
+void reporters_release(struct reporters *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].ops->free)
+			r->v[i].ops->free(r->v[i].ctx);
+	free(r->v);
+	*r = (struct reporters){0};
+}

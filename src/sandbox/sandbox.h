@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Run directories and sandboxes.
+ *
+ * A run owns one directory under the sandbox root, `ROOT/isola-XXXXXX` (mkdtemp, 0700). It holds a
+ * flock on that directory for its whole life and, once it holds it, creates the marker file `lock`
+ * inside. A directory with `lock` whose flock is free belongs to a run that died: any later run
+ * removes it. A run that ends keeping sandboxes renames `lock` to `done`; `isola clean` removes
+ * those too. Each test attempt gets `RUNDIR/N-XXXXXX` (mkdtemp, 0700) with `tmp/` and `home/`, and
+ * its log beside it as `RUNDIR/N-XXXXXX.log`.
+ */
+#ifndef ISOLA_SANDBOX_H
+#define ISOLA_SANDBOX_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "util/util.h"
+
+struct rundir {
+	char *root;   /* absolute sandbox root */
+	char *path;   /* ROOT/isola-XXXXXX */
+	char id[32];  /* run identity: mkdtemp suffix + random, unique across runs and hosts' reuse */
+	int fd;       /* O_DIRECTORY fd of path, holds the flock; -1 when not open */
+	unsigned kept; /* sandboxes left in place on purpose */
+};
+#define RUNDIR_INIT {.fd = -1}
+
+/* Pick the sandbox root: explicit, else $ISOLA_ROOT, else $TMPDIR, else /tmp. Returns a static
+ * or environment string, never NULL. */
+const char *rundir_default_root(const char *explicit_root);
+
+/* Create and lock a run directory under root. On failure nothing is left behind. */
+int rundir_create(struct rundir *rd, const char *root, struct isola_error *e);
+/* End the run: remove the directory if nothing was kept, else mark it done. Releases rd. */
+int rundir_finish(struct rundir *rd, struct isola_error *e);
+/* Free memory and close the fd (dropping the lock) without touching the disk. */
+void rundir_release(struct rundir *rd);
+
+/*
+ * Remove run directories under root that belong to the caller and whose run is dead; with
+ * `finished` also those of runs that ended and kept sandboxes. Never touches a live run.
+ * Counts removed directories in *removed. Returns 0, or -1 with the first error.
+ */
+int rundir_clean(const char *root, bool finished, unsigned *removed, struct isola_error *e);
+
+struct sandbox {
+	char *path;  /* absolute path, owned */
+	char *name;  /* last component, owned */
+	int fd;      /* O_DIRECTORY fd, -1 when closed */
+};
+#define SANDBOX_INIT {.fd = -1}
+
+/* Make RUNDIR/<seq>-XXXXXX with tmp/ and home/. On failure nothing is left. */
+int sandbox_create(struct sandbox *sb, struct rundir *rd, unsigned seq, struct isola_error *e);
+/* Remove the sandbox tree (and its log file) from disk, then release it. */
+int sandbox_remove(struct sandbox *sb, struct rundir *rd, struct isola_error *e);
+/* Keep it on disk (counted in rd->kept), release memory. */
+void sandbox_keep(struct sandbox *sb, struct rundir *rd);
+void sandbox_release(struct sandbox *sb);
+
+#endif

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The result model: one struct attempt per run of a test (a retried test has several), plus the
+ * run's identity and its summary. Reporters read these; only the scheduler writes them.
+ */
+#ifndef ISOLA_ATTEMPT_H
+#define ISOLA_ATTEMPT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sandbox/sandbox.h"
+#include "testlist/testlist.h"
+
+enum outcome {
+	OUT_PASS,    /* exit 0 */
+	OUT_FAIL,    /* any other exit */
+	OUT_SKIP,    /* exit 77 (automake's convention) */
+	OUT_ERROR,   /* exit 99, or isola could not stage or start it, or it was interrupted */
+	OUT_TIMEOUT, /* isola stopped it at its deadline */
+	OUT_CRASH,   /* killed by a signal isola did not send */
+	OUT_LEAK,    /* passed, but left processes behind under --leak fail */
+	OUT__COUNT
+};
+
+/* "PASS", "FAIL", ... */
+const char *outcome_name(enum outcome o);
+/* Does this outcome count as passed (PASS, SKIP)? */
+bool outcome_ok(enum outcome o);
+
+#define SKIP_EXIT_CODE  77
+#define ERROR_EXIT_CODE 99
+
+enum attempt_state {
+	ATT_PENDING,
+	ATT_RUNNING,
+	ATT_TERMINATING, /* SIGTERM sent, waiting out the grace period */
+	ATT_KILLED,      /* SIGKILL sent */
+	ATT_DONE,
+};
+
+struct attempt {
+	const struct test *test;
+	unsigned seq;     /* 1, 2, ... across the run: the sandbox's name starts with it */
+	unsigned number;  /* ISOLA_ATTEMPT: 1 for the first try, 2 for the first retry... */
+	unsigned slot;    /* ISOLA_SLOT */
+	enum attempt_state state;
+	pid_t pid;
+
+	int64_t start_ns;      /* monotonic: staging began */
+	int64_t exec_ns;       /* monotonic: the program was started */
+	int64_t end_ns;        /* monotonic: the program ended */
+	int64_t done_ns;       /* monotonic: cleanup ended */
+	int64_t start_wall_ns; /* wall clock at start_ns */
+	int64_t deadline_ns;   /* monotonic; 0: none */
+
+	enum outcome outcome;
+	bool exited;   /* exit_code is valid */
+	int exit_code;
+	int signal;    /* the signal that ended it, 0 if none */
+	bool timed_out;
+	bool interrupted;
+	unsigned leaked; /* processes left behind, killed by isola */
+	char *reason;    /* why it is ERROR/TIMEOUT/..., for people; NULL if nothing to add */
+	const char *strategy; /* how its resources were staged */
+
+	struct sandbox sb;
+	char *sandbox_path; /* where its sandbox is or was */
+	bool kept;          /* the sandbox was left on disk */
+	char *log_path;
+	int log_fd;
+	off_t log_size;
+};
+
+struct run_info {
+	const char *run_id;
+	const char *run_dir;
+	const char *source_dir;
+	unsigned jobs;
+	size_t ntests;
+	int64_t start_wall_ns;
+};
+
+struct run_summary {
+	unsigned counts[OUT__COUNT];
+	unsigned passed, failed, skipped, not_run, flaky;
+	int64_t wall_ns;
+	int signal;       /* the signal that interrupted the run, 0 if none */
+	struct strv kept; /* "NAME\tPATH" of kept sandboxes */
+	struct strv failed_names;
+};
+
+#endif

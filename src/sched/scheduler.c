@@ -1,0 +1,531 @@
+/* SPDX-License-Identifier: MIT */
+#include "sched/scheduler.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture/capture.h"
+#include "spawn/environ.h"
+#include "spawn/proctree.h"
+#include "spawn/spawn.h"
+#include "stage/stage.h"
+
+extern char **environ;
+
+static const char *const outcome_names[OUT__COUNT] = {
+	[OUT_PASS] = "PASS",	   [OUT_FAIL] = "FAIL",	  [OUT_SKIP] = "SKIP", [OUT_ERROR] = "ERROR",
+	[OUT_TIMEOUT] = "TIMEOUT", [OUT_CRASH] = "CRASH", [OUT_LEAK] = "LEAK",
+};
+
+const char *outcome_name(enum outcome o)
+{
+	return o < OUT__COUNT ? outcome_names[o] : "?";
+}
+
+bool outcome_ok(enum outcome o)
+{
+	return o == OUT_PASS || o == OUT_SKIP;
+}
+
+void sched_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGUSR1);
+}
+
+struct sched {
+	const struct sched_opts *o;
+	const struct testlist *tl;
+	struct run_summary *sum;
+	struct isola_error *e;
+
+	size_t *queue; /* test indices still to start (retries are appended) */
+	size_t qhead, qlen, qcap;
+	unsigned *tries; /* attempts started, per test */
+	enum outcome *final; /* last outcome, per test */
+	bool *failed_once;
+
+	struct attempt **slots; /* [jobs]; NULL = free */
+	unsigned running;
+	unsigned seq;
+	int sigfd;
+	int stop_signal; /* first stopping signal, 0 if none */
+	unsigned stop_count;
+	char *mark_base; /* ISOLA_MARK inherited from an outer run, "" if none */
+};
+
+static void enqueue(struct sched *s, size_t test)
+{
+	if (s->qlen == s->qcap) {
+		s->qcap = s->qcap ? s->qcap * 2 : 64;
+		s->queue = xrealloc(s->queue, s->qcap * sizeof(*s->queue));
+	}
+	s->queue[s->qlen++] = test;
+}
+
+struct env_ctx {
+	char *const *vars; /* the contract, NAME=VALUE */
+};
+
+static const char *lookup_var(void *ctx, const char *name, size_t len)
+{
+	struct env_ctx *c = ctx;
+	const char *v = env_lookup_in(c->vars, name, len);
+	return v ? v : env_lookup_in(environ, name, len);
+}
+
+/* The environment contract (see doc/isola.1), then the test's own settings. */
+static void build_env(struct sched *s, struct attempt *a, struct strv *envp)
+{
+	const struct test *t = a->test;
+	struct strv set = STRV_INIT;
+	const char *sb = a->sandbox_path;
+
+	strv_push(&set, "ISOLA=1");
+	strv_push_take(&set, xasprintf("ISOLA_RUN_ID=%s", s->o->rd->id));
+	strv_push_take(&set, xasprintf("ISOLA_TEST=%s", t->name));
+	strv_push_take(&set, xasprintf("ISOLA_SANDBOX=%s", sb));
+	strv_push_take(&set, xasprintf("ISOLA_SLOT=%u", a->slot));
+	strv_push_take(&set, xasprintf("ISOLA_ATTEMPT=%u", a->number));
+	strv_push_take(&set, xasprintf("ISOLA_SOURCE_DIR=%s", s->o->source_dir));
+	const char *tmpvars[] = {"TMPDIR", "TMP", "TEMP", "TEST_TMPDIR"};
+	for (size_t i = 0; i < ARRAY_SIZE(tmpvars); i++)
+		strv_push_take(&set, xasprintf("%s=%s/tmp", tmpvars[i], sb));
+	if (!t->s.keep_home)
+		strv_push_take(&set, xasprintf("HOME=%s/home", sb));
+
+	struct env_ctx ctx = {.vars = strv_get(&set)};
+	size_t ncontract = set.n;
+	for (size_t i = 0; i < t->s.env_set.n; i++)
+		strv_push_take(&set, env_expand(t->s.env_set.v[i], lookup_var, &ctx));
+	(void)ncontract;
+	/* The mark goes last so that no setting can remove it. */
+	strv_push_take(&set, xasprintf(MARK_VAR "=%s%s%s.%u", s->mark_base,
+				       *s->mark_base ? ":" : "", s->o->rd->id, a->seq));
+	env_build(environ, &t->s.env_unset, &set, envp);
+	strv_release(&set);
+}
+
+static unsigned free_slot(struct sched *s)
+{
+	for (unsigned i = 0; i < s->o->jobs; i++)
+		if (!s->slots[i])
+			return i;
+	abort();
+}
+
+static void set_reason(struct attempt *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_reason(struct attempt *a, const char *fmt, ...)
+{
+	va_list ap;
+	free(a->reason);
+	va_start(ap, fmt);
+	if (vasprintf(&a->reason, fmt, ap) < 0)
+		a->reason = NULL;
+	va_end(ap);
+}
+
+static void finish(struct sched *s, struct attempt *a);
+
+/* Stage and start one attempt of test ti. Never fails as a whole: a failure is its ERROR. */
+static void start_attempt(struct sched *s, size_t ti)
+{
+	const struct test *t = &s->tl->v[ti];
+	struct attempt *a = xcalloc(1, sizeof(*a));
+	struct isola_error e = {0};
+
+	a->test = t;
+	a->seq = ++s->seq;
+	a->number = ++s->tries[ti];
+	a->slot = free_slot(s);
+	a->sb = (struct sandbox)SANDBOX_INIT;
+	a->log_fd = -1;
+	a->start_ns = now_ns();
+	a->start_wall_ns = wall_ns();
+	a->strategy = "copy";
+	s->slots[a->slot] = a;
+	s->running++;
+
+	if (sandbox_create(&a->sb, s->o->rd, a->seq, &e) < 0)
+		goto fail;
+	a->sandbox_path = xstrdup(a->sb.path);
+	report_test_start(s->o->rep, a);
+	for (size_t i = 0; i < t->s.res.n; i++)
+		if (stage_resource(a->sb.fd, &t->s.res.v[i], &e) < 0)
+			goto fail;
+	a->log_fd = capture_open(s->o->rd->fd, s->o->rd->path, a->sb.name, &a->log_path, &e);
+	if (a->log_fd < 0)
+		goto fail;
+
+	struct strv envp = STRV_INIT;
+	build_env(s, a, &envp);
+	char *cwd = NULL;
+	if (t->s.cwd)
+		cwd = t->s.cwd[0] == '/' ? xstrdup(t->s.cwd)
+					 : xasprintf("%s/%s", a->sandbox_path, t->s.cwd);
+	struct spawn_req req = {
+		.path = t->path,
+		.argv = strv_get((struct strv *)&t->argv),
+		.envp = strv_get(&envp),
+		.cwd = cwd ? cwd : a->sandbox_path,
+		.stdin_fd = -1,
+		.stdout_fd = a->log_fd,
+		.stderr_fd = a->log_fd,
+		.new_pgroup = true,
+	};
+	a->exec_ns = now_ns();
+	int r = spawn_start(&req, &a->pid, &e);
+	strv_release(&envp);
+	free(cwd);
+	close(a->log_fd);
+	a->log_fd = -1;
+	if (r < 0)
+		goto fail;
+	a->state = ATT_RUNNING;
+	a->deadline_ns = t->s.timeout_ns ? a->exec_ns + t->s.timeout_ns : 0;
+	return;
+
+fail:
+	if (!a->exec_ns)
+		a->exec_ns = now_ns();
+	a->end_ns = now_ns();
+	a->outcome = OUT_ERROR;
+	set_reason(a, "isola: %s", e.message);
+	if (a->log_fd >= 0) {
+		close(a->log_fd);
+		a->log_fd = -1;
+	}
+	a->state = ATT_DONE;
+	finish(s, a);
+}
+
+static void classify(struct attempt *a, int status)
+{
+	char buf[64];
+	if (WIFEXITED(status)) {
+		a->exited = true;
+		a->exit_code = WEXITSTATUS(status);
+	} else if (WIFSIGNALED(status)) {
+		a->signal = WTERMSIG(status);
+	}
+	if (a->interrupted) {
+		a->outcome = OUT_ERROR;
+		set_reason(a, "interrupted; %s", describe_status(status, buf, sizeof(buf)));
+	} else if (a->timed_out) {
+		char d[32];
+		a->outcome = OUT_TIMEOUT;
+		set_reason(a, "timed out after %s; %s",
+			   fmt_duration(a->test->s.timeout_ns, d, sizeof(d)),
+			   describe_status(status, buf, sizeof(buf)));
+	} else if (a->signal) {
+		a->outcome = OUT_CRASH;
+		set_reason(a, "%s", describe_status(status, buf, sizeof(buf)));
+	} else if (a->exit_code == 0) {
+		a->outcome = OUT_PASS;
+	} else if (a->exit_code == SKIP_EXIT_CODE) {
+		a->outcome = OUT_SKIP;
+	} else if (a->exit_code == ERROR_EXIT_CODE) {
+		a->outcome = OUT_ERROR;
+		set_reason(a, "exit 99: the test reported a hard error");
+	} else {
+		a->outcome = OUT_FAIL;
+		set_reason(a, "exit %d", a->exit_code);
+	}
+}
+
+/* The main process is gone: hunt what it left, decide, clean up, report, maybe retry. */
+static void finish(struct sched *s, struct attempt *a)
+{
+	const struct test *t = a->test;
+	size_t ti = (size_t)(t - s->tl->v);
+
+	if (a->pid > 0) {
+		char token[64];
+		snprintf(token, sizeof(token), "%s.%u", s->o->rd->id, a->seq);
+		struct proc_match m = {.ancestor = getpid(), .pgid = a->pid, .mark = token};
+		a->leaked = proctree_kill(&m, 2000);
+		if (a->leaked && t->s.leak == LEAK_FAIL && a->outcome == OUT_PASS) {
+			a->outcome = OUT_LEAK;
+			set_reason(a, "left %u process%s behind", a->leaked,
+				   a->leaked == 1 ? "" : "es");
+		}
+	}
+
+	bool keep = s->o->keep == KEEP_ALL || (s->o->keep == KEEP_FAILED && !outcome_ok(a->outcome));
+	if (a->sb.name) {
+		if (keep) {
+			a->kept = true;
+			sandbox_keep(&a->sb, s->o->rd);
+		} else {
+			struct isola_error e = {0};
+			if (sandbox_remove(&a->sb, s->o->rd, &e) < 0) {
+				/* What could not be removed stays as evidence; say so. */
+				a->kept = true;
+				s->o->rd->kept++;
+				if (outcome_ok(a->outcome))
+					a->outcome = OUT_ERROR;
+				set_reason(a, "isola: %s", e.message);
+			}
+		}
+	}
+	a->done_ns = now_ns();
+	a->state = ATT_DONE;
+
+	report_test_end(s->o->rep, a);
+
+	s->final[ti] = a->outcome;
+	if (!outcome_ok(a->outcome))
+		s->failed_once[ti] = true;
+	if (a->kept)
+		strv_push_take(&s->sum->kept, xasprintf("%s\t%s", t->name, a->sandbox_path));
+	if (!outcome_ok(a->outcome) && !a->interrupted && a->number <= s->o->retries &&
+	    !s->stop_signal)
+		enqueue(s, ti);
+
+	s->slots[a->slot] = NULL;
+	s->running--;
+	sandbox_release(&a->sb);
+	free(a->sandbox_path);
+	free(a->log_path);
+	free(a->reason);
+	free(a);
+}
+
+static struct attempt *find_pid(struct sched *s, pid_t pid)
+{
+	for (unsigned i = 0; i < s->o->jobs; i++)
+		if (s->slots[i] && s->slots[i]->pid == pid && s->slots[i]->state != ATT_DONE)
+			return s->slots[i];
+	return NULL;
+}
+
+static void reap(struct sched *s)
+{
+	for (;;) {
+		int status;
+		pid_t pid = waitpid(-1, &status, WNOHANG);
+		if (pid <= 0)
+			return;
+		struct attempt *a = find_pid(s, pid);
+		if (!a)
+			continue; /* an orphan reparented to us (we are a subreaper) */
+		a->end_ns = now_ns();
+		classify(a, status);
+		finish(s, a);
+	}
+}
+
+static void signal_group(struct attempt *a, int sig)
+{
+	if (kill(-a->pid, sig) < 0 && errno == ESRCH)
+		(void)kill(a->pid, sig);
+}
+
+static void stop_all(struct sched *s, int sig)
+{
+	int64_t now = now_ns();
+	for (unsigned i = 0; i < s->o->jobs; i++) {
+		struct attempt *a = s->slots[i];
+		if (!a || a->state == ATT_DONE || a->state == ATT_KILLED)
+			continue;
+		a->interrupted = true;
+		if (sig == SIGKILL || a->state == ATT_TERMINATING) {
+			signal_group(a, SIGKILL);
+			a->state = ATT_KILLED;
+			a->deadline_ns = 0;
+		} else {
+			signal_group(a, SIGTERM);
+			a->state = ATT_TERMINATING;
+			a->deadline_ns = now + a->test->s.grace_ns;
+		}
+	}
+}
+
+static void check_deadlines(struct sched *s)
+{
+	int64_t now = now_ns();
+	for (unsigned i = 0; i < s->o->jobs; i++) {
+		struct attempt *a = s->slots[i];
+		if (!a || !a->deadline_ns || now < a->deadline_ns)
+			continue;
+		if (a->state == ATT_RUNNING) {
+			a->timed_out = true;
+			signal_group(a, SIGTERM);
+			a->state = ATT_TERMINATING;
+			a->deadline_ns = now + a->test->s.grace_ns;
+			if (a->deadline_ns == now)
+				a->deadline_ns = now + 1;
+		} else if (a->state == ATT_TERMINATING) {
+			signal_group(a, SIGKILL);
+			a->state = ATT_KILLED;
+			a->deadline_ns = 0;
+		}
+	}
+}
+
+static int64_t next_deadline(struct sched *s)
+{
+	int64_t next = 0;
+	for (unsigned i = 0; i < s->o->jobs; i++) {
+		struct attempt *a = s->slots[i];
+		if (a && a->deadline_ns && (!next || a->deadline_ns < next))
+			next = a->deadline_ns;
+	}
+	return next;
+}
+
+static void print_running(struct sched *s)
+{
+	int64_t now = now_ns();
+	char d[32];
+	fprintf(stderr, "isola: %u running:\n", s->running);
+	for (unsigned i = 0; i < s->o->jobs; i++) {
+		struct attempt *a = s->slots[i];
+		if (a)
+			fprintf(stderr, "  slot %u  %8s  %s  %s\n", i,
+				fmt_duration(now - a->exec_ns, d, sizeof(d)), a->test->name,
+				a->sandbox_path ? a->sandbox_path : "");
+	}
+}
+
+static int handle_signals(struct sched *s)
+{
+	struct signalfd_siginfo si;
+	for (;;) {
+		ssize_t n = read(s->sigfd, &si, sizeof(si));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != sizeof(si))
+			return 0;
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			reap(s);
+			break;
+		case SIGUSR1:
+			print_running(s);
+			break;
+		default:
+			/* INT, TERM, HUP: the first stops the run gracefully, the next one at once. */
+			if (!s->stop_signal)
+				s->stop_signal = (int)si.ssi_signo;
+			s->stop_count++;
+			stop_all(s, s->stop_count > 1 ? SIGKILL : SIGTERM);
+			break;
+		}
+	}
+}
+
+int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_summary *sum,
+	      struct isola_error *e)
+{
+	struct sched s = {.o = o, .tl = tl, .sum = sum, .e = e, .sigfd = -1};
+	sigset_t set;
+	int ret = 0;
+
+	sched_signals(&set);
+	s.sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (s.sigfd < 0)
+		return err_set(e, errno, NULL, "cannot create signalfd");
+	/* Orphans of our tests are reparented to us, not init: that is how leaks are caught. */
+	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+
+	const char *mb = getenv(MARK_VAR);
+	s.mark_base = xstrdup(mb ? mb : "");
+	s.slots = xcalloc(o->jobs, sizeof(*s.slots));
+	s.tries = xcalloc(tl->n, sizeof(*s.tries));
+	s.final = xcalloc(tl->n, sizeof(*s.final));
+	s.failed_once = xcalloc(tl->n, sizeof(*s.failed_once));
+	for (size_t i = 0; i < tl->n; i++)
+		enqueue(&s, i);
+
+	int64_t t0 = now_ns();
+	struct run_info ri = {
+		.run_id = o->rd->id,
+		.run_dir = o->rd->path,
+		.source_dir = o->source_dir,
+		.jobs = o->jobs,
+		.ntests = tl->n,
+		.start_wall_ns = wall_ns(),
+	};
+	report_run_start(o->rep, &ri);
+
+	for (;;) {
+		while (!s.stop_signal && s.running < o->jobs && s.qhead < s.qlen)
+			start_attempt(&s, s.queue[s.qhead++]);
+		if (s.running == 0)
+			break;
+
+		struct pollfd pfd = {.fd = s.sigfd, .events = POLLIN};
+		int64_t next = next_deadline(&s);
+		struct timespec ts, *tsp = NULL;
+		if (next) {
+			int64_t wait = next - now_ns();
+			if (wait < 0)
+				wait = 0;
+			ts.tv_sec = wait / NSEC_PER_SEC;
+			ts.tv_nsec = wait % NSEC_PER_SEC;
+			tsp = &ts;
+		}
+		int r = ppoll(&pfd, 1, tsp, NULL);
+		if (r < 0 && errno != EINTR) {
+			ret = err_set(e, errno, NULL, "poll failed");
+			stop_all(&s, SIGKILL);
+			break;
+		}
+		if (r > 0)
+			handle_signals(&s);
+		check_deadlines(&s);
+	}
+
+	for (size_t i = 0; i < tl->n; i++) {
+		if (!s.tries[i]) {
+			sum->not_run++;
+			continue;
+		}
+		enum outcome oc = s.final[i];
+		sum->counts[oc]++;
+		if (oc == OUT_SKIP)
+			sum->skipped++;
+		else if (oc == OUT_PASS)
+			sum->passed++;
+		else {
+			sum->failed++;
+			strv_push_take(&sum->failed_names,
+				       xasprintf("%s (%s)", tl->v[i].name, outcome_name(oc)));
+		}
+		if (oc == OUT_PASS && s.failed_once[i])
+			sum->flaky++;
+	}
+	sum->wall_ns = now_ns() - t0;
+	sum->signal = s.stop_signal;
+	report_run_end(o->rep, sum);
+
+	close(s.sigfd);
+	free(s.mark_base);
+	free(s.slots);
+	free(s.tries);
+	free(s.final);
+	free(s.failed_once);
+	free(s.queue);
+	return ret;
+}
+
+void run_summary_release(struct run_summary *rs)
+{
+	strv_release(&rs->kept);
+	strv_release(&rs->failed_names);
+}

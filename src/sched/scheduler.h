@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The scheduler: one event loop that starts attempts into free slots, takes signals only through
+ * a signalfd, enforces absolute monotonic deadlines, reaps, hunts leaked processes, and hands
+ * every event to the reporters.
+ */
+#ifndef ISOLA_SCHEDULER_H
+#define ISOLA_SCHEDULER_H
+
+#include "config/settings.h"
+#include "report/report.h"
+#include "sandbox/sandbox.h"
+#include "testlist/testlist.h"
+
+struct sched_opts {
+	unsigned jobs;
+	enum keep_mode keep;
+	unsigned retries;
+	struct rundir *rd;
+	const char *source_dir;
+	struct reporters *rep;
+};
+
+/*
+ * Run every test of tl. The caller has blocked the signals sched_signals() lists (so that they
+ * arrive only through the loop). Fills *sum. Returns 0, or -1 on an internal error (*e).
+ */
+int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_summary *sum,
+	      struct isola_error *e);
+
+/* The signals the scheduler takes: block them before starting anything. */
+void sched_signals(sigset_t *set);
+
+void run_summary_release(struct run_summary *rs);
+
+#endif

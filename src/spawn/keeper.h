@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The keeper: a tiny process forked at the start of a run that outlives isola if isola is killed
+ * (even with SIGKILL) and then kills every process carrying the run's mark. When the run ends
+ * normally isola tells it so and it exits without doing anything.
+ */
+#ifndef ISOLA_KEEPER_H
+#define ISOLA_KEEPER_H
+
+#include <sys/types.h>
+
+#include "util/util.h"
+
+struct keeper {
+	pid_t pid;
+	int fd; /* write end of its pipe; closing it without a word means "isola is gone" */
+};
+#define KEEPER_INIT {.pid = -1, .fd = -1}
+
+/* mark_prefix: the token prefix every process of the run carries, e.g. "RUNID." */
+int keeper_start(struct keeper *k, const char *mark_prefix, struct isola_error *e);
+/* The run ended normally: let the keeper go, and reap it. */
+void keeper_stop(struct keeper *k);
+
+#endif

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Finding the processes a test left behind.
+ *
+ * Every process isola starts carries ISOLA_MARK in its environment, a ':'-separated chain of
+ * "RUNID.N" tokens (nested isola runs append theirs). Processes inherit it, so a daemon that
+ * double-forks and calls setsid() still carries it. isola is a child subreaper, so such orphans
+ * are reparented to isola instead of init, and stay findable as its descendants.
+ */
+#ifndef ISOLA_PROCTREE_H
+#define ISOLA_PROCTREE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define MARK_VAR "ISOLA_MARK"
+
+struct proc_match {
+	pid_t ancestor;   /* only descendants of this pid; 0: any process */
+	pid_t pgid;       /* every live member of this process group matches; 0: none */
+	const char *mark; /* a token of ISOLA_MARK equal to this (or starting with it, see prefix) */
+	bool prefix;
+	const pid_t *exclude; /* pids never to match (e.g. tests still running) */
+	size_t nexclude;
+};
+
+/* Live (not zombie) matching processes, at most max stored in out. Returns how many matched. */
+size_t proctree_find(const struct proc_match *m, pid_t *out, size_t max);
+
+/*
+ * SIGKILL every match, again and again until none is alive (bounded to about `budget_ms`).
+ * Returns the number of distinct processes signalled.
+ */
+unsigned proctree_kill(const struct proc_match *m, unsigned budget_ms);
+
+#endif

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Starting a process: argv and an explicit envp, never a shell. The child leads a new process
+ * group, gets an empty signal mask and default signal dispositions, its stdin from the given fd
+ * (or /dev/null) and its stdout/stderr on the given fds. A failure to start (chdir, exec) comes
+ * back as an error, never as exit status 127.
+ */
+#ifndef ISOLA_SPAWN_H
+#define ISOLA_SPAWN_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "util/util.h"
+
+struct spawn_req {
+	const char *path;   /* absolute program path to execute */
+	char *const *argv;  /* argv[0] as the program should see it */
+	char *const *envp;
+	const char *cwd;    /* NULL: inherit */
+	int stdin_fd;       /* -1: /dev/null */
+	int stdout_fd;      /* -1: inherit */
+	int stderr_fd;      /* -1: inherit */
+	bool new_pgroup;    /* lead a new process group */
+};
+
+int spawn_start(const struct spawn_req *r, pid_t *pid, struct isola_error *e);
+
+/* Describe a wait status: "exit 3", "killed by SIGSEGV (core dumped)". */
+const char *describe_status(int status, char *buf, size_t len);
+/* "SIGSEGV" for 11, or "signal 77". */
+const char *signal_name(int sig, char *buf, size_t len);
+
+#endif

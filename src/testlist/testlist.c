@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: MIT */
+#include "testlist/testlist.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <glob.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static bool is_glob(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+static bool executable_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+char *find_in_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		size_t len = strcspn(path, ":");
+		char *cand = len ? xasprintf("%.*s/%s", (int)len, path, prog) : xasprintf("./%s", prog);
+		if (executable_file(cand))
+			return cand;
+		free(cand);
+		path += len;
+		if (*path == ':')
+			path++;
+	}
+	return NULL;
+}
+
+static struct test *find_test(struct testlist *tl, const char *name)
+{
+	for (size_t i = 0; i < tl->n; i++)
+		if (strcmp(tl->v[i].name, name) == 0)
+			return &tl->v[i];
+	return NULL;
+}
+
+static struct test *add_test(struct testlist *tl, const char *name, const char *path)
+{
+	struct test *t = find_test(tl, name);
+	if (t)
+		return t; /* named twice: run once */
+	tl->v = xrealloc(tl->v, (tl->n + 1) * sizeof(*tl->v));
+	t = &tl->v[tl->n++];
+	*t = (struct test){.name = xstrdup(name), .path = xstrdup(path), .s = SETTINGS_INIT};
+	strv_push(&t->argv, path);
+	return t;
+}
+
+static char *join(const char *dir, const char *p)
+{
+	return p[0] == '/' ? xstrdup(p) : xasprintf("%s/%s", dir, p);
+}
+
+/* A literal test path: must be an executable regular file. */
+static int add_path(struct testlist *tl, const char *name, const char *dir, struct isola_error *e)
+{
+	cleanup_free char *abs = join(dir, name);
+	struct stat st;
+	if (stat(abs, &st) < 0)
+		return err_set(e, errno, name, "test '%s' not found", name);
+	if (!S_ISREG(st.st_mode))
+		return err_set(e, 0, name, "test '%s' is not a regular file", name);
+	if (access(abs, X_OK) < 0)
+		return err_set(e, 0, name, "test '%s' is not executable (chmod +x it)", name);
+	add_test(tl, name, abs);
+	return 0;
+}
+
+/* Expand pattern (absolute or relative to dir); names drop the "dir/" prefix. */
+static int add_glob(struct testlist *tl, const char *pattern, const char *dir, const char *shown,
+		    struct isola_error *e)
+{
+	cleanup_free char *abs = join(dir, pattern);
+	glob_t g;
+	int r = glob(abs, 0, NULL, &g);
+	size_t added = 0;
+	size_t dlen = strlen(dir);
+	for (size_t i = 0; r == 0 && i < g.gl_pathc; i++) {
+		const char *m = g.gl_pathv[i];
+		if (!executable_file(m))
+			continue;
+		const char *name = m;
+		if (pattern[0] != '/' && strncmp(m, dir, dlen) == 0 && m[dlen] == '/')
+			name = m + dlen + 1;
+		add_test(tl, name, m);
+		added++;
+	}
+	if (r == 0)
+		globfree(&g);
+	if (added == 0)
+		return err_set(e, 0, shown, "no executable test matches '%s'", shown);
+	return 0;
+}
+
+static int resolve_decl(struct test *t, const struct test_decl *d, const struct config *cfg,
+			struct isola_error *e)
+{
+	if (d->argv.n == 0)
+		return 0;
+	const char *prog = d->argv.v[0];
+	char *path = strchr(prog, '/') ? join(cfg->dir, prog) : find_in_path(prog);
+	if (!path || !executable_file(path)) {
+		free(path);
+		return err_set(e, 0, cfg->path,
+			       "%s:%d: command '%s' of test '%s' is not an executable program%s",
+			       cfg->path, d->line, prog, d->name,
+			       strchr(prog, '/') ? "" : " found in PATH");
+	}
+	free(t->path);
+	t->path = path;
+	strv_release(&t->argv);
+	strv_extend(&t->argv, &d->argv);
+	return 0;
+}
+
+static bool matches_any(const struct strv *globs, const char *name)
+{
+	for (size_t i = 0; globs && i < globs->n; i++)
+		if (fnmatch(globs->v[i], name, 0) == 0)
+			return true;
+	return false;
+}
+
+int testlist_build(struct testlist *tl, const struct testlist_opts *o, struct isola_error *e)
+{
+	const struct config *cfg = o->cfg;
+	*tl = (struct testlist){0};
+
+	if (o->nargs) {
+		for (size_t i = 0; i < o->nargs; i++) {
+			const char *a = o->args[i];
+			const struct test_decl *d = NULL;
+			for (size_t k = 0; cfg && k < cfg->ndecls && !d; k++)
+				if (strcmp(cfg->decls[k].name, a) == 0)
+					d = &cfg->decls[k];
+			int r;
+			if (d && d->argv.n) {
+				add_test(tl, a, a);
+				r = 0;
+			} else if (is_glob(a)) {
+				r = add_glob(tl, a, o->source_dir, a, e);
+			} else {
+				r = add_path(tl, a, o->source_dir, e);
+			}
+			if (r < 0)
+				goto fail;
+		}
+	} else if (cfg) {
+		for (size_t i = 0; i < cfg->tests.n; i++) {
+			const char *pat = cfg->tests.v[i];
+			const char *shown = pat;
+			if (strncmp(pat, cfg->dir, strlen(cfg->dir)) == 0 && pat[strlen(cfg->dir)] == '/')
+				shown = pat + strlen(cfg->dir) + 1;
+			if (add_glob(tl, shown[0] == '/' ? pat : shown, cfg->dir, shown, e) < 0) {
+				err_set(e, 0, cfg->path, "%s: [suite] tests: no executable test matches '%s'",
+					cfg->path, shown);
+				goto fail;
+			}
+		}
+		for (size_t k = 0; k < cfg->ndecls; k++) {
+			const struct test_decl *d = &cfg->decls[k];
+			if (find_test(tl, d->name))
+				continue;
+			if (d->argv.n)
+				add_test(tl, d->name, d->name);
+			else if (add_path(tl, d->name, cfg->dir, e) < 0)
+				goto fail;
+		}
+	}
+	if (tl->n == 0) {
+		err_set(e, 0, NULL,
+			cfg ? "no tests: the config file declares none and none were named"
+			    : "no tests given (name test programs or globs, or write an isola.ini; "
+			      "see isola run --help)");
+		goto fail;
+	}
+
+	/* Settings: suite < [test NAME] < command line; and the program a section names. */
+	for (size_t i = 0; i < tl->n; i++) {
+		struct test *t = &tl->v[i];
+		if (cfg) {
+			settings_merge(&t->s, &cfg->suite);
+			for (size_t k = 0; k < cfg->ndecls; k++) {
+				if (strcmp(cfg->decls[k].name, t->name) != 0)
+					continue;
+				settings_merge(&t->s, &cfg->decls[k].s);
+				if (resolve_decl(t, &cfg->decls[k], cfg, e) < 0)
+					goto fail;
+			}
+		}
+		if (o->cli)
+			settings_merge(&t->s, o->cli);
+		settings_finalise(&t->s);
+	}
+
+	size_t kept = 0;
+	for (size_t i = 0; i < tl->n; i++) {
+		struct test *t = &tl->v[i];
+		bool keep = (!o->filters || o->filters->n == 0 || matches_any(o->filters, t->name)) &&
+			    !matches_any(o->excludes, t->name);
+		if (keep) {
+			tl->v[kept++] = *t;
+			continue;
+		}
+		free(t->name);
+		free(t->path);
+		strv_release(&t->argv);
+		settings_release(&t->s);
+	}
+	tl->n = kept;
+	return 0;
+fail:
+	testlist_release(tl);
+	return -1;
+}
+
+void testlist_release(struct testlist *tl)
+{
+	for (size_t i = 0; i < tl->n; i++) {
+		free(tl->v[i].name);
+		free(tl->v[i].path);
+		strv_release(&tl->v[i].argv);
+		settings_release(&tl->v[i].s);
+	}
+	free(tl->v);
+	*tl = (struct testlist){0};
+}

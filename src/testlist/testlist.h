@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The test list: what will run, after globs, config sections and filters, each test with its
+ * final settings (suite < [test NAME] < command line).
+ */
+#ifndef ISOLA_TESTLIST_H
+#define ISOLA_TESTLIST_H
+
+#include "config/config.h"
+#include "config/settings.h"
+#include "util/util.h"
+
+struct test {
+	char *name;        /* its path as given, or its [test NAME] */
+	char *path;        /* absolute program to execute */
+	struct strv argv;  /* argv[0] as the program sees it, then its arguments */
+	struct settings s; /* final, defaults filled in */
+};
+
+struct testlist {
+	struct test *v;
+	size_t n;
+};
+
+struct testlist_opts {
+	const struct config *cfg;  /* NULL: no config file */
+	char *const *args;         /* TEST arguments from the command line */
+	size_t nargs;
+	const struct settings *cli;
+	const struct strv *filters;  /* -k GLOB: keep names matching any */
+	const struct strv *excludes; /* --exclude GLOB: drop names matching any */
+	const char *source_dir;      /* where isola was started (absolute) */
+};
+
+int testlist_build(struct testlist *tl, const struct testlist_opts *o, struct isola_error *e);
+void testlist_release(struct testlist *tl);
+
+/* Find PROGRAM in $PATH; returns a new absolute path or NULL. */
+char *find_in_path(const char *prog);
+
+#endif

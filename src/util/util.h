@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* Small helpers shared by every stage: allocation, string vectors, time, errors. */
+#ifndef ISOLA_UTIL_H
+#define ISOLA_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "isola/isola.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define NSEC_PER_SEC  INT64_C(1000000000)
+#define NSEC_PER_MSEC INT64_C(1000000)
+
+/* Out-of-memory is the one failure isola does not try to survive: it aborts. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static inline void cleanup_freep(void *p)
+{
+	void **pp = p;
+	free(*pp);
+}
+#define cleanup_free __attribute__((cleanup(cleanup_freep)))
+
+/* A growable NULL-terminated vector of owned strings. STRV_INIT / all-zero is empty. */
+struct strv {
+	char **v;
+	size_t n, cap;
+};
+#define STRV_INIT {0}
+void strv_push(struct strv *sv, const char *s);
+void strv_push_take(struct strv *sv, char *s); /* takes ownership of s */
+void strv_extend(struct strv *sv, const struct strv *from);
+void strv_release(struct strv *sv);
+/* Returns the vector, never NULL, terminated by NULL. */
+char **strv_get(struct strv *sv);
+
+/* Monotonic clock in nanoseconds. */
+int64_t now_ns(void);
+/* Wall clock in nanoseconds since the epoch (for reports). */
+int64_t wall_ns(void);
+
+/*
+ * Parse a duration: "300", "300s", "1.5s", "250ms", "2m", "1h"; a bare number is seconds.
+ * Returns 0 and stores nanoseconds, or -1 for anything else (negative, junk, overflow).
+ */
+int parse_duration(const char *s, int64_t *out_ns);
+/* Parse a positive decimal int in [min, max]. Returns 0 or -1. */
+int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out);
+/* Format nanoseconds as "0.012s" / "1m02s" into buf. */
+const char *fmt_duration(int64_t ns, char *buf, size_t len);
+
+/* errors: fill *e and return -1, so that callers can write `return err_set(...)`. */
+int err_set(struct isola_error *e, int errnum, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int err_setv(struct isola_error *e, int errnum, const char *path, const char *fmt, va_list ap);
+void err_clear(struct isola_error *e);
+
+/* True if name is a valid environment variable name: [A-Za-z_][A-Za-z0-9_]*. */
+bool env_name_valid(const char *name, size_t len);
+
+/* Write all of buf to fd, retrying on EINTR and short writes. */
+int write_all(int fd, const void *buf, size_t len);
+
+#endif
