@@ -31,6 +31,9 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARNINGS) -fvisibility=hidden -fPIC -MMD -MP
 LDLIBS_CORE := -linih
 
+# Reporters: one file per format (src/report/).
+REPORT_SRCS := src/report/report.c src/report/report-setup.c src/report/report-human.c
+
 # The pipeline, stage by stage (see README "Source layout").
 CORE_SRCS := \
 	src/util/util.c \
@@ -41,7 +44,7 @@ CORE_SRCS := \
 	src/stage/stage.c src/stage/stage-copy.c \
 	src/spawn/environ.c src/spawn/spawn.c src/spawn/proctree.c src/spawn/keeper.c \
 	src/capture/capture.c \
-	src/report/report.c src/report/report-human.c
+	$(REPORT_SRCS)
 CLI_SRCS := src/cli/main.c src/cli/options.c src/cli/usage.c src/cli/cmd-run.c src/cli/cmd-clean.c
 
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/%.o)
@@ -92,7 +95,8 @@ check: deps
 
 test: check
 
-bench: deps
+bench:
+	@scripts/install-deps build test bench
 	@$(MAKE) --no-print-directory all
 	@bench/run
 

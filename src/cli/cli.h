@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "config/settings.h"
+#include "report/report.h"
 #include "util/util.h"
 
 struct cmdline {
@@ -19,6 +20,7 @@ struct cmdline {
 	int keep;             /* -1: not given */
 	int retries;          /* -1: not given */
 	bool verbose;
+	struct report_opts report; /* --junit, --tap, --json, --trace, --html */
 	char **args;          /* positional arguments */
 	int nargs;
 };

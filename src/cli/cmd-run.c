@@ -177,8 +177,15 @@ int cmd_run(int argc, char **argv, bool list_only)
 	free(mark_prefix);
 
 	struct reporters rep = {0};
-	struct human_opts ho = {.out = stdout, .verbose = cl.verbose};
-	reporters_add(&rep, &report_human_ops, report_human_new(&ho));
+	cl.report.verbose = cl.verbose;
+	cl.report.jobs = jobs;
+	if (reporters_setup(&rep, &cl.report, &e) < 0) {
+		cli_error("%s", e.message);
+		reporters_release(&rep);
+		keeper_stop(&keeper);
+		rundir_finish(&rd, NULL);
+		goto out;
+	}
 
 	enum keep_mode keep = cl.keep >= 0 ? (enum keep_mode)cl.keep
 			      : cfg.keep >= 0 ? (enum keep_mode)cfg.keep

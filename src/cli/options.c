@@ -22,6 +22,11 @@ enum {
 	OPT_LEAK,
 	OPT_RETRIES,
 	OPT_EXCLUDE,
+	OPT_JUNIT,
+	OPT_TAP,
+	OPT_JSON,
+	OPT_TRACE,
+	OPT_HTML,
 };
 
 static const struct option long_opts[] = {
@@ -41,6 +46,11 @@ static const struct option long_opts[] = {
 	{"retries", required_argument, NULL, OPT_RETRIES},
 	{"filter", required_argument, NULL, 'k'},
 	{"exclude", required_argument, NULL, OPT_EXCLUDE},
+	{"junit", required_argument, NULL, OPT_JUNIT},
+	{"tap", required_argument, NULL, OPT_TAP},
+	{"json", required_argument, NULL, OPT_JSON},
+	{"trace", required_argument, NULL, OPT_TRACE},
+	{"html", required_argument, NULL, OPT_HTML},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{0},
@@ -144,6 +154,21 @@ int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct 
 			break;
 		case OPT_EXCLUDE:
 			strv_push(&c->excludes, optarg);
+			break;
+		case OPT_JUNIT:
+			c->report.junit = optarg;
+			break;
+		case OPT_TAP:
+			c->report.tap = optarg;
+			break;
+		case OPT_JSON:
+			c->report.json = optarg;
+			break;
+		case OPT_TRACE:
+			c->report.trace = optarg;
+			break;
+		case OPT_HTML:
+			c->report.html = optarg;
 			break;
 		case 'v':
 			c->verbose = true;

@@ -137,6 +137,25 @@ static void human_run_end(void *ctx, const struct run_summary *rs)
 	fflush(out);
 }
 
+static void human_show_running(void *ctx, struct attempt *const *slots, unsigned nslots,
+			       int64_t now)
+{
+	struct human *h = ctx;
+	char d[32];
+	unsigned n = 0;
+	for (unsigned i = 0; i < nslots; i++)
+		n += slots[i] != NULL;
+	fprintf(h->o.out, "running (%u):\n", n);
+	for (unsigned i = 0; i < nslots; i++) {
+		const struct attempt *a = slots[i];
+		if (a)
+			fprintf(h->o.out, "  slot %-3u %8s  %s  %s\n", i,
+				fmt_duration(now - (a->exec_ns ? a->exec_ns : a->start_ns), d, sizeof(d)),
+				a->test->name, a->sandbox_path ? a->sandbox_path : "");
+	}
+	fflush(h->o.out);
+}
+
 static void human_free(void *ctx)
 {
 	free(ctx);
@@ -148,5 +167,6 @@ const struct reporter_ops report_human_ops = {
 	.test_start = human_test_start,
 	.test_end = human_test_end,
 	.run_end = human_run_end,
+	.show_running = human_show_running,
 	.free = human_free,
 };

@@ -16,6 +16,30 @@ void reporters_add(struct reporters *r, const struct reporter_ops *ops, void *ct
 		if ((r)->v[i].ops->fn)                                                             \
 			(r)->v[i].ops->fn((r)->v[i].ctx, arg)
 
+int64_t reporters_tick_ns(const struct reporters *r)
+{
+	int64_t t = 0;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].tick_ns && (!t || r->v[i].tick_ns < t))
+			t = r->v[i].tick_ns;
+	return t;
+}
+
+void report_tick(struct reporters *r, struct attempt *const *slots, unsigned nslots, int64_t now)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].ops->tick)
+			r->v[i].ops->tick(r->v[i].ctx, slots, nslots, now);
+}
+
+void report_show_running(struct reporters *r, struct attempt *const *slots, unsigned nslots,
+			 int64_t now)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].ops->show_running)
+			r->v[i].ops->show_running(r->v[i].ctx, slots, nslots, now);
+}
+
 void report_run_start(struct reporters *r, const struct run_info *ri)
 {
 	EACH(r, run_start, ri);

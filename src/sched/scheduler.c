@@ -388,20 +388,6 @@ static int64_t next_deadline(struct sched *s)
 	return next;
 }
 
-static void print_running(struct sched *s)
-{
-	int64_t now = now_ns();
-	char d[32];
-	fprintf(stderr, "isola: %u running:\n", s->running);
-	for (unsigned i = 0; i < s->o->jobs; i++) {
-		struct attempt *a = s->slots[i];
-		if (a)
-			fprintf(stderr, "  slot %u  %8s  %s  %s\n", i,
-				fmt_duration(now - a->exec_ns, d, sizeof(d)), a->test->name,
-				a->sandbox_path ? a->sandbox_path : "");
-	}
-}
-
 static int handle_signals(struct sched *s)
 {
 	struct signalfd_siginfo si;
@@ -416,7 +402,7 @@ static int handle_signals(struct sched *s)
 			reap(s);
 			break;
 		case SIGUSR1:
-			print_running(s);
+			report_show_running(s->o->rep, s->slots, s->o->jobs, now_ns());
 			break;
 		default:
 			/* INT, TERM, HUP: the first stops the run gracefully, the next one at once. */
@@ -463,6 +449,7 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 	};
 	report_run_start(o->rep, &ri);
 
+	int64_t tick = reporters_tick_ns(o->rep), next_tick = tick ? now_ns() + tick : 0;
 	for (;;) {
 		while (!s.stop_signal && s.running < o->jobs && s.qhead < s.qlen)
 			start_attempt(&s, s.queue[s.qhead++]);
@@ -471,6 +458,8 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 
 		struct pollfd pfd = {.fd = s.sigfd, .events = POLLIN};
 		int64_t next = next_deadline(&s);
+		if (next_tick && (!next || next_tick < next))
+			next = next_tick;
 		struct timespec ts, *tsp = NULL;
 		if (next) {
 			int64_t wait = next - now_ns();
@@ -489,6 +478,10 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 		if (r > 0)
 			handle_signals(&s);
 		check_deadlines(&s);
+		if (next_tick && now_ns() >= next_tick) {
+			report_tick(o->rep, s.slots, o->jobs, now_ns());
+			next_tick = now_ns() + tick;
+		}
 	}
 
 	for (size_t i = 0; i < tl->n; i++) {
