@@ -24,7 +24,7 @@ sleep 0.15 # run the freshly built app's own checks
 for out in "$BUILD_DIR/obj/main.o" "$BUILD_DIR/obj/util.o" "$BUILD_DIR/app"; do
 	[ -f "$out" ] || fail "$out is missing"
 	grep -qx 'variant=debug' "$out" ||
-		fail "$out was not built by this debug build: $(grep '^variant=' "$out" | tr '\n' ' ')"
+		fail "$out was not built by this debug build: $(grep '^variant=' "$out" | paste -sd ' ' -)"
 done
 [ ! -e "$BUILD_DIR/app.stripped" ] ||
 	fail "$BUILD_DIR/app.stripped is a release artifact, not ours"

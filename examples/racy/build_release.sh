@@ -23,6 +23,6 @@ for out in "$BUILD_DIR/obj/main.o" "$BUILD_DIR/obj/util.o" \
 	"$BUILD_DIR/app" "$BUILD_DIR/app.stripped"; do
 	[ -f "$out" ] || fail "$out is missing"
 	grep -qx 'variant=release' "$out" ||
-		fail "$out was not built by this release build: $(grep '^variant=' "$out" | tr '\n' ' ')"
+		fail "$out was not built by this release build: $(grep '^variant=' "$out" | paste -sd ' ' -)"
 done
 echo "build_release: ok"

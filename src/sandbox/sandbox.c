@@ -209,10 +209,6 @@ int sandbox_remove(struct sandbox *sb, struct rundir *rd, struct isola_error *e)
 	}
 	if (rmtree_at(rd->fd, sb->name, e) < 0)
 		ret = -1;
-	char *log = xasprintf("%s.log", sb->name);
-	if (unlinkat(rd->fd, log, 0) < 0 && errno != ENOENT && ret == 0)
-		ret = err_set(e, errno, log, "cannot remove log '%s/%s'", rd->path, log);
-	free(log);
 	sandbox_release(sb);
 	return ret;
 }

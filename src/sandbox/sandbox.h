@@ -53,7 +53,7 @@ struct sandbox {
 
 /* Make RUNDIR/<seq>-XXXXXX with tmp/ and home/. On failure nothing is left. */
 int sandbox_create(struct sandbox *sb, struct rundir *rd, unsigned seq, struct isola_error *e);
-/* Remove the sandbox tree (and its log file) from disk, then release it. */
+/* Remove the sandbox tree from disk (its log is the caller's), then release it. */
 int sandbox_remove(struct sandbox *sb, struct rundir *rd, struct isola_error *e);
 /* Keep it on disk (counted in rd->kept), release memory. */
 void sandbox_keep(struct sandbox *sb, struct rundir *rd);

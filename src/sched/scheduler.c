@@ -285,7 +285,10 @@ static void finish(struct sched *s, struct attempt *a)
 	a->done_ns = now_ns();
 	a->state = ATT_DONE;
 
+	/* Reporters read the log (tails, captured output): it goes only after them. */
 	report_test_end(s->o->rep, a);
+	if (!a->kept && a->log_path && unlink(a->log_path) < 0 && errno != ENOENT)
+		fprintf(stderr, "isola: cannot remove log '%s': %s\n", a->log_path, strerror(errno));
 
 	s->final[ti] = a->outcome;
 	if (!outcome_ok(a->outcome))

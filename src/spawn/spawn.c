@@ -8,6 +8,7 @@
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 /*
@@ -20,6 +21,18 @@ int spawn_start(const struct spawn_req *r, pid_t *pid, struct isola_error *e)
 	posix_spawnattr_t attr;
 	sigset_t none, all;
 	int err;
+
+	/* posix_spawn does not say which step failed: check the directory first so that an error
+	 * names the right culprit. */
+	if (r->cwd) {
+		struct stat st;
+		if (stat(r->cwd, &st) < 0)
+			return err_set(e, errno, r->cwd, "cannot change to working directory '%s'",
+				       r->cwd);
+		if (!S_ISDIR(st.st_mode))
+			return err_set(e, ENOTDIR, r->cwd, "cannot change to working directory '%s'",
+				       r->cwd);
+	}
 
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&attr);
@@ -51,10 +64,10 @@ int spawn_start(const struct spawn_req *r, pid_t *pid, struct isola_error *e)
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	if (err) {
-		/* Which step failed is not reported; name what most likely did. */
-		if (r->cwd && (err == ENOENT || err == ENOTDIR) && access(r->path, F_OK) == 0)
-			return err_set(e, err, r->cwd, "cannot change to working directory '%s'",
-				       r->cwd);
+		if (err == ENOENT && access(r->path, F_OK) == 0)
+			return err_set(e, 0, r->path,
+				       "cannot start '%s': its interpreter (the #! line) was not found",
+				       r->path);
 		return err_set(e, err, r->path, "cannot start '%s'", r->path);
 	}
 	return 0;

@@ -1,0 +1,35 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Processes a test leaves behind are found (a background child in its group, and a daemon that
+# double-forked and called setsid), attributed to it, killed and reported; --leak fail fails it.
+. "$(dirname "$0")/lib.sh"
+
+make_test bg.sh 'sleep 300 & echo started'
+# A classic daemon: fork, setsid, fork again; the intermediate exits at once.
+make_test daemon.sh 'setsid sh -c "sleep 301 & exit 0" </dev/null >/dev/null 2>&1; echo daemonised'
+make_test clean.sh 'sleep 0.1'
+
+run_isola run --root "$ROOT" -j3 bg.sh daemon.sh clean.sh
+assert_rc 0
+assert_has out '^PASS +[0-9.]+s  bg\.sh \[left 1 process behind: killed\]$'
+assert_has out '^PASS +[0-9.]+s  daemon\.sh \[left 1 process behind: killed\]$'
+assert_has out '^PASS +[0-9.]+s  clean\.sh$'
+assert_no_procs
+assert_root_empty
+
+run_isola run --root "$ROOT" --leak fail bg.sh daemon.sh clean.sh
+assert_rc 1
+assert_has out '^LEAK +[0-9.]+s  bg\.sh \(left 1 process behind\)$'
+assert_has out '^LEAK +[0-9.]+s  daemon\.sh \(left 1 process behind\)$'
+assert_has out '^failures: 2 LEAK$'
+assert_eq "$(tail -n 1 out)" "1 passed, 2 failed"
+assert_no_procs
+
+# A leak is attributed to the test that made it, not to a neighbour running at the same time.
+make_test leaky_slow.sh 'sleep 302 & sleep 0.5'
+make_test quiet_fast.sh 'sleep 0.1'
+run_isola run --root "$ROOT" -j2 --leak fail leaky_slow.sh quiet_fast.sh
+assert_rc 1
+assert_has out '^PASS +[0-9.]+s  quiet_fast\.sh$'
+assert_has out '^LEAK +[0-9.]+s  leaky_slow\.sh'
+assert_no_procs

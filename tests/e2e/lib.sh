@@ -1,0 +1,82 @@
+# SPDX-License-Identifier: MIT
+# Helpers for isola's end-to-end tests. Each test script sources this file, runs isola on small
+# generated suites inside its own sandbox (TMPDIR is private), and asserts on what it sees.
+# A failed assertion prints what was expected and what came, then exits 1.
+set -eu
+
+: "${ISOLA_BIN:?ISOLA_BIN must point at the isola binary under test}"
+E2E_DIR=$(cd "$(dirname "$0")" && pwd)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/e2e.XXXXXX")
+ROOT="$WORK/root"   # the sandbox root every isola run below uses
+mkdir "$ROOT"
+export LC_ALL=C TERM=dumb NO_COLOR=1
+unset ISOLA_ROOT ISOLA_JOBS CLICOLOR_FORCE
+cd "$WORK"
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# run_isola ARGS...: run isola, keep stdout in $WORK/out, stderr in $WORK/err, status in $RC.
+run_isola() {
+	set +e
+	"$ISOLA_BIN" "$@" >"$WORK/out" 2>"$WORK/err"
+	RC=$?
+	set -e
+}
+
+assert_rc() {
+	[ "$RC" -eq "$1" ] || {
+		echo "--- stdout"; cat "$WORK/out"; echo "--- stderr"; cat "$WORK/err"
+		fail "expected exit $1, got $RC"
+	} >&2
+}
+
+# assert_out_has FILE REGEX
+assert_has() {
+	grep -Eq -- "$2" "$1" || {
+		echo "--- $1"; cat "$1"
+		fail "expected /$2/ in $1"
+	} >&2
+}
+
+assert_not_has() {
+	if grep -Eq -- "$2" "$1"; then
+		echo "--- $1" >&2; cat "$1" >&2
+		fail "did not expect /$2/ in $1"
+	fi
+}
+
+assert_eq() {
+	[ "$1" = "$2" ] || fail "expected '$2', got '$1'${3:+ ($3)}"
+}
+
+# The sandbox root holds nothing at all.
+assert_root_empty() {
+	left=$(ls -A "$ROOT")
+	[ -z "$left" ] || fail "left behind under the sandbox root: $left"
+}
+
+# make_test NAME BODY: an executable sh script in $WORK.
+make_test() {
+	printf '#!/bin/sh\n%s\n' "$2" >"$WORK/$1"
+	chmod +x "$WORK/$1"
+}
+
+# No process carrying this run's sandbox root in its environment or command line survives.
+assert_no_procs() {
+	for p in /proc/[0-9]*; do
+		[ "$p" = "/proc/$$" ] && continue
+		if tr "\\0" "\\n" 2>/dev/null <"$p/cmdline" | grep -q "^$WORK/" ||
+			tr "\\0" "\\n" 2>/dev/null <"$p/environ" | grep -q "^ISOLA_SANDBOX=$ROOT/"; then
+			fail "process left running: $(tr '\0' ' ' <"$p/cmdline")"
+		fi
+	done
+}
+
+cleanup_work() {
+	chmod -R u+rwx "$WORK" 2>/dev/null || true
+	rm -rf "$WORK"
+}
+trap cleanup_work EXIT
