@@ -14,6 +14,7 @@ struct parse {
 	FILE *fp;
 	int line;       /* the line the parser is on, counted by our reader */
 	bool long_line; /* the current line did not fit inih's buffer */
+	int section_line; /* where the current [section] header is */
 	int err_line;
 	struct isola_error err;
 };
@@ -26,8 +27,12 @@ static char *reader(char *str, int num, void *stream)
 	if (!r)
 		return NULL;
 	size_t len = strlen(r);
-	if (!p->long_line)
+	if (!p->long_line) {
 		p->line++;
+		const char *t = r + strspn(r, " \t");
+		if (*t == '[')
+			p->section_line = p->line;
+	}
 	p->long_line = len > 0 && r[len - 1] != '\n' && !feof(p->fp);
 	if (p->long_line && !p->err_line) {
 		p->err_line = p->line;
@@ -93,7 +98,11 @@ static int handler(void *user, const char *section, const char *key, const char 
 	} else {
 		err_set(&e, 0, NULL, "unknown section [%s] (expected [suite] or [test NAME])",
 			section);
-		return fail(p, &e);
+		int line = p->line;
+		p->line = p->section_line;
+		fail(p, &e);
+		p->line = line;
+		return 0;
 	}
 
 	int r = settings_apply(s, key, value, c->dir, &e);

@@ -257,7 +257,10 @@ static void finish(struct sched *s, struct attempt *a)
 		char token[64];
 		snprintf(token, sizeof(token), "%s.%u", s->o->rd->id, a->seq);
 		struct proc_match m = {.ancestor = getpid(), .pgid = a->pid, .mark = token};
-		a->leaked = proctree_kill(&m, 2000);
+		unsigned killed = proctree_kill(&m, 2000);
+		/* After our SIGTERM, what is still dying was stopped by us, not left behind. */
+		if (!a->timed_out && !a->interrupted)
+			a->leaked = killed;
 		if (a->leaked && t->s.leak == LEAK_FAIL && a->outcome == OUT_PASS) {
 			a->outcome = OUT_LEAK;
 			set_reason(a, "left %u process%s behind", a->leaked,
