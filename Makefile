@@ -42,10 +42,11 @@ CORE_SRCS := \
 	src/sched/scheduler.c \
 	src/sandbox/rmtree.c src/sandbox/sandbox.c \
 	src/stage/stage.c src/stage/stage-copy.c \
-	src/spawn/environ.c src/spawn/spawn.c src/spawn/proctree.c src/spawn/keeper.c \
+	src/spawn/environ.c src/spawn/contract.c src/spawn/spawn.c src/spawn/proctree.c src/spawn/keeper.c \
 	src/capture/capture.c \
+	src/lib/lib-sandbox.c src/lib/lib-proc.c \
 	$(REPORT_SRCS)
-CLI_SRCS := src/cli/main.c src/cli/options.c src/cli/usage.c src/cli/cmd-run.c src/cli/cmd-clean.c
+CLI_SRCS := src/cli/main.c src/cli/options.c src/cli/usage.c src/cli/cmd-run.c src/cli/cmd-clean.c src/cli/cmd-exec.c
 
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/%.o)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(B)/%.o)
@@ -56,8 +57,43 @@ UNIT_BINS  := $(UNIT_SRCS:%.c=$(B)/%)
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(HELPER_SRCS:%.c=$(B)/%)
 
-.PHONY: all demo check test unit bench install deps clean format
-all: $(B)/isola $(UNIT_BINS) $(HELPER_BINS)
+# libisola: the public API (include/isola/isola.h) over the same core as the command.
+SOVERSION  := 0
+LIB_SO     := $(B)/libisola.so.$(VERSION)
+LIB_SONAME := libisola.so.$(SOVERSION)
+LIB_A      := $(B)/libisola.a
+LIB_PC     := $(B)/isola.pc
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+LIB_TEST_SRCS := $(wildcard tests/lib/test_*.c)
+LIB_TEST_BINS := $(LIB_TEST_SRCS:%.c=$(B)/%)
+
+.PHONY: all lib demo check test unit bench install deps clean format
+all: $(B)/isola lib $(UNIT_BINS) $(HELPER_BINS) $(LIB_TEST_BINS)
+lib: $(LIB_SO) $(LIB_A) $(LIB_PC)
+
+# Only ISOLA_API symbols are exported: everything is built -fvisibility=hidden.
+$(LIB_SO): $(CORE_OBJS)
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(LIB_SONAME) -Wl,--no-undefined -o $@ $(CORE_OBJS) \
+		$(LDLIBS_CORE) -lpthread
+	ln -sf $(notdir $@) $(B)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(B)/libisola.so
+
+# The static library is one relocatable object whose hidden symbols are made local, so that
+# isola's internal names (xmalloc, strv_push...) can never clash with a program's own.
+$(LIB_A): $(CORE_OBJS)
+	$(LD) -r -o $(B)/libisola-all.o $(CORE_OBJS)
+	objcopy --localize-hidden $(B)/libisola-all.o
+	@rm -f $@
+	$(AR) rcs $@ $(B)/libisola-all.o
+
+$(LIB_PC): isola.pc.in Makefile
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		-e 's|@VERSION@|$(VERSION)|' $< >$@
+
+$(B)/tests/lib/%: tests/lib/%.c $(LIB_SO)
+	@mkdir -p $(dir $@)
+	$(CC) -Iinclude -std=gnu11 $(WARNINGS) -g -o $@ $< -L$(B) -lisola -lcmocka -Wl,-rpath,$(abspath $(B))
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -100,10 +136,18 @@ bench:
 	@$(MAKE) --no-print-directory all
 	@bench/run
 
-install: $(B)/isola
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+install: $(B)/isola lib
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/isola
 	install -m 0755 $(B)/isola $(DESTDIR)$(BINDIR)/isola
 	install -m 0644 doc/isola.1 $(DESTDIR)$(MANDIR)/man1/isola.1
+	install -m 0644 doc/libisola.3 $(DESTDIR)$(MANDIR)/man3/libisola.3
+	install -m 0644 include/isola/isola.h $(DESTDIR)$(INCLUDEDIR)/isola/isola.h
+	install -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libisola.so
+	install -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libisola.a
+	install -m 0644 $(LIB_PC) $(DESTDIR)$(LIBDIR)/pkgconfig/isola.pc
 
 format:
 	clang-format -i $(CORE_SRCS) $(CLI_SRCS) src/*/*.h include/isola/*.h

@@ -34,6 +34,7 @@ void cli_usage(const char *cmd);
 
 int cmd_run(int argc, char **argv, bool list_only);
 int cmd_clean(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
 
 /* Print "isola: message" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

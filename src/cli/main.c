@@ -29,8 +29,10 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1, false);
 	if (strcmp(cmd, "list") == 0)
 		return cmd_run(argc - 1, argv + 1, true);
+	if (strcmp(cmd, "exec") == 0)
+		return cmd_exec(argc - 1, argv + 1);
 	if (strcmp(cmd, "clean") == 0)
 		return cmd_clean(argc - 1, argv + 1);
-	cli_error("unknown command '%s' (expected run, list, clean or help; see isola --help)", cmd);
+	cli_error("unknown command '%s' (expected run, list, exec, clean or help; see isola --help)", cmd);
 	return EXIT_USAGE;
 }

@@ -13,6 +13,7 @@ static const char main_usage[] =
 	"commands:\n"
 	"  run [OPTIONS] [--] [TEST...]   run tests (programs or globs), each isolated\n"
 	"  list [OPTIONS] [--] [TEST...]  show what run would run\n"
+	"  exec [OPTIONS] -- PROGRAM [ARGS...]  run one command in a fresh sandbox\n"
 	"  clean [--root DIR]             remove sandboxes left by dead runs and kept ones\n"
 	"  help [COMMAND]                 show help\n"
 	"  --version                      show the version\n"
@@ -58,6 +59,31 @@ static const char list_usage[] =
 	"Prints the names of the tests 'isola run' would run with the same arguments.\n"
 	"Takes the options of 'isola run'; with -v also each test's command and resources.\n";
 
+static const char exec_usage[] =
+	"usage: isola exec [OPTIONS] [--] PROGRAM [ARGS...]\n"
+	"\n"
+	"Runs one command in a fresh sandbox, with the environment contract of 'isola run',\n"
+	"passing stdin, stdout and stderr through. For runners you keep: ctest, meson test,\n"
+	"automake's LOG_COMPILER, prove --exec, make rules.\n"
+	"\n"
+	"options (as for isola run):\n"
+	"      --copy SRC[:DEST]  a private writable copy of SRC at DEST in the sandbox\n"
+	"      --mkdir DIR        an empty directory in the sandbox\n"
+	"  -e, --env NAME=VALUE   set a variable; VALUE may use ${ISOLA_SANDBOX}...\n"
+	"      --unset NAME       remove a variable\n"
+	"      --cwd DIR          working directory (relative to the sandbox)\n"
+	"      --keep-home        keep the real HOME\n"
+	"      --root DIR         where the sandbox goes (default: $ISOLA_SANDBOX under isola run,\n"
+	"                         else $ISOLA_ROOT, $TMPDIR, /tmp)\n"
+	"      --keep WHAT        keep the sandbox: failed (default), all, none\n"
+	"      --timeout DUR      stop the command after DUR (default: never)\n"
+	"      --grace DUR        between SIGTERM and SIGKILL (default 5s)\n"
+	"  -v, --verbose          print the sandbox's path\n"
+	"\n"
+	"exit status: the command's own; 128+N if it was killed by signal N; 124 if it timed out;\n"
+	"125 if isola failed (bad option, staging); 126 if the program could not be executed;\n"
+	"127 if it was not found. 77 (skip) and 99 (hard error) pass through unchanged.\n";
+
 static const char clean_usage[] =
 	"usage: isola clean [--root DIR]\n"
 	"\n"
@@ -72,6 +98,8 @@ void cli_usage(const char *cmd)
 		fputs(run_usage, stdout);
 	else if (strcmp(cmd, "list") == 0)
 		fputs(list_usage, stdout);
+	else if (strcmp(cmd, "exec") == 0)
+		fputs(exec_usage, stdout);
 	else if (strcmp(cmd, "clean") == 0)
 		fputs(clean_usage, stdout);
 	else

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "capture/capture.h"
+#include "spawn/contract.h"
 #include "spawn/environ.h"
 #include "spawn/proctree.h"
 #include "spawn/spawn.h"
@@ -65,7 +66,6 @@ struct sched {
 	int sigfd;
 	int stop_signal; /* first stopping signal, 0 if none */
 	unsigned stop_count;
-	char *mark_base; /* ISOLA_MARK inherited from an outer run, "" if none */
 };
 
 static void enqueue(struct sched *s, size_t test)
@@ -77,47 +77,23 @@ static void enqueue(struct sched *s, size_t test)
 	s->queue[s->qlen++] = test;
 }
 
-struct env_ctx {
-	char *const *vars; /* the contract, NAME=VALUE */
-};
-
-static const char *lookup_var(void *ctx, const char *name, size_t len)
-{
-	struct env_ctx *c = ctx;
-	const char *v = env_lookup_in(c->vars, name, len);
-	return v ? v : env_lookup_in(environ, name, len);
-}
-
-/* The environment contract (see doc/isola.1), then the test's own settings. */
+/* The environment contract (spawn/contract.h), then the test's own settings. */
 static void build_env(struct sched *s, struct attempt *a, struct strv *envp)
 {
 	const struct test *t = a->test;
-	struct strv set = STRV_INIT;
-	const char *sb = a->sandbox_path;
-
-	strv_push(&set, "ISOLA=1");
-	strv_push_take(&set, xasprintf("ISOLA_RUN_ID=%s", s->o->rd->id));
-	strv_push_take(&set, xasprintf("ISOLA_TEST=%s", t->name));
-	strv_push_take(&set, xasprintf("ISOLA_SANDBOX=%s", sb));
-	strv_push_take(&set, xasprintf("ISOLA_SLOT=%u", a->slot));
-	strv_push_take(&set, xasprintf("ISOLA_ATTEMPT=%u", a->number));
-	strv_push_take(&set, xasprintf("ISOLA_SOURCE_DIR=%s", s->o->source_dir));
-	const char *tmpvars[] = {"TMPDIR", "TMP", "TEMP", "TEST_TMPDIR"};
-	for (size_t i = 0; i < ARRAY_SIZE(tmpvars); i++)
-		strv_push_take(&set, xasprintf("%s=%s/tmp", tmpvars[i], sb));
-	if (!t->s.keep_home)
-		strv_push_take(&set, xasprintf("HOME=%s/home", sb));
-
-	struct env_ctx ctx = {.vars = strv_get(&set)};
-	size_t ncontract = set.n;
-	for (size_t i = 0; i < t->s.env_set.n; i++)
-		strv_push_take(&set, env_expand(t->s.env_set.v[i], lookup_var, &ctx));
-	(void)ncontract;
-	/* The mark goes last so that no setting can remove it. */
-	strv_push_take(&set, xasprintf(MARK_VAR "=%s%s%s.%u", s->mark_base,
-				       *s->mark_base ? ":" : "", s->o->rd->id, a->seq));
-	env_build(environ, &t->s.env_unset, &set, envp);
-	strv_release(&set);
+	char token[64];
+	snprintf(token, sizeof(token), "%s.%u", s->o->rd->id, a->seq);
+	struct contract c = {
+		.run_id = s->o->rd->id,
+		.test = t->name,
+		.sandbox = a->sandbox_path,
+		.source_dir = s->o->source_dir,
+		.slot = a->slot,
+		.attempt = a->number,
+		.keep_home = t->s.keep_home,
+		.mark_token = token,
+	};
+	contract_env(&c, environ, &t->s.env_set, &t->s.env_unset, envp);
 }
 
 static unsigned free_slot(struct sched *s)
@@ -435,8 +411,6 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 	/* Orphans of our tests are reparented to us, not init: that is how leaks are caught. */
 	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 
-	const char *mb = getenv(MARK_VAR);
-	s.mark_base = xstrdup(mb ? mb : "");
 	s.slots = xcalloc(o->jobs, sizeof(*s.slots));
 	s.tries = xcalloc(tl->n, sizeof(*s.tries));
 	s.final = xcalloc(tl->n, sizeof(*s.final));
@@ -514,7 +488,6 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 	report_run_end(o->rep, sum);
 
 	close(s.sigfd);
-	free(s.mark_base);
 	free(s.slots);
 	free(s.tries);
 	free(s.final);

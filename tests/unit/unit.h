@@ -32,12 +32,15 @@
 /* Exit status a child uses to say "cannot test this here" (as isola's own SKIP). */
 #define CHILD_SKIP 77
 
-/* A path built from a format, in one of a ring of static buffers: enough for one expression. */
+/*
+ * A path built from a format, in one of a ring of static buffers: good for the next few dozen
+ * calls only. Anything kept longer (or handed to a child) should be copied.
+ */
 __attribute__((format(printf, 1, 2))) static inline const char *P(const char *fmt, ...)
 {
-	static char ring[16][4096];
+	static char ring[64][4096];
 	static unsigned next;
-	char *buf = ring[next++ % 16];
+	char *buf = ring[next++ % 64];
 	va_list ap;
 	va_start(ap, fmt);
 	int n = vsnprintf(buf, sizeof(ring[0]), fmt, ap);

@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: MIT */
+/* libisola: struct isola_proc, commands run in a sandbox, waited for with a pidfd. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/lib.h"
+#include "spawn/contract.h"
+#include "spawn/proctree.h"
+#include "spawn/spawn.h"
+#include "testlist/testlist.h"
+
+extern char **environ;
+
+#define DEFAULT_CAP   (64 * 1024)
+#define DEFAULT_GRACE (1000 * NSEC_PER_MSEC)
+
+static int pidfd_for(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+static unsigned env_uint(const char *name, unsigned dflt)
+{
+	const char *v = getenv(name);
+	unsigned n;
+	return v && parse_uint(v, 0, 1u << 30, &n) == 0 ? n : dflt;
+}
+
+static int open_output(isola_sandbox *sb, unsigned n, const char *stream, char **path,
+		       struct isola_error *err)
+{
+	if (mkdirat(sb->sb.fd, ".isola-output", 0700) < 0 && errno != EEXIST)
+		return err_set(err, errno, sb->sb.path, "cannot create '%s/.isola-output'",
+			       sb->sb.path);
+	*path = xasprintf("%s/.isola-output/%u.%s", sb->sb.path, n, stream);
+	int fd = open(*path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		err_set(err, errno, *path, "cannot create '%s'", *path);
+	return fd;
+}
+
+ISOLA_API isola_proc *isola_start(isola_sandbox *sb, char *const argv[],
+				  const struct isola_run_opts *opts, struct isola_error *err)
+{
+	static const struct isola_run_opts defaults;
+	if (!opts)
+		opts = &defaults;
+	err_clear(err);
+	if (!sb || !argv || !argv[0]) {
+		err_set(err, EINVAL, NULL, "isola_start: no sandbox or no command");
+		return NULL;
+	}
+
+	char *path;
+	if (strchr(argv[0], '/'))
+		path = argv[0][0] == '/' ? xstrdup(argv[0])
+					 : xasprintf("%s/%s", sb->base_dir, argv[0]);
+	else
+		path = find_in_path(argv[0]);
+	if (!path) {
+		err_set(err, 0, argv[0], "cannot start '%s': not found in PATH", argv[0]);
+		if (err)
+			err->code = ENOENT;
+		return NULL;
+	}
+
+	isola_proc *p = xcalloc(1, sizeof(*p));
+	unsigned n = ++sb->nprocs;
+	p->sb = sb;
+	p->pidfd = -1;
+	p->cap = opts->output_cap ? opts->output_cap : DEFAULT_CAP;
+	p->grace_ns = opts->grace_ms > 0 ? opts->grace_ms * NSEC_PER_MSEC : DEFAULT_GRACE;
+	snprintf(p->token, sizeof(p->token), "%s.%u", sb->rd.id, n);
+
+	int out = -1, errfd = -1;
+	if (opts->stdio == ISOLA_STDIO_CAPTURE) {
+		out = open_output(sb, n, "stdout", &p->out_path, err);
+		if (out < 0)
+			goto fail;
+		errfd = open_output(sb, n, "stderr", &p->err_path, err);
+		if (errfd < 0)
+			goto fail;
+	}
+
+	const char *test = getenv("ISOLA_TEST");
+	const char *source = getenv("ISOLA_SOURCE_DIR");
+	struct contract c = {
+		.run_id = sb->rd.id,
+		.test = test && *test ? test : argv[0],
+		.sandbox = sb->sb.path,
+		.source_dir = source && *source ? source : sb->base_dir,
+		.slot = env_uint("ISOLA_SLOT", 0),
+		.attempt = env_uint("ISOLA_ATTEMPT", 1),
+		.keep_home = sb->keep_home,
+		.mark_token = p->token,
+	};
+	struct strv envp = STRV_INIT;
+	contract_env(&c, environ, &sb->env_set, &sb->env_unset, &envp);
+	char *cwd = opts->cwd ? (opts->cwd[0] == '/' ? xstrdup(opts->cwd)
+						      : xasprintf("%s/%s", sb->sb.path, opts->cwd))
+			      : xstrdup(sb->sb.path);
+	bool inherit = opts->stdio == ISOLA_STDIO_INHERIT;
+	struct spawn_req req = {
+		.path = path,
+		.argv = argv,
+		.envp = strv_get(&envp),
+		.cwd = cwd,
+		.stdin_fd = inherit ? 0 : -1,
+		.stdout_fd = inherit ? -1 : out,
+		.stderr_fd = inherit ? -1 : errfd,
+		.new_pgroup = true,
+	};
+	p->start_ns = now_ns();
+	int r = spawn_start(&req, &p->pid, err);
+	strv_release(&envp);
+	free(cwd);
+	if (r < 0)
+		goto fail;
+	if (out >= 0)
+		close(out);
+	if (errfd >= 0)
+		close(errfd);
+	free(path);
+	p->deadline_ns = opts->timeout_ms > 0 ? p->start_ns + opts->timeout_ms * NSEC_PER_MSEC : 0;
+	p->pidfd = pidfd_for(p->pid);
+	if (p->pidfd >= 0)
+		(void)fcntl(p->pidfd, F_SETFD, FD_CLOEXEC);
+	p->next = sb->procs;
+	sb->procs = p;
+	return p;
+
+fail:
+	if (out >= 0)
+		close(out);
+	if (errfd >= 0)
+		close(errfd);
+	free(path);
+	free(p->out_path);
+	free(p->err_path);
+	free(p);
+	return NULL;
+}
+
+ISOLA_API pid_t isola_proc_pid(const isola_proc *p)
+{
+	return p ? p->pid : -1;
+}
+
+static void signal_group(isola_proc *p, int sig)
+{
+	if (kill(-p->pid, sig) < 0 && errno == ESRCH)
+		(void)kill(p->pid, sig);
+}
+
+/* Read the first cap bytes of path into a NUL-terminated buffer. */
+static void read_capped(const char *path, size_t cap, char **buf, size_t *len, int *truncated)
+{
+	*buf = NULL;
+	*len = 0;
+	*truncated = 0;
+	if (!path)
+		return;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		if (fd >= 0)
+			close(fd);
+		*buf = xstrdup("");
+		return;
+	}
+	size_t want = (size_t)st.st_size < cap ? (size_t)st.st_size : cap;
+	*buf = xmalloc(want + 1);
+	ssize_t n = pread(fd, *buf, want, 0);
+	close(fd);
+	*len = n > 0 ? (size_t)n : 0;
+	(*buf)[*len] = '\0';
+	*truncated = (size_t)st.st_size > cap;
+}
+
+/* The next moment something must happen (deadline, grace end), or 0 for none. */
+static int64_t next_event(const isola_proc *p)
+{
+	return p->deadline_ns;
+}
+
+static void escalate(isola_proc *p)
+{
+	if (!p->stopping) {
+		signal_group(p, SIGTERM);
+		p->stopping = true;
+		p->deadline_ns = now_ns() + p->grace_ns;
+	} else if (!p->killed) {
+		signal_group(p, SIGKILL);
+		p->killed = true;
+		p->deadline_ns = 0;
+	}
+}
+
+/* Wait until the main process has exited; returns its wait status. */
+static int wait_exit(isola_proc *p, int sigfd)
+{
+	for (;;) {
+		int status;
+		pid_t r = waitpid(p->pid, &status, WNOHANG);
+		if (r == p->pid)
+			return status;
+		if (r < 0 && errno != EINTR)
+			return -1; /* reaped elsewhere (SIGCHLD ignored?): nothing to wait for */
+
+		int64_t next = next_event(p);
+		int timeout_ms = -1;
+		if (next) {
+			int64_t left = next - now_ns();
+			timeout_ms = left <= 0 ? 0 : (int)((left + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC);
+		}
+		struct pollfd pfd[2];
+		nfds_t nfd = 0;
+		if (p->pidfd >= 0)
+			pfd[nfd++] = (struct pollfd){.fd = p->pidfd, .events = POLLIN};
+		if (sigfd >= 0)
+			pfd[nfd++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
+		if (p->pidfd < 0 && (timeout_ms < 0 || timeout_ms > 5))
+			timeout_ms = 5; /* no pidfd: poll the child every few ms */
+		int n = poll(pfd, nfd, timeout_ms);
+		if (n < 0 && errno != EINTR)
+			return -1;
+		if (sigfd >= 0 && n > 0 && (pfd[nfd - 1].revents & POLLIN)) {
+			struct signalfd_siginfo si;
+			while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGCHLD)
+					continue;
+				if (p->stopping) {
+					escalate(p);
+					continue;
+				}
+				/* The first signal is passed on as it is; the grace starts. */
+				signal_group(p, (int)si.ssi_signo);
+				p->stopping = true;
+				p->deadline_ns = now_ns() + p->grace_ns;
+			}
+		}
+		if (next && now_ns() >= next) {
+			if (!p->stopping)
+				p->timed_out = true;
+			escalate(p);
+		}
+	}
+}
+
+int lib_proc_wait(isola_proc *p, int sigfd, struct isola_result *res, struct isola_error *err)
+{
+	struct isola_result empty = {0};
+	*res = empty;
+	err_clear(err);
+	int status = wait_exit(p, sigfd);
+	res->duration_ns = now_ns() - p->start_ns;
+
+	struct proc_match m = {.pgid = p->pid, .mark = p->token};
+	unsigned killed = proctree_kill(&m, 2000);
+	if (!p->stopping)
+		res->leaked = killed;
+
+	int ret = 0;
+	if (status == -1) {
+		ret = err_set(err, ECHILD, NULL,
+			      "cannot wait for process %d (is SIGCHLD ignored?)", (int)p->pid);
+	} else if (WIFEXITED(status)) {
+		res->exited = 1;
+		res->exit_code = WEXITSTATUS(status);
+	} else if (WIFSIGNALED(status)) {
+		res->signal = WTERMSIG(status);
+	}
+	res->timed_out = p->timed_out;
+	read_capped(p->out_path, p->cap, &res->out, &res->out_len, &res->out_truncated);
+	read_capped(p->err_path, p->cap, &res->err, &res->err_len, &res->err_truncated);
+	res->out_path = p->out_path;
+	res->err_path = p->err_path;
+
+	lib_sandbox_forget(p->sb, p);
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	free(p);
+	return ret;
+}
+
+ISOLA_API int isola_proc_wait(isola_proc *p, struct isola_result *res, struct isola_error *err)
+{
+	if (!p || !res)
+		return err_set(err, EINVAL, NULL, "isola_proc_wait: no process or no result");
+	return lib_proc_wait(p, -1, res, err);
+}
+
+ISOLA_API int isola_proc_stop(isola_proc *p, struct isola_result *res, struct isola_error *err)
+{
+	if (!p || !res)
+		return err_set(err, EINVAL, NULL, "isola_proc_stop: no process or no result");
+	escalate(p);
+	return lib_proc_wait(p, -1, res, err);
+}
+
+ISOLA_API int isola_run(isola_sandbox *sb, char *const argv[], const struct isola_run_opts *opts,
+			struct isola_result *res, struct isola_error *err)
+{
+	if (!res)
+		return err_set(err, EINVAL, NULL, "isola_run: no result");
+	isola_proc *p = isola_start(sb, argv, opts, err);
+	if (!p) {
+		struct isola_result empty = {0};
+		*res = empty;
+		return -1;
+	}
+	return isola_proc_wait(p, res, err);
+}
+
+ISOLA_API void isola_result_release(struct isola_result *res)
+{
+	if (!res)
+		return;
+	free(res->out);
+	free(res->err);
+	free(res->out_path);
+	free(res->err_path);
+	struct isola_result empty = {0};
+	*res = empty;
+}

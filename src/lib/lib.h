@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* libisola's insides, shared by the public API (lib-sandbox.c, lib-proc.c) and isola exec. */
+#ifndef ISOLA_LIB_H
+#define ISOLA_LIB_H
+
+#include <stdbool.h>
+
+#include "isola/isola.h"
+#include "sandbox/sandbox.h"
+#include "util/util.h"
+
+struct isola_sandbox {
+	struct rundir rd;
+	struct sandbox sb;
+	char *base_dir;
+	struct strv env_set;
+	struct strv env_unset;
+	enum isola_keep keep;
+	bool keep_home;
+	bool failed;
+	unsigned nprocs; /* commands started, for their tokens and output files */
+	pid_t owner;     /* the process that made it: only it may clean up */
+	struct isola_proc *procs; /* still running */
+	struct isola_sandbox *next;
+};
+
+struct isola_proc {
+	isola_sandbox *sb;
+	pid_t pid;
+	int pidfd; /* -1 where the kernel has no pidfd_open */
+	int64_t start_ns, deadline_ns, grace_ns;
+	size_t cap;
+	char *out_path, *err_path;
+	char token[64];
+	bool stopping; /* SIGTERM sent */
+	bool killed;   /* SIGKILL sent */
+	bool timed_out;
+	struct isola_proc *next;
+};
+
+/*
+ * Wait for p as isola_proc_wait() does; while waiting, signals read from sigfd (if >= 0) are
+ * passed on to the command's process group (a second one as SIGKILL). Fills *res, frees p.
+ */
+int lib_proc_wait(isola_proc *p, int sigfd, struct isola_result *res, struct isola_error *err);
+
+/* Unlink p from its sandbox's list of running commands. */
+void lib_sandbox_forget(isola_sandbox *sb, isola_proc *p);
+
+#endif

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+#include "spawn/contract.h"
+
+#include "spawn/environ.h"
+#include "spawn/proctree.h"
+
+struct lookup_ctx {
+	char *const *contract;
+	char *const *base;
+};
+
+static const char *lookup_var(void *ctx, const char *name, size_t len)
+{
+	struct lookup_ctx *c = ctx;
+	const char *v = env_lookup_in(c->contract, name, len);
+	return v ? v : env_lookup_in(c->base, name, len);
+}
+
+void contract_env(const struct contract *c, char *const *base, const struct strv *set,
+		  const struct strv *unset, struct strv *envp)
+{
+	struct strv vars = STRV_INIT;
+	const char *sb = c->sandbox;
+
+	strv_push(&vars, "ISOLA=1");
+	strv_push_take(&vars, xasprintf("ISOLA_RUN_ID=%s", c->run_id));
+	strv_push_take(&vars, xasprintf("ISOLA_TEST=%s", c->test));
+	strv_push_take(&vars, xasprintf("ISOLA_SANDBOX=%s", sb));
+	strv_push_take(&vars, xasprintf("ISOLA_SLOT=%u", c->slot));
+	strv_push_take(&vars, xasprintf("ISOLA_ATTEMPT=%u", c->attempt));
+	strv_push_take(&vars, xasprintf("ISOLA_SOURCE_DIR=%s", c->source_dir));
+	static const char *const tmpvars[] = {"TMPDIR", "TMP", "TEMP", "TEST_TMPDIR"};
+	for (size_t i = 0; i < ARRAY_SIZE(tmpvars); i++)
+		strv_push_take(&vars, xasprintf("%s=%s/tmp", tmpvars[i], sb));
+	if (!c->keep_home)
+		strv_push_take(&vars, xasprintf("HOME=%s/home", sb));
+
+	struct lookup_ctx ctx = {.contract = strv_get(&vars), .base = base};
+	size_t ncontract = vars.n;
+	for (size_t i = 0; set && i < set->n; i++)
+		strv_push_take(&vars, env_expand(set->v[i], lookup_var, &ctx));
+	(void)ncontract;
+
+	const char *chain = env_lookup_in(base, MARK_VAR, sizeof(MARK_VAR) - 1);
+	strv_push_take(&vars, xasprintf(MARK_VAR "=%s%s%s", chain ? chain : "",
+					chain && *chain ? ":" : "", c->mark_token));
+	env_build(base, unset, &vars, envp);
+	strv_release(&vars);
+}
