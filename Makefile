@@ -87,9 +87,10 @@ $(LIB_A): $(CORE_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $(B)/libisola-all.o
 
+# For building against the tree itself: PKG_CONFIG_PATH=build.
 $(LIB_PC): isola.pc.in Makefile
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
-		-e 's|@VERSION@|$(VERSION)|' $< >$@
+	sed -e 's|@PREFIX@|$(abspath .)|' -e 's|@LIBDIR@|$(abspath $(B))|' \
+		-e 's|@INCLUDEDIR@|$(abspath include)|' -e 's|@VERSION@|$(VERSION)|' $< >$@
 
 $(B)/tests/lib/%: tests/lib/%.c $(LIB_SO)
 	@mkdir -p $(dir $@)
@@ -147,7 +148,8 @@ install: $(B)/isola lib
 	ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
 	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libisola.so
 	install -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libisola.a
-	install -m 0644 $(LIB_PC) $(DESTDIR)$(LIBDIR)/pkgconfig/isola.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		-e 's|@VERSION@|$(VERSION)|' isola.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/isola.pc
 
 format:
 	clang-format -i $(CORE_SRCS) $(CLI_SRCS) src/*/*.h include/isola/*.h

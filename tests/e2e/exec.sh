@@ -1,0 +1,102 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# isola exec: one command in a fresh sandbox; stdio passes through; the exit status is the
+# command's (77 and 99 unchanged, 128+N for a signal, 124 for a timeout); isola's own errors are
+# 125, 126 (cannot execute) and 127 (not found); failures keep their sandbox, others leave nothing.
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p res && echo orig >res/v
+
+run_exec() {
+	set +e
+	"$ISOLA_BIN" exec --root "$ROOT" "$@" <in >out 2>err
+	RC=$?
+	set -e
+}
+echo "from stdin" >in
+
+run_exec --copy res --mkdir build --env 'V=${ISOLA_SANDBOX}/res/v' -- sh -c '
+	cat; cat "$V"; echo changed >"$V"; [ -d build ] && [ "$PWD" = "$ISOLA_SANDBOX" ] &&
+	[ "$TMPDIR" = "$ISOLA_SANDBOX/tmp" ] && [ "$HOME" = "$ISOLA_SANDBOX/home" ] && echo to-err >&2'
+assert_rc 0
+assert_eq "$(cat out)" "from stdin
+orig"
+assert_eq "$(cat err)" "to-err"
+assert_eq "$(cat res/v)" orig
+assert_root_empty
+
+for code in 1 3 77 99; do
+	run_exec --keep none -- sh -c "exit $code"
+	assert_rc "$code"
+done
+assert_root_empty
+
+run_exec -- sh -c 'kill -TERM $$'
+assert_rc 143
+assert_has err "^isola: exec: kept sandbox $ROOT/isola-"
+run_isola clean --root "$ROOT"
+assert_root_empty
+
+run_exec --timeout 0.2 --grace 0.1 -- sh -c 'trap "" TERM; sleep 30'
+assert_rc 124
+assert_has err "^isola: exec: 'sh' timed out after 200 ms$"
+run_isola clean --root "$ROOT"
+
+run_exec -- no-such-program-anywhere
+assert_rc 127
+assert_has err "^isola: exec: cannot start 'no-such-program-anywhere': not found in PATH$"
+printf 'not a program\n' >notexec
+chmod -x notexec
+run_exec -- ./notexec
+assert_rc 126
+assert_has err "cannot start '.*notexec': Permission denied$"
+assert_root_empty
+
+# isola's own errors: 125, one line, nothing created.
+run_exec --bogus -- true
+assert_rc 125
+assert_has err "^isola: exec: unknown option '--bogus'"
+run_exec --copy missing -- true
+assert_rc 125
+assert_has err "^isola: exec: cannot copy '$WORK/missing': No such file or directory$"
+run_exec --copy res:../x -- true
+assert_rc 125
+run_exec
+assert_rc 125
+assert_has err '^isola: exec: no command given'
+assert_root_empty
+
+# A leaked daemon is killed and reported.
+run_exec --keep none -- sh -c 'setsid sleep 305 </dev/null >/dev/null 2>&1 & exit 0'
+assert_rc 0
+assert_has err "^isola: exec: 'sh' left 1 process behind: killed$"
+assert_no_procs
+
+# Options end at the program: its own options are its own.
+run_exec --keep none -- sh -c 'echo "$1"' sh --copy
+assert_rc 0
+assert_eq "$(cat out)" "--copy"
+
+# Under isola run, isola exec nests its sandbox inside the test's (ISOLA_SANDBOX).
+make_test nested.sh "\"$ISOLA_BIN\" exec -- sh -c 'case \$ISOLA_SANDBOX in \"\$OUTER\"/*) exit 0 ;; esac; exit 1'"
+run_isola run --root "$ROOT" --env 'OUTER=${ISOLA_SANDBOX}' nested.sh
+assert_rc 0
+assert_root_empty
+
+# SIGTERM to isola exec is passed on to the command, whose status is then the exit status.
+make_test slow.sh "trap 'echo got-term; exit 7' TERM; touch \"$WORK/slow.started\"; sleep 60 & wait"
+"$ISOLA_BIN" exec --root "$ROOT" --keep none -- "$WORK/slow.sh" >out 2>err &
+pid=$!
+i=0
+while [ ! -e slow.started ]; do
+	i=$((i + 1)); [ $i -lt 1000 ] || fail "slow.sh never started"; sleep 0.01
+done
+kill -TERM "$pid"
+set +e
+wait "$pid"
+RC=$?
+set -e
+assert_rc 7
+assert_eq "$(cat out)" got-term
+assert_no_procs
+assert_root_empty
