@@ -60,12 +60,19 @@ static void rm_fail(struct rm_ctx *c, int errnum, const char *what)
 
 static void rm_dir_contents(struct rm_ctx *c, int dfd, const struct mnt_ident *mnt);
 
-/* Remove entry `name` of directory `dfd`, which lives on mount `mnt` (NULL: wherever it is). */
-static void rm_entry(struct rm_ctx *c, int dfd, const char *name, const struct mnt_ident *mnt)
+/*
+ * Remove entry `name` of directory `dfd`, which lives on mount `mnt` (NULL: wherever it is).
+ * `is_dir` is readdir's guess: an empty directory then goes in one rmdir, which never follows a
+ * symlink and fails with EBUSY on a mount point.
+ */
+static void rm_entry(struct rm_ctx *c, int dfd, const char *name, const struct mnt_ident *mnt,
+		     bool is_dir)
 {
 	size_t plen = strlen(c->path);
 	snprintf(c->path + plen, sizeof(c->path) - plen, "%s%s", plen ? "/" : "", name);
 
+	if (is_dir && unlinkat(dfd, name, AT_REMOVEDIR) == 0)
+		goto out;
 	if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT)
 		goto out;
 	int saved = errno;
@@ -138,7 +145,7 @@ static void rm_dir_contents(struct rm_ctx *c, int dfd, const struct mnt_ident *m
 		}
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		rm_entry(c, dfd, de->d_name, mnt);
+		rm_entry(c, dfd, de->d_name, mnt, de->d_type == DT_DIR);
 	}
 	closedir(d);
 }
@@ -146,6 +153,6 @@ static void rm_dir_contents(struct rm_ctx *c, int dfd, const struct mnt_ident *m
 int rmtree_at(int dfd, const char *name, struct isola_error *e)
 {
 	struct rm_ctx c = {.e = e};
-	rm_entry(&c, dfd, name, NULL);
+	rm_entry(&c, dfd, name, NULL, false);
 	return c.failed ? -1 : 0;
 }

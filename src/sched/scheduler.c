@@ -232,7 +232,12 @@ static void finish(struct sched *s, struct attempt *a)
 	if (a->pid > 0) {
 		char token[64];
 		snprintf(token, sizeof(token), "%s.%u", s->o->rd->id, a->seq);
-		struct proc_match m = {.ancestor = getpid(), .pgid = a->pid, .mark = token};
+		struct proc_match m = {
+			.ancestor = getpid(),
+			.pgid = a->pid,
+			.mark = token,
+			.min_pid = proctree_min_pid(a->pid, a->end_ns - a->exec_ns),
+		};
 		unsigned killed = proctree_kill(&m, 2000);
 		/* After our SIGTERM, what is still dying was stopped by us, not left behind. */
 		if (!a->timed_out && !a->interrupted)

@@ -22,7 +22,15 @@ struct proc_match {
 	bool prefix;
 	const pid_t *exclude; /* pids never to match (e.g. tests still running) */
 	size_t nexclude;
+	pid_t min_pid; /* only pids >= this (all made after it, see proctree_min_pid); 0: all */
 };
+
+/*
+ * A lower bound for the pids of every process created since `first` was, or 0 when it cannot
+ * be trusted (the pid counter wrapped, or may have: `elapsed_ns` was long). Scanning only those
+ * makes the hunt after a short test cost a few syscalls instead of one per process.
+ */
+pid_t proctree_min_pid(pid_t first, int64_t elapsed_ns);
 
 /* Live (not zombie) matching processes, at most max stored in out. Returns how many matched. */
 size_t proctree_find(const struct proc_match *m, pid_t *out, size_t max);

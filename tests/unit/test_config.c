@@ -561,6 +561,19 @@ static void test_settings_merge(void **state)
 	assert_int_equal(t.keep_home, 1);
 	settings_release(&t);
 
+	/* A source that gives nothing changes nothing (and -1 never overrides). */
+	struct settings none = SETTINGS_INIT;
+	settings_merge(&t, &suite);
+	settings_merge(&t, &test);
+	settings_merge(&t, &none);
+	assert_int_equal(t.timeout_ns, 20 * NSEC_PER_SEC);
+	assert_int_equal(t.grace_ns, 1 * NSEC_PER_SEC);
+	assert_string_equal(t.cwd, "suite-cwd");
+	assert_int_equal(t.keep_home, 1);
+	assert_int_equal(t.leak, LEAK_FAIL);
+	assert_int_equal(t.res.n, 2);
+	settings_release(&t);
+
 	/* Merging leaves the sources as they were. */
 	assert_int_equal(suite.res.n, 1);
 	assert_int_equal(test.timeout_ns, 20 * NSEC_PER_SEC);

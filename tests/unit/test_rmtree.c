@@ -7,6 +7,7 @@
 
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 
 #include "sandbox/rmtree.h"
 
@@ -193,6 +194,38 @@ static void test_deep_tree(void **state)
 	assert_missing(P("%s/deep", s));
 }
 
+/* In a child with few fds: a deep tree must not need one or two fds per level. */
+static void few_fds_child(void *arg)
+{
+	const char *s = arg;
+	struct rlimit rl = {.rlim_cur = 128, .rlim_max = 128};
+	CHILD_CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+	struct isola_error e = {0};
+	int r = rmtree_at(AT_FDCWD, P("%s/deep", s), &e);
+	if (r != 0)
+		dprintf(2, "rmtree_at: %.200s... (code %d)\n", e.message, e.code);
+	CHILD_CHECK(r == 0);
+	CHILD_CHECK(access(P("%s/deep", s), F_OK) < 0 && errno == ENOENT);
+}
+
+static void test_deep_tree_with_few_fds(void **state)
+{
+	const char *s = *state;
+	/* 300 levels under a 128-fd limit: a hostile test can nest deeper than isola's fd limit
+	 * (commonly 1024), and its sandbox must still go. */
+	make_dir(P("%s/deep", s), 0755);
+	int fd = open_dir(P("%s/deep", s));
+	for (int i = 0; i < 300; i++) {
+		assert_int_equal(mkdirat(fd, "d", 0755), 0);
+		int next = openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		assert_true(next >= 0);
+		close(fd);
+		fd = next;
+	}
+	close(fd);
+	assert_child_ok(few_fds_child, (void *)s);
+}
+
 static void test_error_names_path(void **state)
 {
 	const char *s = *state;
@@ -328,6 +361,7 @@ int main(void)
 		SCRATCH_TEST(test_top_symlink_removed_not_followed),
 		SCRATCH_TEST(test_unreadable_and_unwritable_dirs),
 		SCRATCH_TEST(test_deep_tree),
+		SCRATCH_TEST(test_deep_tree_with_few_fds),
 		SCRATCH_TEST(test_error_names_path),
 		SCRATCH_TEST(test_error_deep_in_tree_names_path_and_goes_on),
 		SCRATCH_TEST(test_refuses_mount_point),
