@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct parse {
@@ -15,9 +16,15 @@ struct parse {
 	int line;       /* the line the parser is on, counted by our reader */
 	bool long_line; /* the current line did not fit inih's buffer */
 	int section_line; /* where the current [section] header is */
+	char *section;    /* its whole name: inih keeps only its first 49 characters */
 	int err_line;
 	struct isola_error err;
 };
+
+static bool section_known(const char *name)
+{
+	return strcmp(name, "suite") == 0 || (strncmp(name, "test ", 5) == 0 && name[5]);
+}
 
 /* inih calls this for every line: count them so that errors can name their line. */
 static char *reader(char *str, int num, void *stream)
@@ -29,9 +36,30 @@ static char *reader(char *str, int num, void *stream)
 	size_t len = strlen(r);
 	if (!p->long_line) {
 		p->line++;
-		const char *t = r + strspn(r, " \t");
-		if (*t == '[')
+		/* inih reads an indented line as the continuation of the previous value, so that
+		 * "\ttimeout = 7s" under "command = ..." would join the command. Indentation means
+		 * nothing here: drop it (a value takes one line; repeat a key for lists). */
+		size_t indent = strspn(r, " \t");
+		if (indent) {
+			memmove(r, r + indent, len - indent + 1);
+			len -= indent;
+		}
+		const char *t = r;
+		const char *end = *t == '[' ? strchr(t, ']') : NULL;
+		if (end) {
+			/* The same text inih takes as the name: from '[' to the first ']'. */
 			p->section_line = p->line;
+			free(p->section);
+			p->section = strndup(t + 1, (size_t)(end - t - 1));
+			if (!p->section)
+				abort();
+			if (!section_known(p->section) && !p->err_line) {
+				p->err_line = p->line;
+				err_set(&p->err, 0, NULL,
+					"unknown section [%s] (expected [suite] or [test NAME])",
+					p->section);
+			}
+		}
 	}
 	p->long_line = len > 0 && r[len - 1] != '\n' && !feof(p->fp);
 	if (p->long_line && !p->err_line) {
@@ -71,6 +99,9 @@ static int handler(void *user, const char *section, const char *key, const char 
 		return 1;
 	}
 
+	/* Our copy of the name is whole where inih's may be cut short. */
+	if (p->section && strncmp(p->section, section, strlen(section)) == 0)
+		section = p->section;
 	struct settings *s;
 	bool is_suite = strcmp(section, "suite") == 0;
 	if (is_suite) {
@@ -96,13 +127,9 @@ static int handler(void *user, const char *section, const char *key, const char 
 		}
 		s = &d->s;
 	} else {
-		err_set(&e, 0, NULL, "unknown section [%s] (expected [suite] or [test NAME])",
-			section);
-		int line = p->line;
-		p->line = p->section_line;
-		fail(p, &e);
-		p->line = line;
-		return 0;
+		/* Keys outside any section (reader() reports unknown ones at their header). */
+		err_set(&e, 0, NULL, "'%s' is outside any section (start with [suite])", key);
+		return fail(p, &e);
 	}
 
 	int r = settings_apply(s, key, value, c->dir, &e);
@@ -159,7 +186,13 @@ int config_load(struct config *c, const char *path, struct isola_error *e)
 	c->path = xstrdup(path);
 
 	char resolved[PATH_MAX];
+	struct stat st;
 	FILE *fp = fopen(path, "re");
+	if (fp && fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(fp);
+		fp = NULL;
+		errno = EISDIR;
+	}
 	if (!fp || !realpath(path, resolved)) {
 		int saved = errno;
 		if (fp)
@@ -172,6 +205,7 @@ int config_load(struct config *c, const char *path, struct isola_error *e)
 	struct parse p = {.c = c, .fp = fp};
 	int r = ini_parse_stream(reader, &p, handler, &p);
 	fclose(fp);
+	free(p.section);
 	if (r != 0 || p.err_line) {
 		int line = p.err_line ? p.err_line : r;
 		if (p.err_line && r > 0 && r < p.err_line)

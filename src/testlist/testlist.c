@@ -25,9 +25,16 @@ char *find_in_path(const char *prog)
 	const char *path = getenv("PATH");
 	if (!path || !*path)
 		path = "/usr/local/bin:/usr/bin:/bin";
+	char cwd[4096];
+	if (!getcwd(cwd, sizeof(cwd)))
+		snprintf(cwd, sizeof(cwd), ".");
 	while (*path) {
 		size_t len = strcspn(path, ":");
-		char *cand = len ? xasprintf("%.*s/%s", (int)len, path, prog) : xasprintf("./%s", prog);
+		/* An empty entry means the current directory; relative ones are relative to it.
+		 * The test runs elsewhere (its sandbox): hand back an absolute path. */
+		char *cand = !len ? xasprintf("%s/%s", cwd, prog)
+			     : path[0] == '/' ? xasprintf("%.*s/%s", (int)len, path, prog)
+					      : xasprintf("%s/%.*s/%s", cwd, (int)len, path, prog);
 		if (executable_file(cand))
 			return cand;
 		free(cand);
@@ -78,11 +85,25 @@ static int add_path(struct testlist *tl, const char *name, const char *dir, stru
 	return 0;
 }
 
+/* dir as a glob pattern that matches only itself. */
+static char *glob_quote(const char *dir)
+{
+	char *out = xmalloc(2 * strlen(dir) + 1), *o = out;
+	for (const char *p = dir; *p; p++) {
+		if (strchr("*?[]\\", *p))
+			*o++ = '\\';
+		*o++ = *p;
+	}
+	*o = '\0';
+	return out;
+}
+
 /* Expand pattern (absolute or relative to dir); names drop the "dir/" prefix. */
 static int add_glob(struct testlist *tl, const char *pattern, const char *dir, const char *shown,
 		    struct isola_error *e)
 {
-	cleanup_free char *abs = join(dir, pattern);
+	cleanup_free char *qdir = glob_quote(dir);
+	cleanup_free char *abs = join(qdir, pattern);
 	glob_t g;
 	int r = glob(abs, 0, NULL, &g);
 	size_t added = 0;

@@ -31,7 +31,8 @@ static void load_fails_at(const char *dir, const char *text, int line, const cha
 		fail_msg("config_load accepted:\n%s", text);
 	const char *prefix = P("%s/isola.ini:%d: ", dir, line);
 	if (strncmp(e.message, prefix, strlen(prefix)) != 0)
-		fail_msg("expected the error at line %d, got \"%s\" for:\n%s", line, e.message, text);
+		fail_msg("expected the error at line %d, got \"%s\" for:\n%s", line, e.message,
+		         text);
 	assert_contains(e.message + strlen(prefix), what);
 	config_release(&c);
 }
@@ -41,28 +42,28 @@ static void test_suite_keys(void **state)
 	const char *s = *state;
 	struct config c;
 	load_ok(s,
-		"; a comment\n"
-		"# another\n"
-		"\n"
-		"[suite]\n"
-		"jobs = 4\n"
-		"keep = all\n"
-		"root = sandboxes\n"
-		"retries = 2\n"
-		"tests = t/*.sh\n"
-		"tests = /abs/*.test\n"
-		"timeout = 10s\n"
-		"grace = 250ms\n"
-		"copy = fixtures\n"
-		"copy = data/db:var/db\n"
-		"mkdir = out/logs\n"
-		"env = A=1\n"
-		"env = B=${ISOLA_SANDBOX}/x\n"
-		"unset = LANG\n"
-		"cwd = work\n"
-		"keep-home = yes\n"
-		"leak = fail\n",
-		&c);
+	        "; a comment\n"
+	        "# another\n"
+	        "\n"
+	        "[suite]\n"
+	        "jobs = 4\n"
+	        "keep = all\n"
+	        "root = sandboxes\n"
+	        "retries = 2\n"
+	        "tests = t/*.sh\n"
+	        "tests = /abs/*.test\n"
+	        "timeout = 10s\n"
+	        "grace = 250ms\n"
+	        "copy = fixtures\n"
+	        "copy = data/db:var/db\n"
+	        "mkdir = out/logs\n"
+	        "env = A=1\n"
+	        "env = B=${ISOLA_SANDBOX}/x\n"
+	        "unset = LANG\n"
+	        "cwd = work\n"
+	        "keep-home = yes\n"
+	        "leak = fail\n",
+	        &c);
 	assert_string_equal(c.path, P("%s/isola.ini", s));
 	assert_string_equal(c.dir, s);
 	assert_int_equal(c.jobs, 4);
@@ -141,21 +142,21 @@ static void test_test_sections(void **state)
 	const char *s = *state;
 	struct config c;
 	load_ok(s,
-		"[suite]\n"                                    /* 1 */
-		"timeout = 1m\n"                               /* 2 */
-		"\n"                                           /* 3 */
-		"[test db]\n"                                  /* 4 */
-		"copy = schema.sql\n"                          /* 5 */
-		"command = run-db --name 'a b' \"c d\" e\\ f\n" /* 6 */
-		"copy = seed.sql:seed/1.sql\n"                 /* 7 */
-		"env = X=1\n"                                  /* 8 */
-		"env = X=2\n"                                  /* 9 */
-		"timeout = 5s\n"                               /* 10 */
-		"[test ./bin/other]\n"                         /* 11 */
-		"leak = warn\n"                                /* 12 */
-		"[test db]\n"                                  /* 13 */
-		"unset = HOME\n",                              /* 14 */
-		&c);
+	        "[suite]\n"                                     /* 1 */
+	        "timeout = 1m\n"                                /* 2 */
+	        "\n"                                            /* 3 */
+	        "[test db]\n"                                   /* 4 */
+	        "copy = schema.sql\n"                           /* 5 */
+	        "command = run-db --name 'a b' \"c d\" e\\ f\n" /* 6 */
+	        "copy = seed.sql:seed/1.sql\n"                  /* 7 */
+	        "env = X=1\n"                                   /* 8 */
+	        "env = X=2\n"                                   /* 9 */
+	        "timeout = 5s\n"                                /* 10 */
+	        "[test ./bin/other]\n"                          /* 11 */
+	        "leak = warn\n"                                 /* 12 */
+	        "[test db]\n"                                   /* 13 */
+	        "unset = HOME\n",                               /* 14 */
+	        &c);
 	assert_int_equal(c.suite.timeout_ns, 60 * NSEC_PER_SEC);
 	assert_int_equal(c.ndecls, 2);
 	const struct test_decl *db = &c.decls[0], *other = &c.decls[1];
@@ -203,7 +204,8 @@ static void test_relative_paths_against_file_dir(void **state)
 	make_dir(P("%s/conf", s), 0755);
 	make_dir(P("%s/elsewhere", s), 0755);
 	write_file(P("%s/conf/suite.ini", s),
-		   "[suite]\ntests = *.sh\nroot = ../roots\ncopy = fx\n[test t]\ncopy = a/b:c\n", 0644);
+	           "[suite]\ntests = *.sh\nroot = ../roots\ncopy = fx\n[test t]\ncopy = a/b:c\n",
+	           0644);
 	char cwd[4096];
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
 	/* Loaded by a relative path, from another directory. */
@@ -236,7 +238,7 @@ static void test_missing_file(void **state)
 	assert_int_equal(config_load(&c, P("%s/nope.ini", s), &e), -1);
 	assert_int_equal(e.code, ENOENT);
 	assert_string_equal(e.message,
-			    P("cannot read config file '%s/nope.ini': %s", s, strerror(ENOENT)));
+	                    P("cannot read config file '%s/nope.ini': %s", s, strerror(ENOENT)));
 	config_release(&c);
 }
 
@@ -256,38 +258,38 @@ static void test_error_lines(void **state)
 {
 	const char *s = *state;
 	const char *head = "; isola.ini\n"
-			   "\n"
-			   "[suite]\n"
-			   "jobs = 2\n"; /* so the culprit below is line 5 */
+	                   "\n"
+	                   "[suite]\n"
+	                   "jobs = 2\n"; /* so the culprit below is line 5 */
 	static const struct {
 		const char *body;
 		const char *what;
 	} cases[] = {
-		{"colour = blue\n", "unknown key 'colour' in [suite]"},
-		{"timeout = forever\n", "invalid value 'forever' for timeout"},
-		{"timeout = -1s\n", "invalid value '-1s' for timeout"},
-		{"grace = 5x\n", "invalid value '5x' for grace"},
-		{"jobs = 0\n", "invalid value '0' for jobs"},
-		{"jobs = many\n", "invalid value 'many' for jobs"},
-		{"jobs = 4097\n", "invalid value '4097' for jobs"},
-		{"keep = some\n", "invalid value 'some' for keep"},
-		{"retries = 101\n", "invalid value '101' for retries"},
-		{"retries = -1\n", "invalid value '-1' for retries"},
-		{"env = 1BAD=x\n", "invalid environment variable name '1BAD'"},
-		{"env = NOVALUE\n", "has no '='"},
-		{"env = A=${ISOLA_UNIT_NEVER_SET}\n", "${ISOLA_UNIT_NEVER_SET}"},
-		{"env = A=${\n", "unterminated"},
-		{"unset = A-B\n", "invalid environment variable name 'A-B'"},
-		{"copy = data:../escape\n", "destination '../escape'"},
-		{"copy = data:/abs\n", "destination '/abs'"},
-		{"copy = ..\n", "destination '..'"},
-		{"mkdir = a/../../b\n", "destination 'a/../../b'"},
-		{"keep-home = maybe\n", "invalid value 'maybe' for keep-home"},
-		{"leak = ignore\n", "invalid value 'ignore' for leak"},
-		{"cwd =\n", "invalid value '' for cwd"},
-		{"this line has no equals sign\n", "syntax error"},
-		{"[unterminated section\n", "syntax error"},
-		{"[test t]\ncommand = prog 'unterminated\n", "invalid command"},
+	    {"colour = blue\n", "unknown key 'colour' in [suite]"},
+	    {"timeout = forever\n", "invalid value 'forever' for timeout"},
+	    {"timeout = -1s\n", "invalid value '-1s' for timeout"},
+	    {"grace = 5x\n", "invalid value '5x' for grace"},
+	    {"jobs = 0\n", "invalid value '0' for jobs"},
+	    {"jobs = many\n", "invalid value 'many' for jobs"},
+	    {"jobs = 4097\n", "invalid value '4097' for jobs"},
+	    {"keep = some\n", "invalid value 'some' for keep"},
+	    {"retries = 101\n", "invalid value '101' for retries"},
+	    {"retries = -1\n", "invalid value '-1' for retries"},
+	    {"env = 1BAD=x\n", "invalid environment variable name '1BAD'"},
+	    {"env = NOVALUE\n", "has no '='"},
+	    {"env = A=${ISOLA_UNIT_NEVER_SET}\n", "${ISOLA_UNIT_NEVER_SET}"},
+	    {"env = A=${\n", "unterminated"},
+	    {"unset = A-B\n", "invalid environment variable name 'A-B'"},
+	    {"copy = data:../escape\n", "destination '../escape'"},
+	    {"copy = data:/abs\n", "destination '/abs'"},
+	    {"copy = ..\n", "destination '..'"},
+	    {"mkdir = a/../../b\n", "destination 'a/../../b'"},
+	    {"keep-home = maybe\n", "invalid value 'maybe' for keep-home"},
+	    {"leak = ignore\n", "invalid value 'ignore' for leak"},
+	    {"cwd =\n", "invalid value '' for cwd"},
+	    {"this line has no equals sign\n", "syntax error"},
+	    {"[unterminated section\n", "syntax error"},
+	    {"[test t]\ncommand = prog 'unterminated\n", "invalid command"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		char *text = xasprintf("%s%s[suite]\njobs = 3\nbogus = 1\n", head, cases[i].body);
@@ -301,8 +303,10 @@ static void test_error_lines(void **state)
 static void test_error_lines_in_test_sections(void **state)
 {
 	const char *s = *state;
-	load_fails_at(s, "[test a]\ncommand = true\ntests = *.sh\n", 3, "unknown key 'tests' in [test a]");
-	load_fails_at(s, "[test a]\ncommand = true\njobs = 2\n", 3, "unknown key 'jobs' in [test a]");
+	load_fails_at(s, "[test a]\ncommand = true\ntests = *.sh\n", 3,
+	              "unknown key 'tests' in [test a]");
+	load_fails_at(s, "[test a]\ncommand = true\njobs = 2\n", 3,
+	              "unknown key 'jobs' in [test a]");
 	load_fails_at(s, "[test a]\n\n\ncommand =\n", 4, "invalid command ''");
 	load_fails_at(s, "[test a]\ncommand = \"a b\n", 2, "invalid command '\"a b'");
 	load_fails_at(s, "[test a]\ntimeout = 1x\n", 2, "invalid value '1x' for timeout");
@@ -315,7 +319,8 @@ static void test_unknown_section(void **state)
 {
 	const char *s = *state;
 	/* The line of the section header itself, where the mistake is. */
-	load_fails_at(s, "[suite]\njobs = 2\n\n[tests]\ntimeout = 1s\n", 4, "unknown section [tests]");
+	load_fails_at(s, "[suite]\njobs = 2\n\n[tests]\ntimeout = 1s\n", 4,
+	              "unknown section [tests]");
 	load_fails_at(s, "[suite]\n[test]\ncopy = x\n", 2, "unknown section [test]");
 }
 
@@ -349,26 +354,26 @@ static void test_long_lines(void **state)
 {
 	const char *s = *state;
 	/* inih's limit is 200 bytes with the newline and NUL: 198 characters fit. */
-	cleanup_free char *v196 = line_of('x', 198 - strlen("env = A="));
-	cleanup_free char *ok = xasprintf("[suite]\nenv = A=%s\n", v196);
+	cleanup_free char *fits = line_of('x', 198 - strlen("env = A="));
+	cleanup_free char *ok = xasprintf("[suite]\nenv = A=%s\n", fits);
 	struct config c;
 	load_ok(s, ok, &c);
 	assert_int_equal(strlen(c.suite.env_set.v[0]), 198 - strlen("env = "));
 	config_release(&c);
 	/* The same at the end of the file without a newline. */
-	cleanup_free char *ok2 = xasprintf("[suite]\nenv = A=%s", v196);
+	cleanup_free char *ok2 = xasprintf("[suite]\nenv = A=%s", fits);
 	load_ok(s, ok2, &c);
 	config_release(&c);
 
 	/* One more is too long, wherever it is, and the lines after it are counted right. */
-	cleanup_free char *v197 = line_of('x', 199 - strlen("env = A="));
-	cleanup_free char *bad = xasprintf("[suite]\n\njobs = 2\nenv = A=%s\njobs = 3\n", v197);
+	cleanup_free char *too_long = line_of('x', 199 - strlen("env = A="));
+	cleanup_free char *bad = xasprintf("[suite]\n\njobs = 2\nenv = A=%s\njobs = 3\n", too_long);
 	load_fails_at(s, bad, 4, "line longer than 198 characters");
-	cleanup_free char *v1000 = line_of('y', 1000);
-	cleanup_free char *bad2 = xasprintf("[suite]\n; %s\n", v1000);
+	cleanup_free char *huge = line_of('y', 1000);
+	cleanup_free char *bad2 = xasprintf("[suite]\n; %s\n", huge);
 	load_fails_at(s, bad2, 2, "line longer than");
 	/* A long line after an error does not hide it. */
-	cleanup_free char *bad3 = xasprintf("[suite]\njobs = x\nenv = A=%s\n", v1000);
+	cleanup_free char *bad3 = xasprintf("[suite]\njobs = x\nenv = A=%s\n", huge);
 	load_fails_at(s, bad3, 2, "invalid value 'x' for jobs");
 }
 
@@ -391,6 +396,36 @@ static void test_long_test_name(void **state)
 	config_release(&c);
 }
 
+/* Load text; it must be read with these values, or refused at line `line`: never misread. */
+static void indented_case(const char *s, const char *text, int line)
+{
+	struct config c;
+	struct isola_error e = {0};
+	int r = load_text(s, text, &c, &e);
+	if (r == 0) {
+		assert_int_equal(c.ndecls, 1);
+		if (c.decls[0].argv.n != 1 || strcmp(c.decls[0].argv.v[0], "./a.sh") != 0)
+			fail_msg("the command of [test a] was read as '%s%s%s'",
+			         c.decls[0].argv.v[0], c.decls[0].argv.n > 1 ? " " : "",
+			         c.decls[0].argv.n > 1 ? c.decls[0].argv.v[1] : "");
+		assert_int_equal(c.decls[0].s.timeout_ns, 7 * NSEC_PER_SEC);
+	} else {
+		assert_contains(e.message, P("%s/isola.ini:%d: ", s, line));
+	}
+	config_release(&c);
+}
+
+static void test_indented_keys(void **state)
+{
+	const char *s = *state;
+	/* git-config style: keys indented under their section. inih takes an indented line for the
+	 * continuation of the previous key's value (INI_ALLOW_MULTILINE), so below, `timeout = 7s`
+	 * silently becomes the command "timeout = 7s", and /usr/bin/timeout would run as the test.
+	 */
+	indented_case(s, "[test a]\n    command = ./a.sh\n    timeout = 7s\n", 3);
+	indented_case(s, "[test a]\n\tcommand = ./a.sh\n\ttimeout = 7s\n", 3);
+}
+
 static void test_split_command(void **state)
 {
 	(void)state;
@@ -398,21 +433,22 @@ static void test_split_command(void **state)
 		const char *line;
 		const char *words[8];
 	} cases[] = {
-		{"", {NULL}},
-		{"   \t ", {NULL}},
-		{"prog", {"prog", NULL}},
-		{"  prog   a\tb  ", {"prog", "a", "b", NULL}},
-		{"a 'b c' \"d e\"", {"a", "b c", "d e", NULL}},
-		{"a\\ b", {"a b", NULL}},
-		{"'a\\b'", {"a\\b", NULL}},          /* no escapes inside single quotes */
-		{"\"a\\\"b\"", {"a\"b", NULL}},      /* escapes inside double quotes */
-		{"x'y z'w", {"xy zw", NULL}},        /* quotes join with what touches them */
-		{"'' \"\"", {"", "", NULL}},         /* empty words survive */
-		{"\"it's\" 'say \"hi\"'", {"it's", "say \"hi\"", NULL}},
-		{"$HOME ${X} * ~ `a` ;", {"$HOME", "${X}", "*", "~", "`a`", ";", NULL}}, /* no expansion */
-		{"end\\", {"end\\", NULL}},
-		{"\\'", {"'", NULL}},
-		{"'a\\'", {"a\\", NULL}}, /* a backslash does not escape the closing quote */
+	    {"", {NULL}},
+	    {"   \t ", {NULL}},
+	    {"prog", {"prog", NULL}},
+	    {"  prog   a\tb  ", {"prog", "a", "b", NULL}},
+	    {"a 'b c' \"d e\"", {"a", "b c", "d e", NULL}},
+	    {"a\\ b", {"a b", NULL}},
+	    {"'a\\b'", {"a\\b", NULL}},     /* no escapes inside single quotes */
+	    {"\"a\\\"b\"", {"a\"b", NULL}}, /* escapes inside double quotes */
+	    {"x'y z'w", {"xy zw", NULL}},   /* quotes join with what touches them */
+	    {"'' \"\"", {"", "", NULL}},    /* empty words survive */
+	    {"\"it's\" 'say \"hi\"'", {"it's", "say \"hi\"", NULL}},
+	    {"$HOME ${X} * ~ `a` ;",
+	     {"$HOME", "${X}", "*", "~", "`a`", ";", NULL}}, /* no expansion */
+	    {"end\\", {"end\\", NULL}},
+	    {"\\'", {"'", NULL}},
+	    {"'a\\'", {"a\\", NULL}}, /* a backslash does not escape the closing quote */
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct strv sv = STRV_INIT;
@@ -422,12 +458,12 @@ static void test_split_command(void **state)
 		while (cases[i].words[n])
 			n++;
 		if (sv.n != n)
-			fail_msg("split_command(\"%s\"): %zu words, expected %zu", cases[i].line, sv.n,
-				 n);
+			fail_msg("split_command(\"%s\"): %zu words, expected %zu", cases[i].line,
+			         sv.n, n);
 		for (size_t k = 0; k < n; k++)
 			if (strcmp(sv.v[k], cases[i].words[k]) != 0)
 				fail_msg("split_command(\"%s\") word %zu: \"%s\", expected \"%s\"",
-					 cases[i].line, k, sv.v[k], cases[i].words[k]);
+				         cases[i].line, k, sv.v[k], cases[i].words[k]);
 		strv_release(&sv);
 	}
 	static const char *const bad[] = {"'open", "a \"open", "a 'b' 'c", "\"a'", "\"a\\\""};
@@ -451,7 +487,8 @@ static void test_settings_apply(void **state)
 	assert_int_equal(settings_apply(&st, "grace", "2s", "/b", &e), 1);
 	assert_int_equal(st.grace_ns, 2 * NSEC_PER_SEC);
 	for (int i = 0; i < 3; i++) {
-		static const char *const yes[] = {"true", "yes", "1"}, *const no[] = {"false", "no", "0"};
+		static const char *const yes[] = {"true", "yes", "1"}, *const no[] = {"false", "no",
+		                                                                      "0"};
 		assert_int_equal(settings_apply(&st, "keep-home", yes[i], "/b", &e), 1);
 		assert_int_equal(st.keep_home, 1);
 		assert_int_equal(settings_apply(&st, "keep-home", no[i], "/b", &e), 1);
@@ -470,8 +507,9 @@ static void test_settings_apply(void **state)
 
 	/* Bad values: -1, the message names key and value, the setting is unchanged. */
 	assert_int_equal(settings_apply(&st, "timeout", "soon", "/b", &e), -1);
-	assert_string_equal(e.message, "invalid value 'soon' for timeout (expected a duration such as "
-				       "30s, 2m or 0 for none)");
+	assert_string_equal(e.message,
+	                    "invalid value 'soon' for timeout (expected a duration such as "
+	                    "30s, 2m or 0 for none)");
 	assert_int_equal(st.timeout_ns, 0);
 	assert_int_equal(settings_apply(&st, "grace", "", "/b", &e), -1);
 	assert_int_equal(st.grace_ns, 2 * NSEC_PER_SEC);
@@ -497,7 +535,8 @@ static void test_settings_contract_names_usable(void **state)
 	struct settings st = SETTINGS_INIT;
 	struct isola_error e = {0};
 	for (size_t i = 0; contract_names[i]; i++) {
-		unsetenv(contract_names[i]); /* known to isola itself, not through the environment */
+		unsetenv(
+		    contract_names[i]); /* known to isola itself, not through the environment */
 		char *v = xasprintf("V%zu=${%s}", i, contract_names[i]);
 		if (settings_apply(&st, "env", v, "/b", &e) != 1)
 			fail_msg("env %s refused: %s", v, e.message);
@@ -537,12 +576,12 @@ static void test_settings_merge(void **state)
 	settings_merge(&t, &test);
 	settings_merge(&t, &cli);
 	settings_finalise(&t);
-	assert_int_equal(t.timeout_ns, 0);                /* cli */
-	assert_int_equal(t.grace_ns, 1 * NSEC_PER_SEC);   /* suite: nobody else gave it */
-	assert_string_equal(t.cwd, "suite-cwd");          /* suite */
-	assert_int_equal(t.keep_home, 0);                 /* cli's false beats test's true */
-	assert_int_equal(t.leak, LEAK_FAIL);              /* suite */
-	assert_int_equal(t.res.n, 3);                     /* lists add up, in order */
+	assert_int_equal(t.timeout_ns, 0);              /* cli */
+	assert_int_equal(t.grace_ns, 1 * NSEC_PER_SEC); /* suite: nobody else gave it */
+	assert_string_equal(t.cwd, "suite-cwd");        /* suite */
+	assert_int_equal(t.keep_home, 0);               /* cli's false beats test's true */
+	assert_int_equal(t.leak, LEAK_FAIL);            /* suite */
+	assert_int_equal(t.res.n, 3);                   /* lists add up, in order */
 	assert_string_equal(t.res.v[0].src, "/s/a");
 	assert_string_equal(t.res.v[1].src, "/t/b");
 	assert_int_equal(t.res.v[2].kind, RES_MKDIR);
@@ -635,27 +674,28 @@ static void test_parse_keep_and_jobs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		SCRATCH_TEST(test_suite_keys),
-		SCRATCH_TEST(test_defaults_when_not_given),
-		SCRATCH_TEST(test_jobs_auto_and_bounds),
-		SCRATCH_TEST(test_test_sections),
-		SCRATCH_TEST(test_command_given_twice_last_wins),
-		SCRATCH_TEST(test_relative_paths_against_file_dir),
-		SCRATCH_TEST(test_missing_file),
-		SCRATCH_TEST(test_directory_is_not_a_config),
-		SCRATCH_TEST(test_error_lines),
-		SCRATCH_TEST(test_error_lines_in_test_sections),
-		SCRATCH_TEST(test_unknown_section),
-		SCRATCH_TEST(test_unknown_section_without_keys),
-		SCRATCH_TEST(test_first_error_wins),
-		SCRATCH_TEST(test_long_lines),
-		SCRATCH_TEST(test_long_test_name),
-		cmocka_unit_test(test_split_command),
-		cmocka_unit_test(test_settings_apply),
-		cmocka_unit_test(test_settings_contract_names_usable),
-		cmocka_unit_test(test_settings_merge),
-		cmocka_unit_test(test_settings_finalise_defaults),
-		cmocka_unit_test(test_parse_keep_and_jobs),
+	    SCRATCH_TEST(test_suite_keys),
+	    SCRATCH_TEST(test_defaults_when_not_given),
+	    SCRATCH_TEST(test_jobs_auto_and_bounds),
+	    SCRATCH_TEST(test_test_sections),
+	    SCRATCH_TEST(test_command_given_twice_last_wins),
+	    SCRATCH_TEST(test_relative_paths_against_file_dir),
+	    SCRATCH_TEST(test_missing_file),
+	    SCRATCH_TEST(test_directory_is_not_a_config),
+	    SCRATCH_TEST(test_error_lines),
+	    SCRATCH_TEST(test_error_lines_in_test_sections),
+	    SCRATCH_TEST(test_unknown_section),
+	    SCRATCH_TEST(test_unknown_section_without_keys),
+	    SCRATCH_TEST(test_first_error_wins),
+	    SCRATCH_TEST(test_long_lines),
+	    SCRATCH_TEST(test_long_test_name),
+	    SCRATCH_TEST(test_indented_keys),
+	    cmocka_unit_test(test_split_command),
+	    cmocka_unit_test(test_settings_apply),
+	    cmocka_unit_test(test_settings_contract_names_usable),
+	    cmocka_unit_test(test_settings_merge),
+	    cmocka_unit_test(test_settings_finalise_defaults),
+	    cmocka_unit_test(test_parse_keep_and_jobs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL) ? 1 : 0;
 }

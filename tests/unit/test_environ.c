@@ -73,7 +73,7 @@ static void test_setting_check_unknown_variable(void **state)
 	unsetenv("ISOLA_UNIT_SURELY_UNSET");
 	refuses("A=${ISOLA_UNIT_SURELY_UNSET}", "which is not set", "${ISOLA_UNIT_SURELY_UNSET}");
 	refuses("A=x${HOME}y${ISOLA_UNIT_SURELY_UNSET}", "which is not set",
-		"ISOLA_UNIT_SURELY_UNSET");
+	        "ISOLA_UNIT_SURELY_UNSET");
 	/* A name known only as a prefix of a known name is not known. */
 	unsetenv("ISOLA_SANDBO");
 	refuses("A=${ISOLA_SANDBO}", "which is not set", "ISOLA_SANDBO");
@@ -113,9 +113,11 @@ static const char *table_lookup(void *ctx, const char *name, size_t len)
 
 static void expands_to(const char *value, const char *want)
 {
-	static char *const vars[] = {"X=ex", "LONG=" "0123456789012345678901234567890123456789"
-					     "0123456789012345678901234567890123456789",
-				     "EMPTY=", "XY=why", NULL};
+	static char *const vars[] = {"X=ex",
+	                             "LONG="
+	                             "0123456789012345678901234567890123456789"
+	                             "0123456789012345678901234567890123456789",
+	                             "EMPTY=", "XY=why", NULL};
 	char *got = env_expand(value, table_lookup, (void *)vars);
 	if (strcmp(got, want) != 0)
 		fail_msg("env_expand(\"%s\") = \"%s\", expected \"%s\"", value, got, want);
@@ -144,12 +146,12 @@ static void test_expand(void **state)
 	expands_to("${X", "${X"); /* unterminated: kept as written */
 	/* Growth past the initial buffer. */
 	expands_to("${LONG}${LONG}${LONG}",
-		   "0123456789012345678901234567890123456789012345678901234567890123456789012345"
-		   "6789"
-		   "0123456789012345678901234567890123456789012345678901234567890123456789012345"
-		   "6789"
-		   "0123456789012345678901234567890123456789012345678901234567890123456789012345"
-		   "6789");
+	           "0123456789012345678901234567890123456789012345678901234567890123456789012345"
+	           "6789"
+	           "0123456789012345678901234567890123456789012345678901234567890123456789012345"
+	           "6789"
+	           "0123456789012345678901234567890123456789012345678901234567890123456789012345"
+	           "6789");
 }
 
 static void test_lookup_in(void **state)
@@ -177,7 +179,7 @@ static void assert_env(struct strv *got, const char *const *want)
 			for (size_t k = 0; v[k]; k++)
 				print_error("  got[%zu] = %s\n", k, v[k]);
 			fail_msg("entry %zu: got \"%s\", expected \"%s\"", i, v[i] ? v[i] : "(end)",
-				 i < n ? want[i] : "(end)");
+			         i < n ? want[i] : "(end)");
 		}
 	}
 }
@@ -191,7 +193,7 @@ static void test_build(void **state)
 	struct strv out = STRV_INIT;
 	env_build(base, NULL, NULL, &out);
 	assert_env(&out, (const char *const[]){"PATH=/bin", "HOME=/root", "LANG=C", "AB=keep",
-					       "TERM=xterm", NULL});
+	                                       "TERM=xterm", NULL});
 	assert_ptr_not_equal(out.v[0], base[0]);
 	strv_release(&out);
 
@@ -204,7 +206,7 @@ static void test_build(void **state)
 	strv_push(&set, "NEW=1");
 	env_build(base, &unset, &set, &out);
 	assert_env(&out, (const char *const[]){"PATH=/bin", "AB=keep", "TERM=xterm", "LANG=en",
-					       "NEW=1", NULL});
+	                                       "NEW=1", NULL});
 	strv_release(&out);
 	strv_release(&unset);
 	strv_release(&set);
@@ -217,7 +219,7 @@ static void test_build(void **state)
 	strv_push(&set, "X=3");
 	env_build(base, NULL, &set, &out);
 	assert_env(&out, (const char *const[]){"PATH=/bin", "HOME=/root", "LANG=C", "AB=keep",
-					       "TERM=xterm", "A=", "X=3", NULL});
+	                                       "TERM=xterm", "A=", "X=3", NULL});
 	strv_release(&out);
 
 	/* A name both unset and set ends up set. */
@@ -225,7 +227,7 @@ static void test_build(void **state)
 	strv_push(&unset, "PATH");
 	env_build(base, &unset, &set, &out);
 	assert_env(&out, (const char *const[]){"HOME=/root", "LANG=C", "AB=keep", "TERM=xterm",
-					       "A=", "X=3", NULL});
+	                                       "A=", "X=3", NULL});
 	strv_release(&out);
 	strv_release(&unset);
 	strv_release(&set);
@@ -241,14 +243,14 @@ static void test_build(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_setting_check_accepts),
-		cmocka_unit_test(test_setting_check_bad_names),
-		cmocka_unit_test(test_setting_check_bad_references),
-		cmocka_unit_test(test_setting_check_unknown_variable),
-		cmocka_unit_test(test_name_check),
-		cmocka_unit_test(test_expand),
-		cmocka_unit_test(test_lookup_in),
-		cmocka_unit_test(test_build),
+	    cmocka_unit_test(test_setting_check_accepts),
+	    cmocka_unit_test(test_setting_check_bad_names),
+	    cmocka_unit_test(test_setting_check_bad_references),
+	    cmocka_unit_test(test_setting_check_unknown_variable),
+	    cmocka_unit_test(test_name_check),
+	    cmocka_unit_test(test_expand),
+	    cmocka_unit_test(test_lookup_in),
+	    cmocka_unit_test(test_build),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL) ? 1 : 0;
 }

@@ -282,6 +282,38 @@ static void test_error_deep_in_tree_names_path_and_goes_on(void **state)
 	assert_exists(P("%s/tree/foreign/f", s));
 }
 
+static void closed_top_child(void *arg)
+{
+	const char *s = arg;
+	CHILD_CHECK(drop_effective_caps() == 0);
+	int fd = open(s, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHILD_CHECK(fd >= 0);
+	struct isola_error e = {0};
+	int r = rmtree_at(fd, "foreign-top", &e);
+	close(fd);
+	if (r != -1 || strcmp(e.path, "foreign-top") != 0)
+		dprintf(2, "rmtree_at returned %d: path '%s', message '%s'\n", r, e.path,
+		        e.message);
+	CHILD_CHECK(r == -1);
+	CHILD_CHECK(e.code == EACCES);
+	CHILD_CHECK(strcmp(e.path, "foreign-top") == 0);
+	CHILD_CHECK(strncmp(e.message, "cannot remove 'foreign-top': ", 29) == 0);
+}
+
+static void test_error_at_top_names_path(void **state)
+{
+	const char *s = *state;
+	if (getuid() != 0)
+		skip(); /* making a directory someone else's needs root */
+	/* The top itself cannot be opened: the message names it once, as given. */
+	make_dir(P("%s/foreign-top", s), 0755);
+	write_file(P("%s/foreign-top/f", s), "x", 0644);
+	assert_int_equal(chown(P("%s/foreign-top", s), 65534, 65534), 0);
+	assert_int_equal(chmod(P("%s/foreign-top", s), 0), 0);
+	assert_child_ok(closed_top_child, (void *)s);
+	assert_exists(P("%s/foreign-top/f", s));
+}
+
 /* In a private mount namespace: mount something inside the tree, expect rmtree to leave it. */
 struct mount_case {
 	const char *scratch;
@@ -353,19 +385,20 @@ static void test_refuses_bind_mount_of_same_filesystem(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		SCRATCH_TEST(test_removes_plain_file),
-		SCRATCH_TEST(test_missing_is_success),
-		SCRATCH_TEST(test_removes_tree),
-		SCRATCH_TEST(test_symlink_to_outside_dir_not_followed),
-		SCRATCH_TEST(test_symlink_to_outside_file_not_followed),
-		SCRATCH_TEST(test_top_symlink_removed_not_followed),
-		SCRATCH_TEST(test_unreadable_and_unwritable_dirs),
-		SCRATCH_TEST(test_deep_tree),
-		SCRATCH_TEST(test_deep_tree_with_few_fds),
-		SCRATCH_TEST(test_error_names_path),
-		SCRATCH_TEST(test_error_deep_in_tree_names_path_and_goes_on),
-		SCRATCH_TEST(test_refuses_mount_point),
-		SCRATCH_TEST(test_refuses_bind_mount_of_same_filesystem),
+	    SCRATCH_TEST(test_removes_plain_file),
+	    SCRATCH_TEST(test_missing_is_success),
+	    SCRATCH_TEST(test_removes_tree),
+	    SCRATCH_TEST(test_symlink_to_outside_dir_not_followed),
+	    SCRATCH_TEST(test_symlink_to_outside_file_not_followed),
+	    SCRATCH_TEST(test_top_symlink_removed_not_followed),
+	    SCRATCH_TEST(test_unreadable_and_unwritable_dirs),
+	    SCRATCH_TEST(test_deep_tree),
+	    SCRATCH_TEST(test_deep_tree_with_few_fds),
+	    SCRATCH_TEST(test_error_names_path),
+	    SCRATCH_TEST(test_error_deep_in_tree_names_path_and_goes_on),
+	    SCRATCH_TEST(test_error_at_top_names_path),
+	    SCRATCH_TEST(test_refuses_mount_point),
+	    SCRATCH_TEST(test_refuses_bind_mount_of_same_filesystem),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL) ? 1 : 0;
 }

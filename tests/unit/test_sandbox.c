@@ -510,22 +510,22 @@ static void test_default_root(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		SCRATCH_TEST(test_rundir_create_layout),
-		SCRATCH_TEST(test_rundir_create_twice_distinct),
-		SCRATCH_TEST(test_rundir_create_relative_root_and_slashes),
-		SCRATCH_TEST(test_rundir_create_missing_root),
-		SCRATCH_TEST(test_rundir_create_unwritable_root),
-		SCRATCH_TEST(test_sandbox_create_layout),
-		SCRATCH_TEST(test_sandbox_create_fails_cleanly),
-		SCRATCH_TEST(test_sandbox_remove),
-		SCRATCH_TEST(test_rundir_finish_nothing_kept_removes_all),
-		SCRATCH_TEST(test_rundir_finish_kept_marks_done),
-		SCRATCH_TEST(test_rundir_clean_dead_run),
-		SCRATCH_TEST(test_rundir_clean_never_live),
-		SCRATCH_TEST(test_rundir_clean_done_only_when_finished),
-		SCRATCH_TEST(test_rundir_clean_ignores_what_is_not_ours),
-		SCRATCH_TEST(test_rundir_clean_root_errors),
-		SCRATCH_TEST(test_default_root),
+	    SCRATCH_TEST(test_rundir_create_layout),
+	    SCRATCH_TEST(test_rundir_create_twice_distinct),
+	    SCRATCH_TEST(test_rundir_create_relative_root_and_slashes),
+	    SCRATCH_TEST(test_rundir_create_missing_root),
+	    SCRATCH_TEST(test_rundir_create_unwritable_root),
+	    SCRATCH_TEST(test_sandbox_create_layout),
+	    SCRATCH_TEST(test_sandbox_create_fails_cleanly),
+	    SCRATCH_TEST(test_sandbox_remove),
+	    SCRATCH_TEST(test_rundir_finish_nothing_kept_removes_all),
+	    SCRATCH_TEST(test_rundir_finish_kept_marks_done),
+	    SCRATCH_TEST(test_rundir_clean_dead_run),
+	    SCRATCH_TEST(test_rundir_clean_never_live),
+	    SCRATCH_TEST(test_rundir_clean_done_only_when_finished),
+	    SCRATCH_TEST(test_rundir_clean_ignores_what_is_not_ours),
+	    SCRATCH_TEST(test_rundir_clean_root_errors),
+	    SCRATCH_TEST(test_default_root),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL) ? 1 : 0;
 }

@@ -15,7 +15,7 @@
 /* --- resources_add ----------------------------------------------------------------------- */
 
 static void add_ok(struct resources *l, enum resource_kind kind, const char *spec, const char *base,
-		   const char *want_src, const char *want_dest)
+                   const char *want_src, const char *want_dest)
 {
 	struct isola_error e = {0};
 	size_t n = l->n;
@@ -32,12 +32,13 @@ static void add_ok(struct resources *l, enum resource_kind kind, const char *spe
 }
 
 static void add_refused(struct resources *l, enum resource_kind kind, const char *spec,
-			const char *want_in_message)
+                        const char *want_in_message)
 {
 	struct isola_error e = {0};
 	size_t n = l->n;
 	if (resources_add(l, kind, spec, "/base", &e) != -1)
-		fail_msg("resources_add(\"%s\") accepted it as dest '%s'", spec, l->v[l->n - 1].dest);
+		fail_msg("resources_add(\"%s\") accepted it as dest '%s'", spec,
+		         l->v[l->n - 1].dest);
 	assert_int_equal(l->n, n);
 	assert_contains(e.message, want_in_message);
 }
@@ -175,7 +176,8 @@ static int check(const char *s, const char *spec, struct isola_error *e)
 
 static void set_times(const char *path, long sec, long nsec)
 {
-	struct timespec t[2] = {{.tv_sec = sec - 1000, .tv_nsec = 1}, {.tv_sec = sec, .tv_nsec = nsec}};
+	struct timespec t[2] = {{.tv_sec = sec - 1000, .tv_nsec = 1},
+	                        {.tv_sec = sec, .tv_nsec = nsec}};
 	if (utimensat(AT_FDCWD, path, t, AT_SYMLINK_NOFOLLOW) < 0)
 		fail_msg("utimensat '%s': %s", path, strerror(errno));
 }
@@ -190,11 +192,11 @@ static void assert_same_tree(const char *a, const char *b)
 		fail_msg("'%s' and '%s' differ in type", a, b);
 	if (!S_ISLNK(sa.st_mode) && (sa.st_mode & 07777) != (sb.st_mode & 07777))
 		fail_msg("'%s' has mode %o, its copy '%s' %o", a, sa.st_mode & 07777, b,
-			 sb.st_mode & 07777);
+		         sb.st_mode & 07777);
 	if (sa.st_mtim.tv_sec != sb.st_mtim.tv_sec || sa.st_mtim.tv_nsec != sb.st_mtim.tv_nsec)
 		fail_msg("'%s' has mtime %lld.%09ld, its copy %lld.%09ld", a,
-			 (long long)sa.st_mtim.tv_sec, sa.st_mtim.tv_nsec, (long long)sb.st_mtim.tv_sec,
-			 sb.st_mtim.tv_nsec);
+		         (long long)sa.st_mtim.tv_sec, sa.st_mtim.tv_nsec,
+		         (long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
 	if (S_ISLNK(sa.st_mode)) {
 		char ta[4096], tb[4096];
 		ssize_t na = readlink(a, ta, sizeof(ta)), nb = readlink(b, tb, sizeof(tb));
@@ -225,8 +227,8 @@ static void assert_same_tree(const char *a, const char *b)
 		}
 		closedir(d);
 		if (count_entries(b) != n)
-			fail_msg("'%s' has %d entries, its copy '%s' %d", a, n, b, count_entries(b));
-		/* Reading the directories must not have changed what we compared. */
+			fail_msg("'%s' has %d entries, its copy '%s' %d", a, n, b,
+			         count_entries(b));
 	}
 }
 
@@ -250,12 +252,14 @@ static void test_copy_tree_preserves_everything(void **state)
 	make_symlink("does/not/exist", P("%s/src/dangling", s));
 	make_symlink("/etc/hostname", P("%s/src/abs-link", s));
 	make_symlink("sub", P("%s/src/dir-link", s));
-	/* Distinct nanosecond mtimes everywhere, directories last (their own entries touch them). */
-	const char *leaves[] = {"exec.sh", "secret", "ro", "odd", "empty-file", "sub/deeper/data",
-				"locked/inside", "rel-link", "sub/up-link", "dangling", "abs-link",
-				"dir-link"};
+	/* Distinct nanosecond mtimes everywhere, directories last (their own entries touch them).
+	 */
+	const char *leaves[] = {
+	    "exec.sh",       "secret",   "ro",          "odd",      "empty-file", "sub/deeper/data",
+	    "locked/inside", "rel-link", "sub/up-link", "dangling", "abs-link",   "dir-link"};
 	for (size_t i = 0; i < ARRAY_SIZE(leaves); i++)
-		set_times(P("%s/src/%s", s, leaves[i]), 1500000000 + (long)i * 1000, 123456789 + (long)i);
+		set_times(P("%s/src/%s", s, leaves[i]), 1500000000 + (long)i * 1000,
+		          123456789 + (long)i);
 	const char *dirs[] = {"empty-dir", "sub/deeper", "sub", "locked", ""};
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
 		set_times(P("%s/src/%s", s, dirs[i]), 1600000000 + (long)i, 987654321 - (long)i);
@@ -580,24 +584,24 @@ static void test_never_follows_symlink_in_sandbox(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_resources_add_default_dest),
-		cmocka_unit_test(test_resources_add_explicit_dest),
-		cmocka_unit_test(test_resources_add_refusals),
-		cmocka_unit_test(test_resources_add_mkdir),
-		cmocka_unit_test(test_resources_extend),
-		SCRATCH_TEST(test_copy_tree_preserves_everything),
-		SCRATCH_TEST(test_copy_large_file),
-		SCRATCH_TEST(test_copy_sparse_file),
-		SCRATCH_TEST(test_copy_is_private),
-		SCRATCH_TEST(test_refuses_fifo),
-		SCRATCH_TEST(test_refuses_socket_and_device),
-		SCRATCH_TEST(test_top_symlink_is_followed),
-		SCRATCH_TEST(test_nested_dest_creates_parents),
-		SCRATCH_TEST(test_mkdir),
-		SCRATCH_TEST(test_stage_check),
-		SCRATCH_TEST(test_stage_check_unreadable_file),
-		SCRATCH_TEST(test_dest_exists_fails),
-		SCRATCH_TEST(test_never_follows_symlink_in_sandbox),
+	    cmocka_unit_test(test_resources_add_default_dest),
+	    cmocka_unit_test(test_resources_add_explicit_dest),
+	    cmocka_unit_test(test_resources_add_refusals),
+	    cmocka_unit_test(test_resources_add_mkdir),
+	    cmocka_unit_test(test_resources_extend),
+	    SCRATCH_TEST(test_copy_tree_preserves_everything),
+	    SCRATCH_TEST(test_copy_large_file),
+	    SCRATCH_TEST(test_copy_sparse_file),
+	    SCRATCH_TEST(test_copy_is_private),
+	    SCRATCH_TEST(test_refuses_fifo),
+	    SCRATCH_TEST(test_refuses_socket_and_device),
+	    SCRATCH_TEST(test_top_symlink_is_followed),
+	    SCRATCH_TEST(test_nested_dest_creates_parents),
+	    SCRATCH_TEST(test_mkdir),
+	    SCRATCH_TEST(test_stage_check),
+	    SCRATCH_TEST(test_stage_check_unreadable_file),
+	    SCRATCH_TEST(test_dest_exists_fails),
+	    SCRATCH_TEST(test_never_follows_symlink_in_sandbox),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL) ? 1 : 0;
 }

@@ -10,7 +10,7 @@
 
 #include "testlist/testlist.h"
 
-#define EXEC 0755
+#define EXEC   0755
 #define NOEXEC 0644
 
 /* A small tree of candidate tests under scratch/t. */
@@ -139,7 +139,7 @@ static void test_literal_paths(void **state)
 	build_release(&b);
 
 	assert_int_equal(build_args(&b, s, (const char *const[]){"t/a.sh", "t/missing.sh", NULL}),
-			 -1);
+	                 -1);
 	assert_int_equal(b.e.code, ENOENT);
 	assert_contains(b.e.message, "test 't/missing.sh' not found");
 	assert_int_equal(b.tl.n, 0);
@@ -217,7 +217,7 @@ static void test_named_twice_runs_once(void **state)
 	assert_int_equal(b.tl.n, 1);
 	build_release(&b);
 	assert_int_equal(
-		build_args(&b, s, (const char *const[]){"t/b.sh", "t/[ab].sh", "t/a.sh", NULL}), 0);
+	    build_args(&b, s, (const char *const[]){"t/b.sh", "t/[ab].sh", "t/a.sh", NULL}), 0);
 	assert_string_equal(names(&b.tl), "t/b.sh t/a.sh");
 	build_release(&b);
 }
@@ -232,7 +232,7 @@ static void config(const char *s, const char *text, struct config *cfg)
 }
 
 static int build_cfg(struct build *b, const char *s, const struct config *cfg,
-		     const char *const *args)
+                     const char *const *args)
 {
 	b->o.cfg = cfg;
 	return build_args(b, s, args);
@@ -247,15 +247,15 @@ static void test_config_globs_and_sections(void **state)
 	write_file(P("%s/t/plain", s), "#!/bin/sh\n", EXEC);
 	struct config cfg;
 	config(s,
-		"[suite]\n"
-		"tests = t/[ab].sh\n"
-		"[test t/a.sh]\n"         /* a glob's test given settings */
-		"timeout = 7s\n"
-		"[test tool-test]\n"      /* a command relative to the config dir */
-		"command = ./bin/tool --fast 'two words'\n"
-		"[test t/plain]\n"        /* a test program named only by its section */
-		"leak = fail\n",
-		&cfg);
+	       "[suite]\n"
+	       "tests = t/[ab].sh\n"
+	       "[test t/a.sh]\n" /* a glob's test given settings */
+	       "timeout = 7s\n"
+	       "[test tool-test]\n" /* a command relative to the config dir */
+	       "command = ./bin/tool --fast 'two words'\n"
+	       "[test t/plain]\n" /* a test program named only by its section */
+	       "leak = fail\n",
+	       &cfg);
 	struct build b = {0};
 	assert_int_equal(build_cfg(&b, s, &cfg, NULL), 0);
 	assert_string_equal(names(&b.tl), "t/a.sh t/b.sh tool-test t/plain");
@@ -273,7 +273,7 @@ static void test_config_globs_and_sections(void **state)
 
 	/* Naming tests on the command line replaces the config's list, sections still apply. */
 	assert_int_equal(build_cfg(&b, s, &cfg, (const char *const[]){"tool-test", "t/a.sh", NULL}),
-			 0);
+	                 0);
 	assert_string_equal(names(&b.tl), "tool-test t/a.sh");
 	assert_string_equal(b.tl.v[0].path, P("%s/./bin/tool", s));
 	assert_int_equal(b.tl.v[1].s.timeout_ns, 7 * NSEC_PER_SEC);
@@ -307,8 +307,9 @@ static void test_config_glob_without_match(void **state)
 	config(s, "[suite]\ntests = t/*.sh\ntests = none/*.sh\n", &cfg);
 	struct build b = {0};
 	assert_int_equal(build_cfg(&b, s, &cfg, NULL), -1);
-	assert_string_equal(b.e.message,
-			    P("%s/isola.ini: [suite] tests: no executable test matches 'none/*.sh'", s));
+	assert_string_equal(
+	    b.e.message,
+	    P("%s/isola.ini: [suite] tests: no executable test matches 'none/*.sh'", s));
 	assert_int_equal(b.tl.n, 0);
 	build_release(&b);
 	config_release(&cfg);
@@ -356,7 +357,7 @@ static void test_command_via_path(void **state)
 	make_dir(P("%s/bin1", s), 0755);
 	make_dir(P("%s/bin2", s), 0755);
 	write_file(P("%s/bin1/mytool", s), "#!/bin/sh\n", NOEXEC); /* skipped: not executable */
-	make_dir(P("%s/bin1/mydir", s), 0755);                      /* skipped: a directory */
+	make_dir(P("%s/bin1/mydir", s), 0755);                     /* skipped: a directory */
 	write_file(P("%s/bin2/mytool", s), "#!/bin/sh\n", EXEC);
 	write_file(P("%s/bin2/mydir", s), "#!/bin/sh\n", EXEC);
 	char *old_path = getenv("PATH") ? xstrdup(getenv("PATH")) : NULL;
@@ -364,9 +365,9 @@ static void test_command_via_path(void **state)
 
 	struct config cfg;
 	config(s,
-		"[test uses-path]\ncommand = mytool --flag\n"
-		"[test dir-in-path]\ncommand = mydir\n",
-		&cfg);
+	       "[test uses-path]\ncommand = mytool --flag\n"
+	       "[test dir-in-path]\ncommand = mydir\n",
+	       &cfg);
 	struct build b = {0};
 	int r = build_cfg(&b, s, &cfg, NULL);
 	if (r < 0)
@@ -386,19 +387,20 @@ static void test_command_via_path(void **state)
 	/* Not found: an error naming the file, its line, the program and the test. */
 	config(s, "[suite]\n\n[test missing]\ncommand = isola-unit-no-such-program arg\n", &cfg);
 	assert_int_equal(build_cfg(&b, s, &cfg, NULL), -1);
-	assert_string_equal(b.e.message,
-			    P("%s/isola.ini:4: command 'isola-unit-no-such-program' of test 'missing' "
-			      "is not an executable program found in PATH",
-			      s));
+	assert_string_equal(
+	    b.e.message, P("%s/isola.ini:4: command 'isola-unit-no-such-program' of test 'missing' "
+	                   "is not an executable program found in PATH",
+	                   s));
 	build_release(&b);
 	config_release(&cfg);
 
 	/* A relative command that is not there, or not executable. */
 	config(s, "[test rel]\ncommand = ./bin1/mytool\n", &cfg);
 	assert_int_equal(build_cfg(&b, s, &cfg, NULL), -1);
-	assert_contains(b.e.message, P("%s/isola.ini:2: command './bin1/mytool' of test 'rel' is not "
-				       "an executable program",
-				       s));
+	assert_contains(b.e.message,
+	                P("%s/isola.ini:2: command './bin1/mytool' of test 'rel' is not "
+	                  "an executable program",
+	                  s));
 	assert_not_contains(b.e.message, "PATH");
 	build_release(&b);
 	config_release(&cfg);
@@ -448,20 +450,20 @@ static void test_settings_precedence(void **state)
 	make_tests(s);
 	struct config cfg;
 	config(s,
-		"[suite]\n"
-		"tests = t/[ab].sh\n"
-		"timeout = 10s\n"
-		"grace = 1s\n"
-		"cwd = from-suite\n"
-		"env = A=suite\n"
-		"copy = fx:suite-fx\n"
-		"[test t/a.sh]\n"
-		"timeout = 20s\n"
-		"keep-home = true\n"
-		"env = A=test\n"
-		"env = B=test\n"
-		"mkdir = test-dir\n",
-		&cfg);
+	       "[suite]\n"
+	       "tests = t/[ab].sh\n"
+	       "timeout = 10s\n"
+	       "grace = 1s\n"
+	       "cwd = from-suite\n"
+	       "env = A=suite\n"
+	       "copy = fx:suite-fx\n"
+	       "[test t/a.sh]\n"
+	       "timeout = 20s\n"
+	       "keep-home = true\n"
+	       "env = A=test\n"
+	       "env = B=test\n"
+	       "mkdir = test-dir\n",
+	       &cfg);
 	struct settings cli = SETTINGS_INIT;
 	struct isola_error e = {0};
 	assert_int_equal(settings_apply(&cli, "timeout", "30s", s, &e), 1);
@@ -474,8 +476,8 @@ static void test_settings_precedence(void **state)
 	assert_int_equal(a->s.timeout_ns, 30 * NSEC_PER_SEC); /* cli > test > suite */
 	assert_int_equal(a->s.grace_ns, 1 * NSEC_PER_SEC);    /* suite only */
 	assert_string_equal(a->s.cwd, "from-suite");
-	assert_int_equal(a->s.keep_home, 1);                 /* test only */
-	assert_int_equal(a->s.env_set.n, 4);                 /* suite, test, cli, in order */
+	assert_int_equal(a->s.keep_home, 1); /* test only */
+	assert_int_equal(a->s.env_set.n, 4); /* suite, test, cli, in order */
 	assert_string_equal(a->s.env_set.v[0], "A=suite");
 	assert_string_equal(a->s.env_set.v[1], "A=test");
 	assert_string_equal(a->s.env_set.v[2], "B=test");
@@ -504,19 +506,19 @@ static void test_settings_precedence(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		SCRATCH_TEST(test_glob_matches_only_executable_files),
-		SCRATCH_TEST(test_glob_without_match_is_an_error),
-		SCRATCH_TEST(test_literal_paths),
-		SCRATCH_TEST(test_nothing_to_run),
-		SCRATCH_TEST(test_filters),
-		SCRATCH_TEST(test_named_twice_runs_once),
-		SCRATCH_TEST(test_config_globs_and_sections),
-		SCRATCH_TEST(test_config_relative_to_its_dir),
-		SCRATCH_TEST(test_config_glob_without_match),
-		SCRATCH_TEST(test_glob_under_dir_with_glob_characters),
-		SCRATCH_TEST(test_command_via_path),
-		SCRATCH_TEST(test_find_in_path_is_absolute),
-		SCRATCH_TEST(test_settings_precedence),
+	    SCRATCH_TEST(test_glob_matches_only_executable_files),
+	    SCRATCH_TEST(test_glob_without_match_is_an_error),
+	    SCRATCH_TEST(test_literal_paths),
+	    SCRATCH_TEST(test_nothing_to_run),
+	    SCRATCH_TEST(test_filters),
+	    SCRATCH_TEST(test_named_twice_runs_once),
+	    SCRATCH_TEST(test_config_globs_and_sections),
+	    SCRATCH_TEST(test_config_relative_to_its_dir),
+	    SCRATCH_TEST(test_config_glob_without_match),
+	    SCRATCH_TEST(test_glob_under_dir_with_glob_characters),
+	    SCRATCH_TEST(test_command_via_path),
+	    SCRATCH_TEST(test_find_in_path_is_absolute),
+	    SCRATCH_TEST(test_settings_precedence),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL) ? 1 : 0;
 }

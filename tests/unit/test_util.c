@@ -37,14 +37,15 @@ static void test_parse_duration_refuses(void **state)
 {
 	(void)state;
 	static const char *const bad[] = {
-		"",     "-1",  "-0",   "+1",  " 1",   "1 ",   "abc", "5x",  "1e30", "s",
-		"ms",   "1sm", "1ss",  "1.5.5s", "nan", "inf", "infinity", "1 s", "2M", "3H",
-		"1e30s", "3000000h",
+	    "",         "-1",  "-0", "+1",  " 1",    "1 ",       "abc", "5x",
+	    "1e30",     "s",   "ms", "1sm", "1ss",   "1.5.5s",   "nan", "inf",
+	    "infinity", "1 s", "2M", "3H",  "1e30s", "3000000h",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		int64_t ns = -42;
 		if (parse_duration(bad[i], &ns) == 0)
-			fail_msg("parse_duration(\"%s\") accepted it as %lld ns", bad[i], (long long)ns);
+			fail_msg("parse_duration(\"%s\") accepted it as %lld ns", bad[i],
+			         (long long)ns);
 		/* A refused value leaves the output alone. */
 		assert_int_equal(ns, -42);
 	}
@@ -73,15 +74,24 @@ static void test_parse_uint_bounds(void **state)
 		const char *s;
 		unsigned min, max;
 	} bad[] = {
-		{"11", 0, 10},  {"0", 1, 10},   {"", 0, 10},     {"-1", 0, 10},  {"+1", 0, 10},
-		{" 1", 0, 10},  {"1 ", 0, 10},  {"1x", 0, 10},   {"x", 0, 10},   {"4097", 1, 4096},
-		{"4294967296", 0, UINT_MAX},    {"99999999999999999999999", 0, UINT_MAX},
-		{"1.0", 0, 10},
+	    {"11", 0, 10},
+	    {"0", 1, 10},
+	    {"", 0, 10},
+	    {"-1", 0, 10},
+	    {"+1", 0, 10},
+	    {" 1", 0, 10},
+	    {"1 ", 0, 10},
+	    {"1x", 0, 10},
+	    {"x", 0, 10},
+	    {"4097", 1, 4096},
+	    {"4294967296", 0, UINT_MAX},
+	    {"99999999999999999999999", 0, UINT_MAX},
+	    {"1.0", 0, 10},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		if (parse_uint(bad[i].s, bad[i].min, bad[i].max, &v) == 0)
 			fail_msg("parse_uint(\"%s\", %u, %u) accepted it", bad[i].s, bad[i].min,
-				 bad[i].max);
+			         bad[i].max);
 		assert_int_equal(v, 12345);
 	}
 	assert_int_equal(parse_uint(NULL, 0, 10, &v), -1);
@@ -97,7 +107,7 @@ static void test_fmt_duration(void **state)
 	assert_string_equal(fmt_duration(59 * NSEC_PER_SEC, buf, sizeof(buf)), "59.000s");
 	assert_string_equal(fmt_duration(60 * NSEC_PER_SEC, buf, sizeof(buf)), "1m00s");
 	assert_string_equal(fmt_duration(62 * NSEC_PER_SEC + 900 * NSEC_PER_MSEC, buf, sizeof(buf)),
-			    "1m02s");
+	                    "1m02s");
 	assert_string_equal(fmt_duration(3600 * NSEC_PER_SEC, buf, sizeof(buf)), "60m00s");
 	/* It returns buf itself, and respects its size. */
 	char small[4];
@@ -212,14 +222,14 @@ static void test_write_all(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_duration_accepts),
-		cmocka_unit_test(test_parse_duration_refuses),
-		cmocka_unit_test(test_parse_uint_bounds),
-		cmocka_unit_test(test_fmt_duration),
-		cmocka_unit_test(test_err_set_composes_message),
-		cmocka_unit_test(test_env_name_valid),
-		cmocka_unit_test(test_strv),
-		cmocka_unit_test(test_write_all),
+	    cmocka_unit_test(test_parse_duration_accepts),
+	    cmocka_unit_test(test_parse_duration_refuses),
+	    cmocka_unit_test(test_parse_uint_bounds),
+	    cmocka_unit_test(test_fmt_duration),
+	    cmocka_unit_test(test_err_set_composes_message),
+	    cmocka_unit_test(test_env_name_valid),
+	    cmocka_unit_test(test_strv),
+	    cmocka_unit_test(test_write_all),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL) ? 1 : 0;
 }

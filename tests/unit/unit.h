@@ -50,32 +50,32 @@ __attribute__((format(printf, 1, 2))) static inline const char *P(const char *fm
 	return buf;
 }
 
-#define assert_contains(haystack, needle)                                                         \
-	do {                                                                                      \
-		const char *h_ = (haystack), *n_ = (needle);                                      \
-		if (!h_ || !strstr(h_, n_))                                                       \
-			fail_msg("expected \"%s\" in \"%s\"", n_, h_ ? h_ : "(null)");            \
+#define assert_contains(haystack, needle)                                                          \
+	do {                                                                                       \
+		const char *h_ = (haystack), *n_ = (needle);                                       \
+		if (!h_ || !strstr(h_, n_))                                                        \
+			fail_msg("expected \"%s\" in \"%s\"", n_, h_ ? h_ : "(null)");             \
 	} while (0)
 
-#define assert_not_contains(haystack, needle)                                                     \
-	do {                                                                                      \
-		const char *h_ = (haystack), *n_ = (needle);                                      \
-		if (h_ && strstr(h_, n_))                                                         \
-			fail_msg("did not expect \"%s\" in \"%s\"", n_, h_);                      \
+#define assert_not_contains(haystack, needle)                                                      \
+	do {                                                                                       \
+		const char *h_ = (haystack), *n_ = (needle);                                       \
+		if (h_ && strstr(h_, n_))                                                          \
+			fail_msg("did not expect \"%s\" in \"%s\"", n_, h_);                       \
 	} while (0)
 
-#define assert_exists(path)                                                                       \
-	do {                                                                                      \
-		struct stat st_;                                                                  \
-		if (lstat((path), &st_) < 0)                                                      \
-			fail_msg("expected '%s' to exist: %s", (path), strerror(errno));          \
+#define assert_exists(path)                                                                        \
+	do {                                                                                       \
+		struct stat st_;                                                                   \
+		if (lstat((path), &st_) < 0)                                                       \
+			fail_msg("expected '%s' to exist: %s", (path), strerror(errno));           \
 	} while (0)
 
-#define assert_missing(path)                                                                      \
-	do {                                                                                      \
-		struct stat st_;                                                                  \
-		if (lstat((path), &st_) == 0 || errno != ENOENT)                                  \
-			fail_msg("expected '%s' not to exist", (path));                           \
+#define assert_missing(path)                                                                       \
+	do {                                                                                       \
+		struct stat st_;                                                                   \
+		if (lstat((path), &st_) == 0 || errno != ENOENT)                                   \
+			fail_msg("expected '%s' not to exist", (path));                            \
 	} while (0)
 
 /* Create (or replace) a file holding len bytes of data, with exactly this mode. */
@@ -136,14 +136,14 @@ static inline char *read_text(const char *path)
 	return read_file_n(path, NULL);
 }
 
-#define assert_file_text(path, text)                                                              \
-	do {                                                                                      \
-		char *got_ = read_text(path);                                                     \
-		if (!got_)                                                                        \
-			fail_msg("cannot read '%s': %s", (path), strerror(errno));                \
-		if (strcmp(got_, (text)) != 0)                                                    \
-			fail_msg("'%s' holds \"%s\", expected \"%s\"", (path), got_, (text));     \
-		free(got_);                                                                       \
+#define assert_file_text(path, text)                                                               \
+	do {                                                                                       \
+		char *got_ = read_text(path);                                                      \
+		if (!got_)                                                                         \
+			fail_msg("cannot read '%s': %s", (path), strerror(errno));                 \
+		if (strcmp(got_, (text)) != 0)                                                     \
+			fail_msg("'%s' holds \"%s\", expected \"%s\"", (path), got_, (text));      \
+		free(got_);                                                                        \
 	} while (0)
 
 static inline void make_dir(const char *path, mode_t mode)
@@ -239,13 +239,13 @@ static inline int scratch_teardown(void **state)
 #define SCRATCH_TEST(f) cmocka_unit_test_setup_teardown(f, scratch_setup, scratch_teardown)
 
 /* Report a failed check in a forked child and exit: never longjmp into cmocka from there. */
-#define CHILD_CHECK(cond)                                                                         \
-	do {                                                                                      \
-		if (!(cond)) {                                                                    \
-			dprintf(2, "%s:%d: in child: check failed: %s (errno: %s)\n", __FILE__,   \
-				__LINE__, #cond, strerror(errno));                                \
-			_exit(1);                                                                 \
-		}                                                                                 \
+#define CHILD_CHECK(cond)                                                                          \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			dprintf(2, "%s:%d: in child: check failed: %s (errno: %s)\n", __FILE__,    \
+			        __LINE__, #cond, strerror(errno));                                 \
+			_exit(1);                                                                  \
+		}                                                                                  \
 	} while (0)
 
 /* Run fn(arg) in a forked child; returns its exit status (128+N if killed by signal N). */
@@ -266,13 +266,13 @@ static inline int run_in_child(void (*fn)(void *), void *arg)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-#define assert_child_ok(fn, arg)                                                                  \
-	do {                                                                                      \
-		int rc_ = run_in_child((fn), (arg));                                              \
-		if (rc_ == CHILD_SKIP)                                                            \
-			skip();                                                                   \
-		if (rc_ != 0)                                                                     \
-			fail_msg("child check %s failed (status %d)", #fn, rc_);                  \
+#define assert_child_ok(fn, arg)                                                                   \
+	do {                                                                                       \
+		int rc_ = run_in_child((fn), (arg));                                               \
+		if (rc_ == CHILD_SKIP)                                                             \
+			skip();                                                                    \
+		if (rc_ != 0)                                                                      \
+			fail_msg("child check %s failed (status %d)", #fn, rc_);                   \
 	} while (0)
 
 /*
