@@ -192,14 +192,15 @@ static void rm_dir(struct rm_ctx *c, int dfd, const char *name)
 	size_t depth = 0, cap = 0;
 	struct ident id;
 
-	/* enter() checks against c->top: the top defines it. */
+	/* enter() checks against c->top: the top defines it. c->path is "" until we are in. */
 	if (ident_at(dfd, name, &c->top) < 0) {
-		rm_fail(c, errno, NULL, "");
+		rm_fail(c, errno, name, "");
 		return;
 	}
 	int fd = enter(c, dfd, name, &id);
 	if (fd < 0)
 		return;
+	path_push(c, name);
 	const char *entered = name;
 	for (;;) {
 		if (depth == cap) {
@@ -264,7 +265,6 @@ static void rm_dir(struct rm_ctx *c, int dfd, const char *name)
 int rmtree_at(int dfd, const char *name, struct isola_error *e)
 {
 	struct rm_ctx c = {.e = e};
-	snprintf(c.path, sizeof(c.path), "%s", name);
 
 	if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT)
 		return 0;

@@ -121,8 +121,12 @@ int parse_duration(const char *s, int64_t *out_ns)
 	};
 	char *end;
 
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+	/* Plain decimals only: strtod would also take "0x10", "1e3", "inf". */
+	if (!s || !*s || strspn(s, "0123456789.") == 0)
 		return -1;
+	for (const char *p = s + strspn(s, "0123456789."); *p; p++)
+		if (!(*p >= 'a' && *p <= 'z'))
+			return -1;
 	errno = 0;
 	double v = strtod(s, &end);
 	if (errno || end == s || !isfinite(v) || v < 0)
@@ -154,10 +158,11 @@ int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
 
 const char *fmt_duration(int64_t ns, char *buf, size_t len)
 {
-	if (ns < 60 * NSEC_PER_SEC) {
+	/* Below what "%.3f" rounds up to 60.000. */
+	if (ns < 60 * NSEC_PER_SEC - NSEC_PER_MSEC / 2) {
 		snprintf(buf, len, "%.3fs", (double)ns / 1e9);
 	} else {
-		int64_t s = ns / NSEC_PER_SEC;
+		int64_t s = (ns + NSEC_PER_SEC / 2) / NSEC_PER_SEC;
 		snprintf(buf, len, "%" PRId64 "m%02" PRId64 "s", s / 60, s % 60);
 	}
 	return buf;
