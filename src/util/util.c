@@ -162,7 +162,7 @@ const char *fmt_duration(int64_t ns, char *buf, size_t len)
 	if (ns < 60 * NSEC_PER_SEC - NSEC_PER_MSEC / 2) {
 		snprintf(buf, len, "%.3fs", (double)ns / 1e9);
 	} else {
-		int64_t s = (ns + NSEC_PER_SEC / 2) / NSEC_PER_SEC;
+		int64_t s = ns < 60 * NSEC_PER_SEC ? 60 : ns / NSEC_PER_SEC;
 		snprintf(buf, len, "%" PRId64 "m%02" PRId64 "s", s / 60, s % 60);
 	}
 	return buf;
