@@ -87,7 +87,7 @@ static int compile_method(const char *dir, const char *file)
 	field(text, "compiled", compiled, sizeof(compiled));
 	if (*compiled) {
 		fprintf(stderr, "app: '%s' is already compiled: another run used this directory\n",
-			path);
+		        path);
 		free(text);
 		return -1;
 	}
