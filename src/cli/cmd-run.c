@@ -29,7 +29,7 @@ static int check_resources(const struct testlist *tl, struct isola_error *e)
 		const struct resources *res = &tl->v[i].s.res;
 		for (size_t k = 0; k < res->n && !ret; k++) {
 			const struct resource *r = &res->v[k];
-			if (r->kind != RES_COPY)
+			if (r->kind == RES_MKDIR)
 				continue;
 			bool dup = false;
 			for (size_t j = 0; j < seen.n && !dup; j++)
@@ -61,6 +61,8 @@ static void list_tests(const struct testlist *tl, bool verbose)
 			const struct resource *r = &t->s.res.v[k];
 			if (r->kind == RES_COPY)
 				printf("  copy: %s -> %s\n", r->src, r->dest);
+			else if (r->kind == RES_RO)
+				printf("  ro: %s -> %s\n", r->src, r->dest);
 			else
 				printf("  mkdir: %s\n", r->dest);
 		}
@@ -167,7 +169,7 @@ int cmd_run(int argc, char **argv, bool list_only)
 
 	struct keeper keeper;
 	char *mark_prefix = xasprintf("%s.", rd.id);
-	if (keeper_start(&keeper, mark_prefix, &e) < 0) {
+	if (keeper_start(&keeper, mark_prefix, rd.fd, &e) < 0) {
 		free(mark_prefix);
 		cli_error("%s", e.message);
 		rundir_finish(&rd, NULL);

@@ -13,6 +13,8 @@ enum {
 	OPT_CONFIG,
 	OPT_COPY,
 	OPT_MKDIR,
+	OPT_RO,
+	OPT_STAGE,
 	OPT_UNSET,
 	OPT_TIMEOUT,
 	OPT_GRACE,
@@ -35,6 +37,8 @@ static const struct option long_opts[] = {
 	{"config", required_argument, NULL, OPT_CONFIG},
 	{"copy", required_argument, NULL, OPT_COPY},
 	{"mkdir", required_argument, NULL, OPT_MKDIR},
+	{"ro", required_argument, NULL, OPT_RO},
+	{"stage", required_argument, NULL, OPT_STAGE},
 	{"env", required_argument, NULL, 'e'},
 	{"unset", required_argument, NULL, OPT_UNSET},
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -74,6 +78,10 @@ static const char *setting_key(int opt)
 		return "copy";
 	case OPT_MKDIR:
 		return "mkdir";
+	case OPT_RO:
+		return "ro";
+	case OPT_STAGE:
+		return "stage";
 	case 'e':
 		return "env";
 	case OPT_UNSET:
@@ -91,6 +99,42 @@ static const char *setting_key(int opt)
 	}
 }
 
+/* "-j" or "--config": how the user may have spelled opt. */
+static const char *option_name(int opt)
+{
+	static char buf[64];
+	for (const struct option *o = long_opts; o->name; o++)
+		if (o->val == opt) {
+			snprintf(buf, sizeof(buf), "--%s", o->name);
+			return buf;
+		}
+	snprintf(buf, sizeof(buf), "-%c", opt);
+	return buf;
+}
+
+/* Options that select or report on a suite: meaningless for exec's one command and clean. */
+static bool suite_only(int opt)
+{
+	switch (opt) {
+	case 'j':
+	case 'k':
+	case OPT_CONFIG:
+	case OPT_EXCLUDE:
+	case OPT_RETRIES:
+	case OPT_LEAK:
+	case OPT_RO:
+	case OPT_STAGE:
+	case OPT_JUNIT:
+	case OPT_TAP:
+	case OPT_JSON:
+	case OPT_TRACE:
+	case OPT_HTML:
+		return true;
+	default:
+		return false;
+	}
+}
+
 int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct isola_error *e)
 {
 	char cwd[4096];
@@ -102,7 +146,11 @@ int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct 
 	optind = 1;
 	opterr = 0;
 	int opt, idx;
+	bool is_run = strcmp(cmd, "run") == 0 || strcmp(cmd, "list") == 0;
 	while ((opt = getopt_long(argc, argv, shortopts, long_opts, &idx)) != -1) {
+		if (!is_run && suite_only(opt))
+			return err_set(e, 0, NULL, "option '%s' is for isola run, not isola %s",
+				       option_name(opt), cmd);
 		const char *key = setting_key(opt);
 		if (key) {
 			if (settings_apply(&c->s, key, optarg, cwd, e) < 0) {

@@ -80,6 +80,17 @@ ISOLA_API isola_proc *isola_start(isola_sandbox *sb, char *const argv[],
 		return NULL;
 	}
 
+	/* If this process dies (even by SIGKILL), the keeper kills what it started here. */
+	if (sb->keeper.pid <= 0) {
+		char *prefix = xasprintf("%s.", sb->rd.id);
+		int kr = keeper_start(&sb->keeper, prefix, sb->rd.fd, err);
+		free(prefix);
+		if (kr < 0) {
+			free(path);
+			return NULL;
+		}
+	}
+
 	isola_proc *p = xcalloc(1, sizeof(*p));
 	unsigned n = ++sb->nprocs;
 	p->sb = sb;

@@ -75,6 +75,7 @@ ISOLA_API isola_sandbox *isola_sandbox_new(const struct isola_sandbox_opts *opts
 	sb->keep = opts->keep;
 	sb->keep_home = opts->keep_home;
 	sb->owner = getpid();
+	sb->keeper = (struct keeper)KEEPER_INIT;
 	if (opts->base_dir && *opts->base_dir) {
 		sb->base_dir = xstrdup(opts->base_dir);
 	} else {
@@ -186,6 +187,11 @@ ISOLA_API int isola_sandbox_free(isola_sandbox *sb, struct isola_error *err)
 	int ret = 0;
 	bool keep = sb->keep == ISOLA_KEEP_ALWAYS ||
 		    (sb->keep == ISOLA_KEEP_ON_FAILURE && sb->failed);
+	if (sb->owner == getpid()) {
+		keeper_stop(&sb->keeper);
+	} else if (sb->keeper.fd >= 0) {
+		close(sb->keeper.fd); /* the parent's keeper: not ours to stop */
+	}
 	if (sb->owner != getpid()) {
 		/* Not ours (a forked child's copy): forget it without touching the disk. */
 		sandbox_release(&sb->sb);

@@ -7,6 +7,7 @@
 
 #include "isola/isola.h"
 #include "sandbox/sandbox.h"
+#include "spawn/keeper.h"
 #include "util/util.h"
 
 struct isola_sandbox {
@@ -21,6 +22,7 @@ struct isola_sandbox {
 	unsigned nprocs; /* commands started, for their tokens and output files */
 	pid_t owner;     /* the process that made it: only it may clean up */
 	struct isola_proc *procs; /* still running */
+	struct keeper keeper;     /* kills its commands if this process dies; from the first */
 	struct isola_sandbox *next;
 };
 

@@ -11,8 +11,16 @@
 
 #include "spawn/proctree.h"
 
-static void keeper_main(int rfd, const char *mark_prefix)
+static void keeper_main(int rfd, int keep_fd, const char *mark_prefix)
 {
+	/* Hold nothing of the caller's (sockets, pipes) but the pipe and keep_fd, as fds 3 and 4
+	 * (moved out of the way first: either may already sit on 3 or 4). */
+	int r = fcntl(rfd, F_DUPFD, 10);
+	int k = keep_fd >= 0 ? fcntl(keep_fd, F_DUPFD, 10) : -1;
+	if (r < 0 || dup2(r, 3) < 0 || (keep_fd >= 0 && (k < 0 || dup2(k, 4) < 0)))
+		_exit(1);
+	rfd = 3;
+	(void)close_range(keep_fd >= 0 ? 5 : 4, ~0U, 0);
 	/* Out of the terminal's process group and deaf to the signals aimed at isola. */
 	(void)setpgid(0, 0);
 	signal(SIGINT, SIG_IGN);
@@ -45,7 +53,7 @@ static void keeper_main(int rfd, const char *mark_prefix)
 	_exit(0);
 }
 
-int keeper_start(struct keeper *k, const char *mark_prefix, struct isola_error *e)
+int keeper_start(struct keeper *k, const char *mark_prefix, int keep_fd, struct isola_error *e)
 {
 	int p[2];
 	*k = (struct keeper)KEEPER_INIT;
@@ -60,7 +68,7 @@ int keeper_start(struct keeper *k, const char *mark_prefix, struct isola_error *
 	}
 	if (pid == 0) {
 		close(p[1]);
-		keeper_main(p[0], mark_prefix);
+		keeper_main(p[0], keep_fd, mark_prefix);
 	}
 	close(p[0]);
 	k->pid = pid;

@@ -17,8 +17,12 @@ struct keeper {
 };
 #define KEEPER_INIT {.pid = -1, .fd = -1}
 
-/* mark_prefix: the token prefix every process of the run carries, e.g. "RUNID." */
-int keeper_start(struct keeper *k, const char *mark_prefix, struct isola_error *e);
+/*
+ * mark_prefix: the token prefix every process of the run carries, e.g. "RUNID.". keep_fd (or -1)
+ * stays open in the keeper, e.g. the run directory's locked fd, so that the run looks alive to
+ * cleaners until its processes are gone; every other inherited fd is closed in the keeper.
+ */
+int keeper_start(struct keeper *k, const char *mark_prefix, int keep_fd, struct isola_error *e);
 /* The run ended normally: let the keeper go, and reap it. */
 void keeper_stop(struct keeper *k);
 

@@ -100,3 +100,34 @@ assert_rc 7
 assert_eq "$(cat out)" got-term
 assert_no_procs
 assert_root_empty
+
+# Options that only make sense for a suite are refused, not ignored.
+for opt in "--config x.ini" "-j 2" "-k x" "--exclude x" "--retries 1" "--leak fail" "--junit j.xml"; do
+	# shellcheck disable=SC2086 # an option and its value
+	run_exec $opt -- true
+	assert_rc 125
+	assert_has err "^isola: exec: option '--[a-z]+' is for isola run, not isola exec$"
+done
+assert_root_empty
+
+# isola exec killed with SIGKILL: its keeper kills the command (and what it started).
+rm -f slow.started
+"$ISOLA_BIN" exec --root "$ROOT" -- sh -c "setsid sleep 306 </dev/null >/dev/null 2>&1 & touch \"$WORK/slow.started\"; sleep 307" >out 2>err &
+pid=$!
+i=0
+while [ ! -e slow.started ]; do
+	i=$((i + 1)); [ $i -lt 1000 ] || fail "the command never started"; sleep 0.01
+done
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null || true
+i=0
+while ! (assert_no_procs) 2>/dev/null; do
+	i=$((i + 1)); [ $i -lt 500 ] || assert_no_procs; sleep 0.01
+done
+run_isola clean --root "$ROOT"
+i=0
+while [ -n "$(ls -A "$ROOT")" ]; do
+	i=$((i + 1)); [ $i -lt 500 ] || fail "the killed exec's sandbox was never cleaned"
+	sleep 0.01
+	run_isola clean --root "$ROOT"
+done

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -175,7 +177,7 @@ static void test_start_stop_server(void **state)
 	struct isola_error err = {0};
 	struct isola_sandbox_opts o = opts_in_scratch(ISOLA_KEEP_NEVER);
 	isola_sandbox *sb = isola_sandbox_new(&o, &err);
-	char *server[] = {"sh", "-c", "echo ready >ready; trap 'echo bye; exit 0' TERM; while :; do sleep 0.01; done", NULL};
+	char *server[] = {"sh", "-c", "trap 'echo bye; exit 0' TERM; echo ready >ready; while :; do sleep 0.01; done", NULL};
 	isola_proc *p = isola_start(sb, server, NULL, &err);
 	assert_non_null(p);
 	assert_true(isola_proc_pid(p) > 0);
@@ -281,6 +283,76 @@ static void test_atexit_cleanup(void **state)
 	assert_false(exists(path));
 }
 
+/* A process killed with SIGKILL: its keeper kills the commands it started. */
+static void test_sigkill_kills_commands(void **state)
+{
+	(void)state;
+	int pfd[2];
+	assert_int_equal(pipe(pfd), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct isola_error err = {0};
+		struct isola_sandbox_opts o = opts_in_scratch(ISOLA_KEEP_NEVER);
+		isola_sandbox *sb = isola_sandbox_new(&o, &err);
+		char *argv[] = {"sleep", "308", NULL};
+		isola_proc *p = sb ? isola_start(sb, argv, NULL, &err) : NULL;
+		pid_t cmd = p ? isola_proc_pid(p) : -1;
+		(void)!write(pfd[1], &cmd, sizeof(cmd));
+		pause();
+		_exit(0);
+	}
+	close(pfd[1]);
+	pid_t cmd = -1;
+	assert_int_equal(read(pfd[0], &cmd, sizeof(cmd)), (ssize_t)sizeof(cmd));
+	close(pfd[0]);
+	assert_true(cmd > 0);
+	assert_int_equal(kill(cmd, 0), 0);
+	kill(pid, SIGKILL);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	/* The command was reparented away from us; it must vanish all the same. */
+	int alive = 1;
+	for (int i = 0; i < 500 && alive; i++) {
+		char path[64], pstate = 0;
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)cmd);
+		FILE *f = fopen(path, "r");
+		alive = f && fscanf(f, "%*d %*s %c", &pstate) == 1 && pstate != 'Z';
+		if (f)
+			fclose(f);
+		if (alive)
+			usleep(10000);
+	}
+	assert_false(alive);
+	/* The keeper holds the dead process's run directory lock until its work is done: wait for
+	 * it to let go (it is then gone too), so that it is not mistaken for a leak of ours. */
+	bool locked = true;
+	for (int i = 0; i < 500 && locked; i++) {
+		locked = false;
+		DIR *d = opendir(scratch);
+		assert_non_null(d);
+		struct dirent *de;
+		while ((de = readdir(d))) {
+			char lock[4400];
+			snprintf(lock, sizeof(lock), "%s/%s/lock", scratch, de->d_name);
+			if (strncmp(de->d_name, "isola-", 6) != 0 || !exists(lock))
+				continue;
+			int fd = open(lock, O_RDONLY | O_CLOEXEC);
+			int dfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (dfd >= 0 && flock(dfd, LOCK_EX | LOCK_NB) < 0)
+				locked = true;
+			if (dfd >= 0)
+				close(dfd);
+			if (fd >= 0)
+				close(fd);
+		}
+		closedir(d);
+		if (locked)
+			usleep(10000);
+	}
+	assert_false(locked);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -292,6 +364,7 @@ int main(void)
 		cmocka_unit_test(test_keep_policies),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_atexit_cleanup),
+		cmocka_unit_test(test_sigkill_kills_commands),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
