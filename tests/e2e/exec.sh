@@ -87,10 +87,7 @@ assert_root_empty
 make_test slow.sh "trap 'echo got-term; exit 7' TERM; touch \"$WORK/slow.started\"; sleep 60 & wait"
 "$ISOLA_BIN" exec --root "$ROOT" --keep none -- "$WORK/slow.sh" >out 2>err &
 pid=$!
-i=0
-while [ ! -e slow.started ]; do
-	i=$((i + 1)); [ $i -lt 1000 ] || fail "slow.sh never started"; sleep 0.01
-done
+wait_for slow.started
 kill -TERM "$pid"
 set +e
 wait "$pid"
@@ -114,16 +111,10 @@ assert_root_empty
 rm -f slow.started
 "$ISOLA_BIN" exec --root "$ROOT" -- sh -c "setsid sleep 306 </dev/null >/dev/null 2>&1 & touch \"$WORK/slow.started\"; sleep 307" >out 2>err &
 pid=$!
-i=0
-while [ ! -e slow.started ]; do
-	i=$((i + 1)); [ $i -lt 1000 ] || fail "the command never started"; sleep 0.01
-done
+wait_for slow.started
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null || true
-i=0
-while ! (assert_no_procs) 2>/dev/null; do
-	i=$((i + 1)); [ $i -lt 500 ] || assert_no_procs; sleep 0.01
-done
+wait_no_procs
 run_isola clean --root "$ROOT"
 i=0
 while [ -n "$(ls -A "$ROOT")" ]; do

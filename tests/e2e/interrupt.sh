@@ -5,16 +5,6 @@
 # A second signal skips the grace period.
 . "$(dirname "$0")/lib.sh"
 
-# wait_for FILE: until a test has signalled that it is running (no timing assumptions).
-wait_for() {
-	i=0
-	while [ ! -e "$1" ]; do
-		i=$((i + 1))
-		[ $i -lt 1000 ] || fail "timed out waiting for $1"
-		sleep 0.01
-	done
-}
-
 make_test long.sh "trap 'echo stopping; exit 1' TERM; touch \"$WORK/started.\$ISOLA_SLOT\"; sleep 60 & wait"
 make_test never.sh "touch '$WORK/never-ran'"
 

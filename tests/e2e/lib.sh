@@ -75,6 +75,27 @@ assert_no_procs() {
 	done
 }
 
+# wait_for FILE: until a test has signalled (by creating FILE) that it got somewhere; no timing
+# assumption beyond a generous bound.
+wait_for() {
+	_i=0
+	while [ ! -e "$1" ]; do
+		_i=$((_i + 1))
+		[ $_i -lt 1000 ] || fail "timed out waiting for $1"
+		sleep 0.01
+	done
+}
+
+# wait_no_procs: until assert_no_procs holds (killing is not instantaneous), then assert it.
+wait_no_procs() {
+	_i=0
+	while ! (assert_no_procs) 2>/dev/null; do
+		_i=$((_i + 1))
+		[ $_i -lt 500 ] || assert_no_procs
+		sleep 0.01
+	done
+}
+
 cleanup_work() {
 	chmod -R u+rwx "$WORK" 2>/dev/null || true
 	rm -rf "$WORK"

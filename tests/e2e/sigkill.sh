@@ -4,15 +4,6 @@
 # isola clean, removes the dead run's sandboxes, but never those of a run that is still alive.
 . "$(dirname "$0")/lib.sh"
 
-wait_for() {
-	i=0
-	while [ ! -e "$1" ]; do
-		i=$((i + 1))
-		[ $i -lt 1000 ] || fail "timed out waiting for $1"
-		sleep 0.01
-	done
-}
-
 make_test victim.sh "setsid sleep 303 </dev/null >/dev/null 2>&1 & touch \"$WORK/victim.started\"; sleep 304"
 "$ISOLA_BIN" run --root "$ROOT" victim.sh >out 2>err &
 pid=$!
@@ -21,12 +12,7 @@ kill -KILL "$pid"
 wait "$pid" 2>/dev/null || true
 
 # The keeper kills the test and its daemon; give it a moment (bounded) to do so.
-i=0
-while ! (assert_no_procs) 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 500 ] || assert_no_procs
-	sleep 0.01
-done
+wait_no_procs
 dead_run=$(ls "$ROOT")
 [ -n "$dead_run" ] || fail "the killed run left no directory (expected its sandbox to remain until cleanup)"
 # The keeper holds the run's lock until its work is done.
@@ -70,12 +56,7 @@ pid=$!
 wait_for "$WORK/victim.started"
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null || true
-i=0
-while ! (assert_no_procs) 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 500 ] || assert_no_procs
-	sleep 0.01
-done
+wait_no_procs
 wait_unlocked "$ROOT"/isola-*
 run_isola clean --root "$ROOT"
 assert_rc 0
