@@ -11,10 +11,10 @@ make_test stubborn.sh 'trap "" TERM; sh -c "trap \"\" TERM; sleep 60" & sleep 60
 make_test polite.sh 'trap "echo got TERM; exit 0" TERM; sleep 60 & wait'
 make_test quick.sh 'exit 0'
 
-run_isola run --root "$ROOT" -j3 --timeout 0.5 --grace 0.3 stubborn.sh polite.sh quick.sh
+run_isola run --root "$ROOT" -j3 --timeout 1.5 --grace 0.3 stubborn.sh polite.sh quick.sh
 assert_rc 1
-assert_has out '^TIMEOUT +[0-9.]+s  stubborn\.sh \(timed out after 0\.500s; killed by SIGKILL\)$'
-assert_has out '^TIMEOUT +[0-9.]+s  polite\.sh \(timed out after 0\.500s; exit 0\)$'
+assert_has out '^TIMEOUT +[0-9.]+s  stubborn\.sh \(timed out after 1\.500s; killed by SIGKILL\)$'
+assert_has out '^TIMEOUT +[0-9.]+s  polite\.sh \(timed out after 1\.500s; exit 0\)$'
 assert_has out '^    \| got TERM$'
 assert_has out '^PASS +[0-9.]+s  quick\.sh$'
 assert_eq "$(tail -n 1 out)" "1 passed, 2 failed"
