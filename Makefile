@@ -31,8 +31,16 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARNINGS) -fvisibility=hidden -fPIC -MMD -MP
 LDLIBS_CORE := -linih
 
-# Reporters: one file per format (src/report/).
-REPORT_SRCS := src/report/report.c src/report/report-setup.c src/report/report-human.c
+# Reporters: one file per format (src/report/). report.c, the callback table the scheduler calls,
+# is core; the formats and the libraries they write with (libxml2, jansson: pkg-config) go into
+# the isola command and the unit tests only, so that libisola does not depend on them.
+REPORT_SRCS := src/report/report-setup.c src/report/report-human.c src/report/lineprinter.c \
+	src/report/report-text.c src/report/report-out.c src/report/report-record.c \
+	src/report/report-json.c src/report/report-tap.c src/report/report-junit.c \
+	src/report/report-trace.c src/report/report-html.c
+REPORT_PKGS   := libxml-2.0 jansson
+CPPFLAGS      += $(shell pkg-config --cflags $(REPORT_PKGS) 2>/dev/null)
+LDLIBS_REPORT := $(shell pkg-config --libs $(REPORT_PKGS) 2>/dev/null)
 
 # The pipeline, stage by stage (see README "Source layout").
 CORE_SRCS := \
@@ -41,16 +49,18 @@ CORE_SRCS := \
 	src/testlist/testlist.c \
 	src/sched/scheduler.c \
 	src/sandbox/rmtree.c src/sandbox/sandbox.c \
-	src/stage/stage.c src/stage/stage-copy.c \
-	src/spawn/environ.c src/spawn/contract.c src/spawn/spawn.c src/spawn/proctree.c src/spawn/keeper.c \
+	src/stage/stage.c src/stage/stage-copy.c src/stage/stage-overlay.c src/stage/stage-bind.c \
+	src/spawn/environ.c src/spawn/contract.c src/spawn/spawn.c src/spawn/spawn-ns.c src/spawn/mountns.c src/spawn/proctree.c src/spawn/keeper.c \
 	src/capture/capture.c \
 	src/lib/lib-sandbox.c src/lib/lib-proc.c \
-	$(REPORT_SRCS)
+	src/report/report.c
 CLI_SRCS := src/cli/main.c src/cli/options.c src/cli/usage.c src/cli/cmd-run.c src/cli/cmd-clean.c src/cli/cmd-exec.c
 
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/%.o)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(B)/%.o)
 CORE_LIB  := $(B)/libisola-core.a
+REPORT_OBJS := $(REPORT_SRCS:%.c=$(B)/%.o)
+REPORT_LIB  := $(B)/libisola-report.a
 
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:%.c=$(B)/%)
@@ -105,16 +115,22 @@ $(CORE_LIB): $(CORE_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(B)/isola: $(CLI_OBJS) $(CORE_LIB)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(CORE_LIB) $(LDLIBS_CORE)
+$(REPORT_LIB): $(REPORT_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
 
-$(B)/tests/unit/%: tests/unit/%.c $(CORE_LIB)
+$(B)/isola: $(CLI_OBJS) $(REPORT_LIB) $(CORE_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(REPORT_LIB) $(CORE_LIB) $(LDLIBS_CORE) $(LDLIBS_REPORT)
+
+$(B)/tests/unit/%: tests/unit/%.c $(REPORT_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(CORE_LIB) $(LDLIBS_CORE) -lcmocka
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(REPORT_LIB) $(CORE_LIB) $(LDLIBS_CORE) \
+		$(LDLIBS_REPORT) -lcmocka
 
+# Helpers may open pseudo-terminals (openpty/forkpty: -lutil).
 $(B)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< -lutil
 
 # Installs the Debian packages the build and the tests need, only those missing.
 deps:
@@ -152,7 +168,7 @@ install: $(B)/isola lib
 		-e 's|@VERSION@|$(VERSION)|' isola.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/isola.pc
 
 format:
-	clang-format -i $(CORE_SRCS) $(CLI_SRCS) src/*/*.h include/isola/*.h
+	clang-format -i $(CORE_SRCS) $(REPORT_SRCS) $(CLI_SRCS) src/*/*.h include/isola/*.h
 
 clean:
 	rm -rf $(B)

@@ -79,6 +79,7 @@ int cmd_run(int argc, char **argv, bool list_only)
 	struct config cfg = CONFIG_INIT;
 	bool have_cfg = false;
 	struct testlist tl = {0};
+	struct reporters rep = {0};
 	struct isola_error e = {0};
 	int rc = EXIT_USAGE;
 	char cwd[4096];
@@ -152,6 +153,22 @@ int cmd_run(int argc, char **argv, bool list_only)
 		root = cfg.root;
 	root = rundir_default_root(root);
 
+	enum keep_mode keep = cl.keep >= 0 ? (enum keep_mode)cl.keep
+			      : cfg.keep >= 0 ? (enum keep_mode)cfg.keep
+					      : KEEP_FAILED;
+	int retries = cl.retries >= 0 ? cl.retries : cfg.retries >= 0 ? cfg.retries : 0;
+
+	/* Report files are created before anything else: a bad path leaves nothing behind. */
+	cl.report.verbose = cl.verbose;
+	cl.report.jobs = jobs;
+	cl.report.run_opts_set = true;
+	cl.report.keep = keep;
+	cl.report.retries = (unsigned)retries;
+	if (reporters_setup(&rep, &cl.report, &e) < 0) {
+		cli_error("%s", e.message);
+		goto out;
+	}
+
 	/* Sandboxes of runs that died (their lock is free) go first. */
 	unsigned removed = 0;
 	(void)rundir_clean(root, false, &removed, &e);
@@ -178,21 +195,6 @@ int cmd_run(int argc, char **argv, bool list_only)
 	}
 	free(mark_prefix);
 
-	struct reporters rep = {0};
-	cl.report.verbose = cl.verbose;
-	cl.report.jobs = jobs;
-	if (reporters_setup(&rep, &cl.report, &e) < 0) {
-		cli_error("%s", e.message);
-		reporters_release(&rep);
-		keeper_stop(&keeper);
-		rundir_finish(&rd, NULL);
-		goto out;
-	}
-
-	enum keep_mode keep = cl.keep >= 0 ? (enum keep_mode)cl.keep
-			      : cfg.keep >= 0 ? (enum keep_mode)cfg.keep
-					      : KEEP_FAILED;
-	int retries = cl.retries >= 0 ? cl.retries : cfg.retries >= 0 ? cfg.retries : 0;
 	struct sched_opts so = {
 		.jobs = jobs,
 		.keep = keep,
@@ -203,7 +205,7 @@ int cmd_run(int argc, char **argv, bool list_only)
 	};
 	struct run_summary sum = {0};
 	r = sched_run(&tl, &so, &sum, &e);
-	reporters_release(&rep);
+	size_t report_problems = reporters_problems(&rep);
 	keeper_stop(&keeper);
 
 	struct isola_error fe = {0};
@@ -215,11 +217,14 @@ int cmd_run(int argc, char **argv, bool list_only)
 		rc = EXIT_INTERNAL;
 	} else if (sum.signal) {
 		rc = EXIT_SIGNAL_BASE + sum.signal;
+	} else if (report_problems) {
+		rc = EXIT_INTERNAL; /* a report CI relies on is missing: do not pass quietly */
 	} else {
 		rc = sum.failed ? EXIT_TESTS_FAILED : EXIT_OK;
 	}
 	run_summary_release(&sum);
 out:
+	reporters_release(&rep);
 	testlist_release(&tl);
 	if (have_cfg)
 		config_release(&cfg);

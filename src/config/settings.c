@@ -23,6 +23,15 @@ int settings_apply(struct settings *s, const char *key, const char *value, const
 {
 	if (strcmp(key, "copy") == 0)
 		return resources_add(&s->res, RES_COPY, value, base_dir, e) < 0 ? -1 : 1;
+	if (strcmp(key, "ro") == 0)
+		return resources_add(&s->res, RES_RO, value, base_dir, e) < 0 ? -1 : 1;
+	if (strcmp(key, "stage") == 0) {
+		enum stage_strategy st;
+		if (stage_strategy_parse(value, &st) < 0)
+			return bad_value(e, key, value, "expected auto, overlay, reflink or copy");
+		s->stage = (int)st;
+		return 1;
+	}
 	if (strcmp(key, "mkdir") == 0)
 		return resources_add(&s->res, RES_MKDIR, value, base_dir, e) < 0 ? -1 : 1;
 	if (strcmp(key, "env") == 0) {
@@ -93,6 +102,8 @@ void settings_merge(struct settings *dst, const struct settings *over)
 		dst->keep_home = over->keep_home;
 	if (over->leak >= 0)
 		dst->leak = over->leak;
+	if (over->stage >= 0)
+		dst->stage = over->stage;
 }
 
 void settings_finalise(struct settings *s)
@@ -105,6 +116,8 @@ void settings_finalise(struct settings *s)
 		s->keep_home = 0;
 	if (s->leak < 0)
 		s->leak = LEAK_WARN;
+	if (s->stage < 0)
+		s->stage = STAGE_AUTO;
 }
 
 void settings_release(struct settings *s)

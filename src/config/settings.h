@@ -2,7 +2,7 @@
 /*
  * Settings: what a test runs with. The same keys come from the config file's [suite] section,
  * its [test NAME] sections and the command line (as --KEY VALUE); one function applies them all,
- * so a key means the same everywhere. Lists (copy, mkdir, env, unset) add up; single values are
+ * so a key means the same everywhere. Lists (copy, ro, mkdir, env, unset) add up; single values are
  * overridden by the later, more specific source: suite < test section < command line.
  */
 #ifndef ISOLA_SETTINGS_H
@@ -29,8 +29,9 @@ struct settings {
 	char *cwd;             /* NULL: not given here */
 	int keep_home;         /* -1: not given here */
 	int leak;              /* -1: not given here, else enum leak_mode */
+	int stage;             /* -1: not given here, else enum stage_strategy */
 };
-#define SETTINGS_INIT {.timeout_ns = -1, .grace_ns = -1, .keep_home = -1, .leak = -1}
+#define SETTINGS_INIT {.timeout_ns = -1, .grace_ns = -1, .keep_home = -1, .leak = -1, .stage = -1}
 
 /* The names isola defines for every test, usable as ${NAME} in env values. */
 extern const char *const contract_names[];

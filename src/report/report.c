@@ -5,16 +5,17 @@
 
 #include "util/util.h"
 
-void reporters_add(struct reporters *r, const struct reporter_ops *ops, void *ctx)
+struct reporter *reporters_add(struct reporters *r, const struct reporter_ops *ops, void *ctx)
 {
 	r->v = xrealloc(r->v, (r->n + 1) * sizeof(*r->v));
-	r->v[r->n++] = (struct reporter){.ops = ops, .ctx = ctx};
+	r->v[r->n] = (struct reporter){.ops = ops, .ctx = ctx, .input_fd = -1};
+	return &r->v[r->n++];
 }
 
 #define EACH(r, fn, arg)                                                                           \
 	for (size_t i = 0; i < (r)->n; i++)                                                        \
 		if ((r)->v[i].ops->fn)                                                             \
-			(r)->v[i].ops->fn((r)->v[i].ctx, arg)
+	(r)->v[i].ops->fn((r)->v[i].ctx, arg)
 
 int64_t reporters_tick_ns(const struct reporters *r)
 {
@@ -25,6 +26,26 @@ int64_t reporters_tick_ns(const struct reporters *r)
 	return t;
 }
 
+int reporters_input_fd(const struct reporters *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].input_fd >= 0 && r->v[i].ops->input)
+			return r->v[i].input_fd;
+	return -1;
+}
+
+void report_input(struct reporters *r, struct attempt *const *slots, unsigned nslots, int64_t now)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		struct reporter *rep = &r->v[i];
+		if (rep->input_fd >= 0 && rep->ops->input) {
+			if (rep->ops->input(rep->ctx, slots, nslots, now) < 0)
+				rep->input_fd = -1;
+			return; /* one watcher: the one reporters_input_fd() named */
+		}
+	}
+}
+
 void report_tick(struct reporters *r, struct attempt *const *slots, unsigned nslots, int64_t now)
 {
 	for (size_t i = 0; i < r->n; i++)
@@ -33,7 +54,7 @@ void report_tick(struct reporters *r, struct attempt *const *slots, unsigned nsl
 }
 
 void report_show_running(struct reporters *r, struct attempt *const *slots, unsigned nslots,
-			 int64_t now)
+                         int64_t now)
 {
 	for (size_t i = 0; i < r->n; i++)
 		if (r->v[i].ops->show_running)

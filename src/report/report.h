@@ -6,6 +6,7 @@
 #ifndef ISOLA_REPORT_H
 #define ISOLA_REPORT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "sched/attempt.h"
@@ -21,7 +22,10 @@ struct reporter_ops {
 	void (*tick)(void *ctx, struct attempt *const *slots, unsigned nslots, int64_t now_ns);
 	/* Asked for (SIGUSR1): show the running tests, with durations and sandbox paths. */
 	void (*show_running)(void *ctx, struct attempt *const *slots, unsigned nslots,
-			     int64_t now_ns);
+	                     int64_t now_ns);
+	/* The reporter's input_fd is readable (a key pressed on the terminal): it reads it.
+	 * Returns 0, or -1 to stop watching it (EOF, an error). */
+	int (*input)(void *ctx, struct attempt *const *slots, unsigned nslots, int64_t now_ns);
 	void (*free)(void *ctx);
 };
 
@@ -29,6 +33,7 @@ struct reporter {
 	const struct reporter_ops *ops;
 	void *ctx;
 	int64_t tick_ns; /* 0: no ticks wanted */
+	int input_fd;    /* -1 (as reporters_add() sets it): nothing to watch */
 };
 
 struct reporters {
@@ -36,12 +41,18 @@ struct reporters {
 	size_t n;
 };
 
-void reporters_add(struct reporters *r, const struct reporter_ops *ops, void *ctx);
+/* Add a reporter; returns it so that the caller can set tick_ns and input_fd. The pointer is
+ * good until the next reporters_add(). */
+struct reporter *reporters_add(struct reporters *r, const struct reporter_ops *ops, void *ctx);
 /* The smallest tick interval any reporter wants, 0 if none. */
 int64_t reporters_tick_ns(const struct reporters *r);
+/* The fd the event loop should also poll (one at most: a terminal's stdin), -1 if none. */
+int reporters_input_fd(const struct reporters *r);
+/* It is readable: hand it to the reporter that asked for it. */
+void report_input(struct reporters *r, struct attempt *const *slots, unsigned nslots, int64_t now);
 void report_tick(struct reporters *r, struct attempt *const *slots, unsigned nslots, int64_t now);
 void report_show_running(struct reporters *r, struct attempt *const *slots, unsigned nslots,
-			 int64_t now);
+                         int64_t now);
 void report_run_start(struct reporters *r, const struct run_info *ri);
 void report_test_start(struct reporters *r, const struct attempt *a);
 void report_test_end(struct reporters *r, const struct attempt *a);
@@ -56,18 +67,54 @@ struct report_opts {
 	const char *junit, *tap, *json, *trace, *html;
 	bool verbose;
 	unsigned jobs;
+	/* Run options echoed into the JSON report's run_start; only when run_opts_set. */
+	bool run_opts_set;
+	enum keep_mode keep;
+	unsigned retries;
 };
-/* Add the human reporter and every file reporter asked for. Returns 0, or -1 with *e (e.g. a
- * file that cannot be created: nothing is left half-written). */
+/*
+ * Add the human reporter and every file reporter asked for. Every file is created here, before
+ * any test runs, as an invisible temporary beside its target that replaces the target only when
+ * the run ends (report-out.h). Returns 0, or -1 with *e naming the file (nothing is left
+ * behind; the reporters added so far are still r's to release).
+ */
 int reporters_setup(struct reporters *r, const struct report_opts *o, struct isola_error *e);
+/* How many problems the file reporters met (each already told to the user). */
+size_t reporters_problems(const struct reporters *r);
 
-/* The human reporter: one line per finished test, failure tails, the summary. */
+/*
+ * Problems the file reporters met after setup (a full disk at the end of the run): they cannot
+ * print, so they leave one line each here, and the human reporter prints them before its
+ * summary. Shared by the reporters of one run; owned by the setup.
+ */
+struct report_problems {
+	struct strv lines;
+};
+
+/* The human reporter: one line per finished test, failure tails, the summary; a status line on a
+ * terminal; -v with one job streams the test's output. Goes through one line printer. */
 struct human_opts {
 	FILE *out;
 	bool verbose;
-	unsigned tail_lines;
+	unsigned jobs;                    /* -v streams output live only when this is 1 */
+	unsigned tail_lines;              /* of a failure's output; 0: 10 */
+	int key_fd;                       /* a terminal to read keys ('t') from, -1: none */
+	struct report_problems *problems; /* borrowed; NULL: none */
 };
 void *report_human_new(const struct human_opts *o);
 extern const struct reporter_ops report_human_ops;
+/* Interval of the human reporter's ticks (status line, live output); 0 if it wants none. */
+int64_t report_human_tick_ns(void *ctx);
+
+/* The file reporters (report-<format>.c). Each takes ownership of out (report-out.h). */
+struct report_out;
+void *report_junit_new(struct report_out *out, struct report_problems *p);
+void *report_tap_new(struct report_out *out, struct report_problems *p);
+void *report_json_new(struct report_out *out, struct report_problems *p,
+                      const struct report_opts *o);
+void *report_trace_new(struct report_out *out, struct report_problems *p);
+void *report_html_new(struct report_out *out, struct report_problems *p);
+extern const struct reporter_ops report_junit_ops, report_tap_ops, report_json_ops,
+    report_trace_ops, report_html_ops;
 
 #endif

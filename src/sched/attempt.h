@@ -63,7 +63,9 @@ struct attempt {
 	bool interrupted;
 	unsigned leaked; /* processes left behind, killed by isola */
 	char *reason;    /* why it is ERROR/TIMEOUT/..., for people; NULL if nothing to add */
-	const char *strategy; /* how its resources were staged */
+	const char *strategy; /* how its resources were staged (static): "overlay", "reflink",
+			       * "copy", "bind" (--ro), a mix such as "overlay+copy", or "none" */
+	char *strategy_reason; /* why some resource did not get a better strategy; NULL if none */
 
 	struct sandbox sb;
 	char *sandbox_path; /* where its sandbox is or was */

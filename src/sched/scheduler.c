@@ -132,7 +132,7 @@ static void start_attempt(struct sched *s, size_t ti)
 	a->log_fd = -1;
 	a->start_ns = now_ns();
 	a->start_wall_ns = wall_ns();
-	a->strategy = "copy";
+	a->strategy = "none";
 	s->slots[a->slot] = a;
 	s->running++;
 
@@ -140,12 +140,21 @@ static void start_attempt(struct sched *s, size_t ti)
 		goto fail;
 	a->sandbox_path = xstrdup(a->sb.path);
 	report_test_start(s->o->rep, a);
-	for (size_t i = 0; i < t->s.res.n; i++)
-		if (stage_resource(a->sb.fd, &t->s.res.v[i], &e) < 0)
-			goto fail;
-	a->log_fd = capture_open(s->o->rd->fd, s->o->rd->path, a->sb.name, &a->log_path, &e);
-	if (a->log_fd < 0)
+	struct stage st = STAGE_INIT;
+	int staged = stage_prepare(&st, a->sb.fd, a->sb.path, &t->s.res,
+				   (enum stage_strategy)t->s.stage, &e);
+	a->strategy = st.strategy;
+	a->strategy_reason = st.reason;
+	st.reason = NULL;
+	if (staged < 0) {
+		stage_release(&st);
 		goto fail;
+	}
+	a->log_fd = capture_open(s->o->rd->fd, s->o->rd->path, a->sb.name, &a->log_path, &e);
+	if (a->log_fd < 0) {
+		stage_release(&st);
+		goto fail;
+	}
 
 	struct strv envp = STRV_INIT;
 	build_env(s, a, &envp);
@@ -162,9 +171,11 @@ static void start_attempt(struct sched *s, size_t ti)
 		.stdout_fd = a->log_fd,
 		.stderr_fd = a->log_fd,
 		.new_pgroup = true,
+		.mounts = &st.mounts,
 	};
 	a->exec_ns = now_ns();
 	int r = spawn_start(&req, &a->pid, &e);
+	stage_release(&st);
 	strv_release(&envp);
 	free(cwd);
 	close(a->log_fd);
@@ -289,6 +300,7 @@ static void finish(struct sched *s, struct attempt *a)
 	free(a->sandbox_path);
 	free(a->log_path);
 	free(a->reason);
+	free(a->strategy_reason);
 	free(a);
 }
 
@@ -441,7 +453,10 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 		if (s.running == 0)
 			break;
 
-		struct pollfd pfd = {.fd = s.sigfd, .events = POLLIN};
+		/* pfd[1]: a terminal a reporter reads keys from ('t' lists the running tests). */
+		struct pollfd pfd[2] = {{.fd = s.sigfd, .events = POLLIN},
+					{.fd = reporters_input_fd(o->rep), .events = POLLIN}};
+		nfds_t npfd = pfd[1].fd >= 0 ? 2 : 1;
 		int64_t next = next_deadline(&s);
 		if (next_tick && (!next || next_tick < next))
 			next = next_tick;
@@ -454,14 +469,16 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 			ts.tv_nsec = wait % NSEC_PER_SEC;
 			tsp = &ts;
 		}
-		int r = ppoll(&pfd, 1, tsp, NULL);
+		int r = ppoll(pfd, npfd, tsp, NULL);
 		if (r < 0 && errno != EINTR) {
 			ret = err_set(e, errno, NULL, "poll failed");
 			stop_all(&s, SIGKILL);
 			break;
 		}
-		if (r > 0)
+		if (r > 0 && pfd[0].revents)
 			handle_signals(&s);
+		if (r > 0 && npfd > 1 && pfd[1].revents)
+			report_input(o->rep, s.slots, o->jobs, now_ns());
 		check_deadlines(&s);
 		if (next_tick && now_ns() >= next_tick) {
 			report_tick(o->rep, s.slots, o->jobs, now_ns());

@@ -10,6 +10,9 @@
 
 #include "util/util.h"
 
+/* Bumped when a variable of the contract changes meaning or goes away (reports carry it). */
+#define CONTRACT_VERSION 1
+
 struct contract {
 	const char *run_id;
 	const char *test;       /* ISOLA_TEST */

@@ -22,6 +22,9 @@ int spawn_start(const struct spawn_req *r, pid_t *pid, struct isola_error *e)
 	sigset_t none, all;
 	int err;
 
+	if (r->mounts && r->mounts->n)
+		return spawn_ns_start(r, pid, e);
+
 	/* posix_spawn does not say which step failed: check the directory first so that an error
 	 * names the right culprit. */
 	if (r->cwd) {

@@ -4,6 +4,10 @@
  * group, gets an empty signal mask and default signal dispositions, its stdin from the given fd
  * (or /dev/null) and its stdout/stderr on the given fds. A failure to start (chdir, exec) comes
  * back as an error, never as exit status 127.
+ *
+ * Without mounts this is posix_spawn (glibc's vfork-style clone: the cheapest start there is).
+ * With a mount plan the child is cloned into a mount namespace of its own (spawn-ns.c), makes
+ * the plan's mounts there, and only then executes the program: see spawn/mountns.h.
  */
 #ifndef ISOLA_SPAWN_H
 #define ISOLA_SPAWN_H
@@ -11,6 +15,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "spawn/mountns.h"
 #include "util/util.h"
 
 struct spawn_req {
@@ -22,9 +27,12 @@ struct spawn_req {
 	int stdout_fd;      /* -1: inherit */
 	int stderr_fd;      /* -1: inherit */
 	bool new_pgroup;    /* lead a new process group */
+	const struct mount_plan *mounts; /* NULL or empty: no namespace (the fast path) */
 };
 
 int spawn_start(const struct spawn_req *r, pid_t *pid, struct isola_error *e);
+/* spawn_start() for a request with mounts (spawn-ns.c). */
+int spawn_ns_start(const struct spawn_req *r, pid_t *pid, struct isola_error *e);
 
 /* Describe a wait status: "exit 3", "killed by SIGSEGV (core dumped)". */
 const char *describe_status(int status, char *buf, size_t len);

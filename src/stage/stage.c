@@ -1,12 +1,20 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The staging interface: resources, and the chooser that gives each resource of a test the
+ * best strategy it can have (stage-overlay.c, stage-bind.c, stage-copy.c do the work).
+ */
 #include "stage/stage.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "sandbox/rmtree.h"
+#include "stage/strategy.h"
 
 /* Normalise a DEST: strip "." and empty components; refuse absolute paths and "..". */
 static char *normalise_dest(const char *dest)
@@ -60,7 +68,7 @@ int resources_add(struct resources *list, enum resource_kind kind, const char *s
 	cleanup_free char *src = NULL;
 	const char *dest_in = spec;
 
-	if (kind == RES_COPY) {
+	if (kind != RES_MKDIR) {
 		const char *colon = strchr(spec, ':');
 		src = colon ? strndup(spec, (size_t)(colon - spec)) : xstrdup(spec);
 		if (!src)
@@ -84,7 +92,7 @@ int resources_add(struct resources *list, enum resource_kind kind, const char *s
 	r->kind = kind;
 	r->dest = dest;
 	r->src = NULL;
-	if (kind == RES_COPY)
+	if (kind != RES_MKDIR)
 		r->src = src[0] == '/' || !base_dir ? xstrdup(src) : xasprintf("%s/%s", base_dir, src);
 	return 0;
 }
@@ -111,13 +119,6 @@ void resources_release(struct resources *list)
 	}
 	free(list->v);
 	*list = (struct resources){0};
-}
-
-int stage_check(const struct resource *r, struct isola_error *e)
-{
-	if (r->kind != RES_COPY)
-		return 0;
-	return copy_tree(r->src, -1, r->dest, e);
 }
 
 /* Open (creating as needed) the parent directory of dest inside the sandbox, never following a
@@ -155,6 +156,178 @@ static int open_parent(int sandbox_fd, const char *dest, const char **leaf, stru
 	return dfd;
 }
 
+
+/* --- strategies by name ------------------------------------------------------------------- */
+
+static const char *const strategy_names[] = {
+	[STAGE_AUTO] = "auto",
+	[STAGE_OVERLAY] = "overlay",
+	[STAGE_REFLINK] = "reflink",
+	[STAGE_COPY] = "copy",
+};
+
+int stage_strategy_parse(const char *name, enum stage_strategy *out)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(strategy_names); i++) {
+		if (strcmp(name, strategy_names[i]) == 0) {
+			*out = (enum stage_strategy)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *stage_strategy_name(enum stage_strategy s)
+{
+	return (size_t)s < ARRAY_SIZE(strategy_names) ? strategy_names[s] : "?";
+}
+
+/* --- verdicts remembered for the life of the process -------------------------------------- */
+
+struct probe_entry {
+	enum probe_kind kind;
+	dev_t dev, fs;
+	ino_t ino;
+	struct probe p;
+};
+
+static pthread_mutex_t probe_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct probe_entry *probes;
+static size_t nprobes, probes_cap;
+
+bool probe_lookup(enum probe_kind k, dev_t dev, ino_t ino, dev_t fs, struct probe *out)
+{
+	bool found = false;
+	pthread_mutex_lock(&probe_lock);
+	for (size_t i = 0; i < nprobes && !found; i++) {
+		const struct probe_entry *pe = &probes[i];
+		if (pe->kind == k && pe->dev == dev && pe->ino == ino && pe->fs == fs) {
+			*out = pe->p;
+			found = true;
+		}
+	}
+	pthread_mutex_unlock(&probe_lock);
+	return found;
+}
+
+void probe_store(enum probe_kind k, dev_t dev, ino_t ino, dev_t fs, const struct probe *p)
+{
+	pthread_mutex_lock(&probe_lock);
+	if (nprobes == probes_cap) {
+		probes_cap = probes_cap ? probes_cap * 2 : 16;
+		probes = xrealloc(probes, probes_cap * sizeof(*probes));
+	}
+	probes[nprobes++] = (struct probe_entry){.kind = k, .dev = dev, .fs = fs, .ino = ino, .p = *p};
+	pthread_mutex_unlock(&probe_lock);
+}
+
+void why_set(char *dst, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	(void)vsnprintf(dst, len, fmt, ap);
+	va_end(ap);
+}
+
+static bool env_flag(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v && strcmp(v, "0") != 0;
+}
+
+bool mount_namespace_available(struct probe *out)
+{
+	if (env_flag("ISOLA_TEST_NO_NAMESPACES")) {
+		*out = (struct probe){0};
+		why_set(out->why, sizeof(out->why),
+			 "mount namespaces are disabled (ISOLA_TEST_NO_NAMESPACES)");
+		return false;
+	}
+	bool no_userns = env_flag("ISOLA_TEST_NO_USERNS");
+	if (probe_lookup(PROBE_NAMESPACE, 0, 0, (dev_t)no_userns, out))
+		return out->ok;
+
+	/* Root unshares a mount namespace directly; anyone else (and root without
+	 * CAP_SYS_ADMIN, as in many containers) needs a user namespace for it. */
+	struct mount_plan plan = MOUNT_PLAN_INIT;
+	struct isola_error e = {0};
+	struct probe p = {0};
+	mount_plan_set_root(&plan, "/");
+	if (geteuid() == 0 && mount_plan_probe(&plan, &e) == 0) {
+		p.ok = true;
+	} else if (no_userns) {
+		why_set(p.why, sizeof(p.why), "%s%sunprivileged user namespaces are disabled",
+			 geteuid() == 0 ? e.message : "", geteuid() == 0 ? "; " : "");
+	} else {
+		plan.userns = true;
+		err_clear(&e);
+		if (mount_plan_probe(&plan, &e) == 0) {
+			p.ok = p.userns = true;
+		} else {
+			why_set(p.why, sizeof(p.why), "no mount namespace can be had here (%s)",
+				 e.message);
+		}
+	}
+	mount_plan_release(&plan);
+	probe_store(PROBE_NAMESPACE, 0, 0, (dev_t)no_userns, &p);
+	*out = p;
+	return p.ok;
+}
+
+static void facts_from(struct probe *p, const struct copy_result *res)
+{
+	*p = (struct probe){.ok = true, .foreign = res->foreign, .submounts = res->submounts};
+}
+
+int source_facts(const char *src, const struct stat *st, struct probe *out, struct isola_error *e)
+{
+	if (probe_lookup(PROBE_FACTS, st->st_dev, st->st_ino, 0, out))
+		return 0;
+	struct copy_result res;
+	if (copy_tree_opts(src, -1, "", NULL, &res, e) < 0)
+		return -1;
+	facts_from(out, &res);
+	probe_store(PROBE_FACTS, st->st_dev, st->st_ino, 0, out);
+	return 0;
+}
+
+const char *stage_probe_dir(int sandbox_fd, struct isola_error *e)
+{
+	static const char dir[] = STAGE_PRIVATE_DIR "/probe";
+	if (mkdirat(sandbox_fd, STAGE_PRIVATE_DIR, 0700) < 0 && errno != EEXIST)
+		return err_set(e, errno, STAGE_PRIVATE_DIR, "cannot create '%s' in the sandbox",
+			       STAGE_PRIVATE_DIR),
+		       NULL;
+	if (mkdirat(sandbox_fd, dir, 0700) < 0)
+		return err_set(e, errno, dir, "cannot create '%s' in the sandbox", dir), NULL;
+	return dir;
+}
+
+void stage_probe_done(int sandbox_fd)
+{
+	(void)rmtree_at(sandbox_fd, STAGE_PRIVATE_DIR "/probe", NULL);
+	/* Gone too if nothing else is in it: a test that got no overlay sees no .isola/. */
+	(void)unlinkat(sandbox_fd, STAGE_PRIVATE_DIR, AT_REMOVEDIR);
+}
+
+int stage_check(const struct resource *r, struct isola_error *e)
+{
+	if (r->kind == RES_MKDIR)
+		return 0;
+	struct copy_result res;
+	struct stat st;
+	if (copy_tree_opts(r->src, -1, r->dest, NULL, &res, e) < 0)
+		return -1;
+	/* The walk has seen everything stage_prepare() will want to know: keep it. */
+	if (stat(r->src, &st) == 0) {
+		struct probe p;
+		facts_from(&p, &res);
+		if (!probe_lookup(PROBE_FACTS, st.st_dev, st.st_ino, 0, &p))
+			probe_store(PROBE_FACTS, st.st_dev, st.st_ino, 0, &p);
+	}
+	return 0;
+}
+
 int stage_resource(int sandbox_fd, const struct resource *r, struct isola_error *e)
 {
 	const char *leaf;
@@ -162,6 +335,7 @@ int stage_resource(int sandbox_fd, const struct resource *r, struct isola_error 
 	if (dfd < 0)
 		return -1;
 	int ret = 0;
+	struct copy_opts o = {.clone = true, .readonly = r->kind == RES_RO};
 	switch (r->kind) {
 	case RES_MKDIR:
 		if (mkdirat(dfd, leaf, 0755) < 0 && errno != EEXIST)
@@ -169,9 +343,202 @@ int stage_resource(int sandbox_fd, const struct resource *r, struct isola_error 
 				      r->dest);
 		break;
 	case RES_COPY:
-		ret = copy_tree(r->src, dfd, leaf, e);
+	case RES_RO:
+		ret = copy_tree_opts(r->src, dfd, leaf, &o, NULL, e);
 		break;
 	}
 	close(dfd);
 	return ret;
+}
+
+/* --- choosing, per test ------------------------------------------------------------------- */
+
+enum used { USED_NONE, USED_OVERLAY, USED_REFLINK, USED_COPY, USED_BIND, USED_RO_COPY };
+
+static bool dest_within(const char *inner, const char *outer)
+{
+	size_t n = strlen(outer);
+	return strncmp(inner, outer, n) == 0 && (inner[n] == '\0' || inner[n] == '/');
+}
+
+static void add_reason(struct stage *st, const char *dest, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void add_reason(struct stage *st, const char *dest, const char *fmt, ...)
+{
+	char *msg;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	char *joined = st->reason ? xasprintf("%s; '%s' %s", st->reason, dest, msg)
+				  : xasprintf("'%s' %s", dest, msg);
+	free(msg);
+	free(st->reason);
+	st->reason = joined;
+}
+
+static const char *why_no_reflink(const struct copy_result *res)
+{
+	if (res->clone_err == EXDEV)
+		return "reflink: it is on another filesystem than the sandbox";
+	static __thread char buf[128];
+	snprintf(buf, sizeof(buf), "reflink: its filesystem cannot share extents (%s)",
+		 strerror(res->clone_err));
+	return buf;
+}
+
+/* Reflink or copy r to parent_fd/leaf. */
+static int stage_by_copy(struct stage *st, const struct resource *r, int parent_fd,
+			 const char *leaf, enum stage_strategy want, const char *why_not_overlay,
+			 enum used *used, struct isola_error *e)
+{
+	struct copy_opts o = {
+		.clone = want != STAGE_COPY,
+		.need_clone = want == STAGE_REFLINK,
+		.readonly = r->kind == RES_RO,
+	};
+	struct copy_result res;
+	if (copy_tree_opts(r->src, parent_fd, leaf, &o, &res, e) < 0)
+		return -1;
+	bool reflinked = res.files > 0 && res.cloned == res.files;
+	if (r->kind == RES_RO) {
+		*used = USED_RO_COPY;
+		add_reason(st, r->dest, "is a read-only copy (a bind mount: %s)", why_not_overlay);
+		return 0;
+	}
+	*used = reflinked ? USED_REFLINK : USED_COPY;
+	if (want == STAGE_COPY || want == STAGE_REFLINK)
+		return 0;
+	if (reflinked)
+		add_reason(st, r->dest, "by reflink (overlay: %s)", why_not_overlay);
+	else if (res.clone_err)
+		add_reason(st, r->dest, "by copy (overlay: %s; %s)", why_not_overlay,
+			   why_no_reflink(&res));
+	else
+		add_reason(st, r->dest, "by copy (overlay: %s)", why_not_overlay);
+	return 0;
+}
+
+/* Every mix of strategies one test can get, as -v shows it: static strings, so that an
+ * attempt's strategy needs no owner. Index: overlay 1, reflink 2, copy 4, bind 8. */
+static const char *const used_names[16] = {
+	"none",
+	"overlay",
+	"reflink",
+	"overlay+reflink",
+	"copy",
+	"overlay+copy",
+	"reflink+copy",
+	"overlay+reflink+copy",
+	"bind",
+	"overlay+bind",
+	"reflink+bind",
+	"overlay+reflink+bind",
+	"copy+bind",
+	"overlay+copy+bind",
+	"reflink+copy+bind",
+	"overlay+reflink+copy+bind",
+};
+
+int stage_prepare(struct stage *st, int sandbox_fd, const char *sandbox_path,
+		  const struct resources *res, enum stage_strategy want, struct isola_error *e)
+{
+	enum used *used = xcalloc(res->n ? res->n : 1, sizeof(*used));
+	int ret = 0;
+	mount_plan_set_root(&st->mounts, sandbox_path);
+
+	for (size_t i = 0; i < res->n && ret == 0; i++) {
+		const struct resource *r = &res->v[i];
+		/* Nothing may be staged inside a read-only resource: it is read-only. */
+		for (size_t k = 0; k < i; k++) {
+			if (res->v[k].kind == RES_RO && dest_within(r->dest, res->v[k].dest)) {
+				ret = err_set(e, 0, r->dest,
+					      "cannot stage '%s' inside the read-only resource '%s'",
+					      r->dest, res->v[k].dest);
+				goto out;
+			}
+		}
+		/* A directory inside an overlay is made in the test's namespace, through the
+		 * overlay (its parents are copied up there as any write would). */
+		bool in_overlay = false;
+		for (size_t k = 0; k < i && !in_overlay; k++)
+			in_overlay = used[k] == USED_OVERLAY && dest_within(r->dest, res->v[k].dest);
+		if (r->kind == RES_MKDIR && in_overlay) {
+			mount_plan_add(&st->mounts, MOUNT_MKDIR, r->dest, NULL, NULL, NULL);
+			continue;
+		}
+
+		const char *leaf;
+		int dfd = open_parent(sandbox_fd, r->dest, &leaf, e);
+		if (dfd < 0) {
+			ret = -1;
+			break;
+		}
+		struct stat sst;
+		char why[300] = "";
+		if (r->kind == RES_MKDIR) {
+			if (mkdirat(dfd, leaf, 0755) < 0 && errno != EEXIST)
+				ret = err_set(e, errno, r->dest,
+					      "cannot create directory '%s' in the sandbox", r->dest);
+		} else if (stat(r->src, &sst) < 0) {
+			ret = err_set(e, errno, r->src, "cannot copy '%s'", r->src);
+		} else if (r->kind == RES_RO) {
+			if (bind_available(r->src, &sst, sandbox_fd, sandbox_path, why, sizeof(why))) {
+				ret = bind_stage(st, sandbox_path, r, &sst, dfd, leaf, e);
+				used[i] = USED_BIND;
+			} else {
+				ret = stage_by_copy(st, r, dfd, leaf, STAGE_AUTO, why, &used[i], e);
+			}
+		} else {
+			/* A later resource inside this one must be staged into its tree by isola,
+			 * on disk: then this one cannot be an overlay. */
+			const char *inner = NULL;
+			for (size_t k = i + 1; k < res->n && !inner; k++)
+				if (res->v[k].kind != RES_MKDIR && dest_within(res->v[k].dest, r->dest))
+					inner = res->v[k].dest;
+			bool try_overlay = want == STAGE_AUTO || want == STAGE_OVERLAY;
+			if (!S_ISDIR(sst.st_mode))
+				why_set(why, sizeof(why),
+					 "a single file, and overlayfs mounts directories only");
+			else if (inner)
+				why_set(why, sizeof(why), "'%s' is staged inside it", inner);
+			else if (try_overlay && overlay_available(r->src, &sst, sandbox_fd,
+								  sandbox_path, why, sizeof(why))) {
+				ret = overlay_stage(st, sandbox_fd, sandbox_path, r, &sst, dfd, leaf,
+						    e);
+				used[i] = USED_OVERLAY;
+				close(dfd);
+				continue;
+			} else if (want == STAGE_OVERLAY) {
+				ret = err_set(e, 0, r->src,
+					      "cannot stage '%s' by overlay (--stage overlay): %s",
+					      r->src, why);
+				close(dfd);
+				break;
+			}
+			ret = stage_by_copy(st, r, dfd, leaf, want, why[0] ? why : "not tried",
+					    &used[i], e);
+		}
+		close(dfd);
+	}
+
+	unsigned mask = 0;
+	for (size_t i = 0; i < res->n; i++)
+		mask |= used[i] == USED_OVERLAY   ? 1u
+			: used[i] == USED_REFLINK ? 2u
+			: used[i] == USED_COPY || used[i] == USED_RO_COPY ? 4u
+			: used[i] == USED_BIND	  ? 8u
+						  : 0u;
+	st->strategy = used_names[mask];
+out:
+	free(used);
+	return ret;
+}
+
+void stage_release(struct stage *st)
+{
+	mount_plan_release(&st->mounts);
+	free(st->reason);
+	*st = (struct stage)STAGE_INIT;
 }

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * --json FILE: JSON Lines, one event per line, written as the events happen (doc/reports.md has
+ * the schema). Built with jansson; strings go through text_json() (valid UTF-8 first).
+ */
+#include <jansson.h>
+#include <string.h>
+#include <time.h>
+
+#include "report/report-out.h"
+#include "report/report-record.h"
+#include "report/report-text.h"
+#include "report/report.h"
+#include "spawn/contract.h"
+#include "spawn/spawn.h"
+#include "util/util.h"
+
+/* The version of this file's schema: bumped when a field changes meaning or goes away. */
+#define JSON_SCHEMA_VERSION 1
+
+struct json_rep {
+	struct report_out *out;
+	struct report_problems *problems;
+	struct report_opts o;
+	int64_t t0;
+	bool broken; /* a write failed: said once, at the end */
+};
+
+void *report_json_new(struct report_out *out, struct report_problems *p,
+                      const struct report_opts *o)
+{
+	struct json_rep *j = xcalloc(1, sizeof(*j));
+	j->out = out;
+	j->problems = p;
+	j->o = *o;
+	return j;
+}
+
+/* One line; takes the reference. */
+static void emit(struct json_rep *j, json_t *ev)
+{
+	if (json_dumpf(ev, j->out->fp,
+	               JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) < 0 ||
+	    fputc('\n', j->out->fp) == EOF)
+		j->broken = true;
+	/* Each line is whole as soon as it is written, for whoever follows the file. */
+	fflush(j->out->fp);
+	json_decref(ev);
+}
+
+static json_t *seconds(int64_t ns)
+{
+	return json_real((double)ns / 1e9);
+}
+
+/* "2026-11-26T08:47:09.123Z" */
+static json_t *iso_time(int64_t wall)
+{
+	time_t s = (time_t)(wall / NSEC_PER_SEC);
+	struct tm tm;
+	char buf[64];
+	gmtime_r(&s, &tm);
+	size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, sizeof(buf) - n, ".%03dZ", (int)(wall % NSEC_PER_SEC / NSEC_PER_MSEC));
+	return json_string(buf);
+}
+
+static const char *keep_name(enum keep_mode k)
+{
+	return k == KEEP_ALL ? "all" : k == KEEP_NONE ? "none" : "failed";
+}
+
+static void json_run_start(void *ctx, const struct run_info *ri)
+{
+	struct json_rep *j = ctx;
+	j->t0 = now_ns();
+	json_t *opts = json_object();
+	json_object_set_new(opts, "jobs", json_integer(ri->jobs));
+	json_object_set_new(opts, "verbose", json_boolean(j->o.verbose));
+	if (j->o.run_opts_set) {
+		json_object_set_new(opts, "keep", json_string(keep_name(j->o.keep)));
+		json_object_set_new(opts, "retries", json_integer(j->o.retries));
+	}
+	json_t *reports = json_object();
+	const char *const names[] = {"junit", "tap", "json", "trace", "html"};
+	const char *const files[] = {j->o.junit, j->o.tap, j->o.json, j->o.trace, j->o.html};
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (files[i])
+			json_object_set_new(reports, names[i], text_json(files[i]));
+	json_object_set_new(opts, "reports", reports);
+
+	json_t *ev = json_object();
+	json_object_set_new(ev, "event", json_string("run_start"));
+	json_object_set_new(ev, "t", json_real(0));
+	json_object_set_new(ev, "schema", json_integer(JSON_SCHEMA_VERSION));
+	json_object_set_new(ev, "isola_version", json_string(ISOLA_VERSION));
+	json_object_set_new(ev, "contract_version", json_integer(CONTRACT_VERSION));
+	json_object_set_new(ev, "run_id", text_json(ri->run_id));
+	json_object_set_new(ev, "time", iso_time(ri->start_wall_ns));
+	json_object_set_new(ev, "run_dir", text_json(ri->run_dir));
+	json_object_set_new(ev, "source_dir", text_json(ri->source_dir));
+	json_object_set_new(ev, "tests", json_integer((json_int_t)ri->ntests));
+	json_object_set_new(ev, "options", opts);
+	emit(j, ev);
+}
+
+static json_t *attempt_head(struct json_rep *j, const char *event, const struct attempt *a)
+{
+	json_t *ev = json_object();
+	json_object_set_new(ev, "event", json_string(event));
+	json_object_set_new(ev, "t", seconds(now_ns() - j->t0));
+	json_object_set_new(ev, "test", text_json(a->test->name));
+	json_object_set_new(ev, "attempt", json_integer(a->number));
+	json_object_set_new(ev, "seq", json_integer(a->seq));
+	json_object_set_new(ev, "slot", json_integer(a->slot));
+	return ev;
+}
+
+static void json_test_start(void *ctx, const struct attempt *a)
+{
+	struct json_rep *j = ctx;
+	const struct settings *s = &a->test->s;
+	json_t *ev = attempt_head(j, "test_start", a);
+	json_object_set_new(ev, "sandbox", text_json(a->sandbox_path));
+	json_object_set_new(ev, "timeout",
+	                    s->timeout_ns > 0 ? seconds(s->timeout_ns) : json_null());
+	json_object_set_new(ev, "grace", seconds(s->grace_ns > 0 ? s->grace_ns : 0));
+	json_object_set_new(ev, "leak", json_string(s->leak == LEAK_FAIL ? "fail" : "warn"));
+	emit(j, ev);
+}
+
+static void json_test_end(void *ctx, const struct attempt *a)
+{
+	struct json_rep *j = ctx;
+	char sig[32];
+	json_t *ev = attempt_head(j, "test_end", a);
+	json_object_set_new(ev, "outcome", json_string(outcome_name(a->outcome)));
+	json_object_set_new(ev, "reason", text_json(a->reason));
+	json_object_set_new(ev, "exit_code", a->exited ? json_integer(a->exit_code) : json_null());
+	json_object_set_new(ev, "signal",
+	                    a->signal ? json_string(signal_name(a->signal, sig, sizeof(sig)))
+	                              : json_null());
+	json_object_set_new(ev, "timed_out", json_boolean(a->timed_out));
+	json_object_set_new(ev, "interrupted", json_boolean(a->interrupted));
+	json_object_set_new(ev, "leaked", json_integer(a->leaked));
+	json_object_set_new(ev, "duration", seconds(a->end_ns - a->exec_ns));
+	json_t *staging = json_object();
+	json_object_set_new(staging, "strategy", text_json(a->strategy));
+	json_object_set_new(staging, "duration", seconds(a->exec_ns - a->start_ns));
+	json_object_set_new(ev, "staging", staging);
+	json_object_set_new(ev, "cleanup_duration", seconds(a->done_ns - a->end_ns));
+	json_object_set_new(ev, "kept", json_boolean(a->kept));
+	json_object_set_new(ev, "sandbox", a->kept ? text_json(a->sandbox_path) : json_null());
+	json_object_set_new(ev, "log", a->kept ? text_json(a->log_path) : json_null());
+	json_object_set_new(ev, "output_bytes",
+	                    json_integer((json_int_t)report_log_size(a->log_path)));
+	emit(j, ev);
+}
+
+static void json_run_end(void *ctx, const struct run_summary *rs)
+{
+	struct json_rep *j = ctx;
+	char sig[32];
+	json_t *counts = json_object();
+	for (int o = 0; o < OUT__COUNT; o++)
+		json_object_set_new(counts, outcome_name((enum outcome)o),
+		                    json_integer(rs->counts[o]));
+	json_t *kept = json_array();
+	for (size_t i = 0; i < rs->kept.n; i++) {
+		const char *tab = strrchr(rs->kept.v[i], '\t');
+		json_t *k = json_object();
+		json_object_set_new(k, "test",
+		                    text_jsonn(rs->kept.v[i], (size_t)(tab - rs->kept.v[i])));
+		json_object_set_new(k, "sandbox", text_json(tab + 1));
+		json_array_append_new(kept, k);
+	}
+	json_t *ev = json_object();
+	json_object_set_new(ev, "event", json_string("run_end"));
+	json_object_set_new(ev, "t", seconds(now_ns() - j->t0));
+	json_object_set_new(ev, "counts", counts);
+	json_object_set_new(ev, "passed", json_integer(rs->passed));
+	json_object_set_new(ev, "failed", json_integer(rs->failed));
+	json_object_set_new(ev, "skipped", json_integer(rs->skipped));
+	json_object_set_new(ev, "not_run", json_integer(rs->not_run));
+	json_object_set_new(ev, "flaky", json_integer(rs->flaky));
+	json_object_set_new(ev, "duration", seconds(rs->wall_ns));
+	json_object_set_new(ev, "interrupted_by",
+	                    rs->signal ? json_string(signal_name(rs->signal, sig, sizeof(sig)))
+	                               : json_null());
+	json_object_set_new(ev, "kept", kept);
+	emit(j, ev);
+
+	struct isola_error e = {0};
+	if (j->broken)
+		err_set(&e, 0, j->out->path, "cannot write %s '%s'", j->out->what, j->out->path);
+	if (j->broken || report_out_commit(j->out, &e) < 0)
+		strv_push(&j->problems->lines, e.message);
+}
+
+static void json_free(void *ctx)
+{
+	struct json_rep *j = ctx;
+	report_out_free(j->out);
+	free(j);
+}
+
+const struct reporter_ops report_json_ops = {
+    .name = "json",
+    .run_start = json_run_start,
+    .test_start = json_test_start,
+    .test_end = json_test_end,
+    .run_end = json_run_end,
+    .free = json_free,
+};

@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * --junit FILE: JUnit XML as Jenkins, GitLab and GitHub's test-report actions read it (the Ant
+ * format; tests/report/junit.xsd is its schema). One <testcase> per attempt, written at the end
+ * of the run, since <testsuite> opens with the counts. Written with libxml2's xmlwriter; every
+ * string goes through text_xml() first, so that NUL, ESC or invalid UTF-8 in a test's name or
+ * output still make a well-formed document.
+ *
+ * Outcomes: FAIL, TIMEOUT, CRASH and LEAK are <failure type="OUTCOME"> (the test misbehaved);
+ * ERROR is <error> (no verdict: isola could not run it, it was interrupted, or it said exit 99);
+ * SKIP is <skipped>. Each attempt's captured output, capped to its last JUNIT_OUTPUT_MAX bytes, is
+ * its <system-out>; the output is copied to an unnamed spool file as attempts end (their logs go
+ * away after test_end), not kept in memory.
+ */
+#include <libxml/xmlwriter.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "report/report-out.h"
+#include "report/report-record.h"
+#include "report/report-text.h"
+#include "report/report.h"
+#include "util/util.h"
+
+#define JUNIT_OUTPUT_MAX (64 * 1024)
+
+struct junit {
+	struct report_out *out;
+	struct report_problems *problems;
+	struct report_recs recs;
+	FILE *spool;
+	bool spool_broken;
+	char *run_id;
+	int64_t start_wall_ns;
+	unsigned jobs;
+	struct tbuf b;
+};
+
+void *report_junit_new(struct report_out *out, struct report_problems *p)
+{
+	struct junit *j = xcalloc(1, sizeof(*j));
+	j->out = out;
+	j->problems = p;
+	return j;
+}
+
+static void junit_run_start(void *ctx, const struct run_info *ri)
+{
+	struct junit *j = ctx;
+	j->run_id = xstrdup(ri->run_id);
+	j->start_wall_ns = ri->start_wall_ns;
+	j->jobs = ri->jobs;
+	j->spool = tmpfile();
+	if (!j->spool)
+		j->spool_broken = true;
+}
+
+static void junit_test_end(void *ctx, const struct attempt *a)
+{
+	struct junit *j = ctx;
+	struct report_rec *r = report_recs_add(&j->recs, a);
+	char *buf;
+	size_t len;
+	off_t size;
+	report_log_tail(a->log_path, JUNIT_OUTPUT_MAX, &buf, &len, &size);
+	tbuf_reset(&j->b);
+	if ((off_t)len < size)
+		tbuf_addf(&j->b, "[isola: output truncated: the last %zu of %lld bytes follow]\n",
+		          len, (long long)size);
+	text_xml(&j->b, buf, len);
+	free(buf);
+	r->tail_len = j->b.len;
+	if (j->spool && !j->spool_broken) {
+		r->spool_off = ftello(j->spool);
+		if (fwrite(j->b.p, 1, j->b.len, j->spool) != j->b.len)
+			j->spool_broken = true;
+	}
+}
+
+/* libxml2 calls return -1 on failure; remember the first. */
+#define X(call)                                                                                    \
+	do {                                                                                       \
+		if ((call) < 0)                                                                    \
+			ok = false;                                                                \
+	} while (0)
+
+static const xmlChar *xs(const char *s)
+{
+	return (const xmlChar *)s;
+}
+
+/* An attribute whose value may be any bytes. */
+static int attr(struct junit *j, xmlTextWriterPtr w, const char *name, const char *value)
+{
+	tbuf_reset(&j->b);
+	text_xml(&j->b, value, strlen(value));
+	return xmlTextWriterWriteAttribute(w, xs(name), xs(tbuf_str(&j->b)));
+}
+
+static int attrf(xmlTextWriterPtr w, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int attrf(xmlTextWriterPtr w, const char *name, const char *fmt, ...)
+{
+	char buf[128];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return xmlTextWriterWriteAttribute(w, xs(name), xs(buf));
+}
+
+static int property(struct junit *j, xmlTextWriterPtr w, const char *name, const char *value)
+{
+	if (xmlTextWriterStartElement(w, xs("property")) < 0 || attr(j, w, "name", name) < 0 ||
+	    attr(j, w, "value", value) < 0)
+		return -1;
+	return xmlTextWriterEndElement(w);
+}
+
+/* "2026-11-26T08:47:09": xs:dateTime as the Ant schema has it (UTC, no zone). */
+static void timestamp(int64_t wall, char *buf, size_t len)
+{
+	time_t s = (time_t)(wall / NSEC_PER_SEC);
+	struct tm tm;
+	gmtime_r(&s, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+}
+
+static bool write_case(struct junit *j, xmlTextWriterPtr w, const struct report_rec *r)
+{
+	bool ok = true;
+	char num[32];
+	X(xmlTextWriterStartElement(w, xs("testcase")));
+	X(attr(j, w, "name", r->name));
+	X(attr(j, w, "classname", "isola"));
+	X(attrf(w, "time", "%.3f", ns_to_s(r->end_ns - r->exec_ns)));
+	char ts[32];
+	timestamp(r->start_wall_ns, ts, sizeof(ts));
+	X(attr(j, w, "timestamp", ts));
+
+	X(xmlTextWriterStartElement(w, xs("properties")));
+	X(property(j, w, "outcome", outcome_name(r->outcome)));
+	snprintf(num, sizeof(num), "%u", r->number);
+	X(property(j, w, "attempt", num));
+	snprintf(num, sizeof(num), "%u", r->slot);
+	X(property(j, w, "slot", num));
+	if (r->sandbox_path) {
+		X(property(j, w, "sandbox", r->sandbox_path));
+		X(property(j, w, "sandbox.kept", r->kept ? "true" : "false"));
+	}
+	if (r->kept && r->log_path)
+		X(property(j, w, "log", r->log_path));
+	if (r->strategy) {
+		X(property(j, w, "staging.strategy", r->strategy));
+		snprintf(num, sizeof(num), "%.3f", ns_to_s(r->exec_ns - r->start_ns));
+		X(property(j, w, "staging.time", num));
+	}
+	X(xmlTextWriterEndElement(w));
+
+	const char *reason = r->reason ? r->reason : "";
+	if (r->outcome == OUT_SKIP) {
+		X(xmlTextWriterStartElement(w, xs("skipped")));
+		X(attr(j, w, "message", r->reason ? r->reason : "exit 77"));
+		X(xmlTextWriterEndElement(w));
+	} else if (!outcome_ok(r->outcome)) {
+		X(xmlTextWriterStartElement(w, xs(r->outcome == OUT_ERROR ? "error" : "failure")));
+		X(attr(j, w, "message", reason));
+		X(attr(j, w, "type", outcome_name(r->outcome)));
+		struct tbuf body = {0};
+		tbuf_addf(&body, "%s %s", outcome_name(r->outcome), r->name);
+		if (r->reason)
+			tbuf_addf(&body, " (%s)", r->reason);
+		tbuf_adds(&body, "\n");
+		if (r->kept && r->log_path)
+			tbuf_addf(&body, "log:     %s\n", r->log_path);
+		if (r->kept && r->sandbox_path)
+			tbuf_addf(&body, "sandbox: %s\n", r->sandbox_path);
+		tbuf_reset(&j->b);
+		text_xml(&j->b, body.p, body.len);
+		tbuf_release(&body);
+		X(xmlTextWriterWriteString(w, xs(tbuf_str(&j->b))));
+		X(xmlTextWriterEndElement(w));
+	}
+
+	if (r->tail_len && j->spool) {
+		char *text = xmalloc(r->tail_len + 1);
+		ssize_t n = pread(fileno(j->spool), text, r->tail_len, r->spool_off);
+		if (n != (ssize_t)r->tail_len) {
+			ok = false;
+		} else {
+			text[n] = '\0';
+			X(xmlTextWriterStartElement(w, xs("system-out")));
+			X(xmlTextWriterWriteString(w, xs(text)));
+			X(xmlTextWriterEndElement(w));
+		}
+		free(text);
+	}
+	X(xmlTextWriterEndElement(w));
+	return ok;
+}
+
+static void silence_libxml(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+static void junit_run_end(void *ctx, const struct run_summary *rs)
+{
+	struct junit *j = ctx;
+	unsigned failures = 0, errors = 0, skipped = 0;
+	for (size_t i = 0; i < j->recs.n; i++) {
+		enum outcome o = j->recs.v[i].outcome;
+		if (o == OUT_SKIP)
+			skipped++;
+		else if (o == OUT_ERROR)
+			errors++;
+		else if (!outcome_ok(o))
+			failures++;
+	}
+	if (j->spool)
+		fflush(j->spool);
+
+	bool ok = !j->spool_broken;
+	/* libxml2 prints its I/O errors to stderr by default; ours go through the problems list. */
+	xmlSetGenericErrorFunc(NULL, silence_libxml);
+	xmlOutputBufferPtr ob = xmlOutputBufferCreateFile(j->out->fp, NULL);
+	xmlTextWriterPtr w = ob ? xmlNewTextWriter(ob) : NULL;
+	if (!w) {
+		if (ob)
+			xmlOutputBufferClose(ob);
+		strv_push_take(
+		    &j->problems->lines,
+		    xasprintf("cannot write %s '%s': libxml2 failed", j->out->what, j->out->path));
+		return;
+	}
+	char ts[32], host[256] = "localhost";
+	timestamp(j->start_wall_ns, ts, sizeof(ts));
+	if (gethostname(host, sizeof(host) - 1) < 0)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+
+	X(xmlTextWriterSetIndent(w, 1));
+	X(xmlTextWriterSetIndentString(w, xs("  ")));
+	X(xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL));
+	X(xmlTextWriterStartElement(w, xs("testsuites")));
+	X(attr(j, w, "name", "isola"));
+	X(attrf(w, "tests", "%zu", j->recs.n));
+	X(attrf(w, "failures", "%u", failures));
+	X(attrf(w, "errors", "%u", errors));
+	X(attrf(w, "skipped", "%u", skipped));
+	X(attrf(w, "time", "%.3f", ns_to_s(rs->wall_ns)));
+	X(attr(j, w, "timestamp", ts));
+
+	X(xmlTextWriterStartElement(w, xs("testsuite")));
+	X(attr(j, w, "name", "isola"));
+	X(attrf(w, "tests", "%zu", j->recs.n));
+	X(attrf(w, "failures", "%u", failures));
+	X(attrf(w, "errors", "%u", errors));
+	X(attrf(w, "skipped", "%u", skipped));
+	X(attrf(w, "time", "%.3f", ns_to_s(rs->wall_ns)));
+	X(attr(j, w, "timestamp", ts));
+	X(attr(j, w, "hostname", host));
+	X(attr(j, w, "id", "0"));
+	X(xmlTextWriterStartElement(w, xs("properties")));
+	X(property(j, w, "isola.version", ISOLA_VERSION));
+	X(property(j, w, "isola.run_id", j->run_id ? j->run_id : ""));
+	char num[32];
+	snprintf(num, sizeof(num), "%u", j->jobs);
+	X(property(j, w, "isola.jobs", num));
+	snprintf(num, sizeof(num), "%u", rs->not_run);
+	X(property(j, w, "isola.not_run", num));
+	X(xmlTextWriterEndElement(w));
+	for (size_t i = 0; i < j->recs.n; i++)
+		if (!write_case(j, w, &j->recs.v[i]))
+			ok = false;
+	X(xmlTextWriterEndElement(w)); /* testsuite */
+	X(xmlTextWriterEndElement(w)); /* testsuites */
+	X(xmlTextWriterEndDocument(w));
+	xmlFreeTextWriter(w); /* flushes into out->fp, which stays open */
+
+	struct isola_error e = {0};
+	if (!ok)
+		err_set(&e, 0, j->out->path, "cannot write %s '%s'", j->out->what, j->out->path);
+	if (!ok || report_out_commit(j->out, &e) < 0)
+		strv_push(&j->problems->lines, e.message);
+}
+
+static void junit_free(void *ctx)
+{
+	struct junit *j = ctx;
+	report_out_free(j->out);
+	report_recs_release(&j->recs);
+	if (j->spool)
+		fclose(j->spool);
+	tbuf_release(&j->b);
+	free(j->run_id);
+	free(j);
+}
+
+const struct reporter_ops report_junit_ops = {
+    .name = "junit",
+    .run_start = junit_run_start,
+    .test_end = junit_test_end,
+    .run_end = junit_run_end,
+    .free = junit_free,
+};

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * --tap FILE: TAP version 14, one test point per attempt, written as attempts end; the plan
+ * comes last (the number of attempts is known only then: retries). A test point that did not
+ * pass carries a YAML diagnostic block with the outcome, the reason, the exit status and the
+ * tail of the output (a double-quoted YAML string: its escapes are the subset TAP::Parser's
+ * YAMLish reader and the YAML 1.2 parsers of TAP 14 harnesses agree on).
+ */
+#include <string.h>
+
+#include "report/report-out.h"
+#include "report/report-record.h"
+#include "report/report-text.h"
+#include "report/report.h"
+#include "spawn/spawn.h"
+#include "util/util.h"
+
+/* The output tail a failure's diagnostics carry. */
+#define TAP_TAIL_LINES 20
+#define TAP_TAIL_BYTES 4096
+
+struct tap {
+	struct report_out *out;
+	struct report_problems *problems;
+	unsigned n; /* test points written */
+	struct tbuf b;
+};
+
+void *report_tap_new(struct report_out *out, struct report_problems *p)
+{
+	struct tap *t = xcalloc(1, sizeof(*t));
+	t->out = out;
+	t->problems = p;
+	return t;
+}
+
+/* `  key: "value"` */
+static void yaml_str(struct tap *t, FILE *f, const char *key, const char *s, size_t n)
+{
+	tbuf_reset(&t->b);
+	text_yaml_quoted(&t->b, s, n);
+	fprintf(f, "  %s: \"%s\"\n", key, tbuf_str(&t->b));
+}
+
+static void tap_run_start(void *ctx, const struct run_info *ri)
+{
+	struct tap *t = ctx;
+	FILE *f = t->out->fp;
+	fprintf(f, "TAP version 14\n");
+	tbuf_reset(&t->b);
+	text_visible(&t->b, ri->run_id, strlen(ri->run_id), false, false);
+	fprintf(f, "# isola %s run %s: %zu test%s, %u job%s\n", ISOLA_VERSION, tbuf_str(&t->b),
+	        ri->ntests, ri->ntests == 1 ? "" : "s", ri->jobs, ri->jobs == 1 ? "" : "s");
+	fflush(f);
+}
+
+static void tap_test_end(void *ctx, const struct attempt *a)
+{
+	struct tap *t = ctx;
+	FILE *f = t->out->fp;
+	char buf[64];
+	t->n++;
+
+	tbuf_reset(&t->b);
+	text_tap_desc(&t->b, a->test->name, strlen(a->test->name));
+	if (a->number > 1)
+		tbuf_addf(&t->b, " (attempt %u)", a->number);
+	bool ok = outcome_ok(a->outcome);
+	fprintf(f, "%sok %u - %s", ok ? "" : "not ", t->n, tbuf_str(&t->b));
+	if (a->outcome == OUT_SKIP)
+		fprintf(f, " # SKIP %s", a->reason ? a->reason : "exit 77");
+	fputc('\n', f);
+	if (ok) {
+		if (a->leaked)
+			fprintf(f, "# left %u process%s behind: killed\n", a->leaked,
+			        a->leaked == 1 ? "" : "es");
+		fflush(f);
+		return;
+	}
+
+	fprintf(f, "  ---\n");
+	fprintf(f, "  outcome: %s\n", outcome_name(a->outcome));
+	if (a->reason)
+		yaml_str(t, f, "message", a->reason, strlen(a->reason));
+	if (a->exited)
+		fprintf(f, "  exit_code: %d\n", a->exit_code);
+	if (a->signal)
+		fprintf(f, "  signal: %s\n", signal_name(a->signal, buf, sizeof(buf)));
+	if (a->leaked)
+		fprintf(f, "  leaked: %u\n", a->leaked);
+	fprintf(f, "  attempt: %u\n", a->number);
+	fprintf(f, "  duration_ms: %.3f\n", (double)(a->end_ns - a->exec_ns) / 1e6);
+	if (a->kept && a->sandbox_path)
+		yaml_str(t, f, "sandbox", a->sandbox_path, strlen(a->sandbox_path));
+	if (a->kept && a->log_path)
+		yaml_str(t, f, "log", a->log_path, strlen(a->log_path));
+	char *out;
+	size_t len;
+	off_t size;
+	if (report_log_tail(a->log_path, TAP_TAIL_BYTES, &out, &len, &size) == 0 && len) {
+		size_t start = report_tail_lines(out, len, TAP_TAIL_LINES);
+		fprintf(f, "  output_bytes: %lld\n", (long long)size);
+		yaml_str(t, f, "output", out + start, len - start);
+	}
+	free(out);
+	fprintf(f, "  ...\n");
+	fflush(f);
+}
+
+static void tap_run_end(void *ctx, const struct run_summary *rs)
+{
+	struct tap *t = ctx;
+	FILE *f = t->out->fp;
+	if (rs->signal)
+		fprintf(f, "# interrupted: %u test%s not run\n", rs->not_run,
+		        rs->not_run == 1 ? "" : "s");
+	fprintf(f, "1..%u\n", t->n);
+	struct isola_error e = {0};
+	if (report_out_commit(t->out, &e) < 0)
+		strv_push(&t->problems->lines, e.message);
+}
+
+static void tap_free(void *ctx)
+{
+	struct tap *t = ctx;
+	report_out_free(t->out);
+	tbuf_release(&t->b);
+	free(t);
+}
+
+const struct reporter_ops report_tap_ops = {
+    .name = "tap",
+    .run_start = tap_run_start,
+    .test_end = tap_test_end,
+    .run_end = tap_run_end,
+    .free = tap_free,
+};

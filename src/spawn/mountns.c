@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: MIT */
+#include "spawn/mountns.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+void mount_plan_set_root(struct mount_plan *p, const char *root)
+{
+	free(p->root);
+	p->root = xstrdup(root);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+void mount_plan_add(struct mount_plan *p, enum mount_op_kind kind, const char *target,
+		    const char *src, const char *upper, const char *work)
+{
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 4;
+		p->v = xrealloc(p->v, p->cap * sizeof(*p->v));
+	}
+	p->v[p->n++] = (struct mount_op){
+		.kind = kind,
+		.target = xstrdup(target),
+		.src = dup_or_null(src),
+		.upper = dup_or_null(upper),
+		.work = dup_or_null(work),
+	};
+}
+
+void mount_plan_release(struct mount_plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->v[i].target);
+		free(p->v[i].src);
+		free(p->v[i].upper);
+		free(p->v[i].work);
+	}
+	free(p->v);
+	free(p->root);
+	*p = (struct mount_plan)MOUNT_PLAN_INIT;
+}
+
+void mount_exec_release(struct mount_exec *x)
+{
+	*x = (struct mount_exec){0};
+}
+
+int mount_exec_prepare(struct mount_exec *x, const struct mount_plan *p, struct isola_error *e)
+{
+	(void)e;
+	*x = (struct mount_exec){.plan = p};
+	snprintf(x->uid_map, sizeof(x->uid_map), "%u %u 1", (unsigned)geteuid(),
+		 (unsigned)geteuid());
+	snprintf(x->gid_map, sizeof(x->gid_map), "%u %u 1", (unsigned)getegid(),
+		 (unsigned)getegid());
+	return 0;
+}
+
+int mount_exec_clone_flags(const struct mount_exec *x)
+{
+	return CLONE_NEWNS | (x->plan->userns ? CLONE_NEWUSER : 0);
+}
+
+/* --- the child: async-signal-safe from here on (no malloc, no stdio, no locks) ------------- */
+
+static size_t str_put(char *buf, size_t at, size_t cap, const char *s)
+{
+	while (*s && at + 1 < cap)
+		buf[at++] = *s++;
+	buf[at] = '\0';
+	return at;
+}
+
+static size_t fd_path(char *buf, size_t cap, int fd)
+{
+	char digits[16];
+	size_t n = 0, at = str_put(buf, 0, cap, "/proc/self/fd/");
+	do
+		digits[n++] = (char)('0' + fd % 10);
+	while ((fd /= 10) && n < sizeof(digits));
+	while (n && at + 1 < cap)
+		buf[at++] = digits[--n];
+	buf[at] = '\0';
+	return at;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	size_t len = strlen(text);
+	ssize_t n = write(fd, text, len);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+/*
+ * Walk target (relative to dfd) down to its last component without following a symlink on the
+ * way (an earlier op may have mounted a tree full of them), creating directories if mkdir.
+ * Returns an O_PATH fd of the parent and copies the last component into leaf.
+ */
+static int walk_parent(int dfd, const char *target, bool mkdir_too, char *leaf, size_t leafcap)
+{
+	int cur = dfd;
+	const char *p = target;
+	for (;;) {
+		const char *slash = strchr(p, '/');
+		size_t len = slash ? (size_t)(slash - p) : strlen(p);
+		if (len == 0 || len >= leafcap) {
+			errno = ENAMETOOLONG;
+			goto fail;
+		}
+		memcpy(leaf, p, len);
+		leaf[len] = '\0';
+		if (!slash)
+			return cur == dfd ? fcntl(dfd, F_DUPFD_CLOEXEC, 3) : cur;
+		if (mkdir_too && mkdirat(cur, leaf, 0755) < 0 && errno != EEXIST)
+			goto fail;
+		int next = openat(cur, leaf, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0)
+			goto fail;
+		if (cur != dfd)
+			close(cur);
+		cur = next;
+		p = slash + 1;
+	}
+fail:;
+	int saved = errno;
+	if (cur != dfd)
+		close(cur);
+	errno = saved;
+	return -1;
+}
+
+/* The path through which mount(2) reaches leaf of the directory pfd: the kernel resolves
+ * /proc/self/fd/N to exactly that directory, and then the leaf in it. */
+static void target_path(char *buf, size_t cap, int pfd, const char *leaf)
+{
+	size_t at = fd_path(buf, cap, pfd);
+	at = str_put(buf, at, cap, "/");
+	str_put(buf, at, cap, leaf);
+}
+
+/* An O_PATH fd of path in the child's own namespace (see struct mount_exec). */
+static int open_path(const char *path, bool dir)
+{
+	return open(path, O_PATH | O_CLOEXEC | (dir ? O_DIRECTORY : 0));
+}
+
+/* "lowerdir=/proc/self/fd/L,upperdir=/proc/self/fd/U,workdir=/proc/self/fd/W[,opt]": fds
+ * need no escaping of the ',' and ':' a path may hold, and no page-sized option limit. */
+static void overlay_data(char *buf, size_t cap, int l, int u, int w, const char *extra)
+{
+	char fdp[32];
+	size_t at = str_put(buf, 0, cap, "lowerdir=");
+	fd_path(fdp, sizeof(fdp), l);
+	at = str_put(buf, at, cap, fdp);
+	at = str_put(buf, at, cap, ",upperdir=");
+	fd_path(fdp, sizeof(fdp), u);
+	at = str_put(buf, at, cap, fdp);
+	at = str_put(buf, at, cap, ",workdir=");
+	fd_path(fdp, sizeof(fdp), w);
+	at = str_put(buf, at, cap, fdp);
+	str_put(buf, at, cap, extra);
+}
+
+static int apply_op(const struct mount_exec *x, int root_fd, size_t i)
+{
+	const struct mount_plan *p = x->plan;
+	const struct mount_op *op = &p->v[i];
+	char leaf[256], tpath[512], spath[64], data[256];
+	struct stat st;
+	int fds[3] = {-1, -1, -1};
+	int pfd = walk_parent(root_fd, op->target, op->kind == MOUNT_MKDIR, leaf, sizeof(leaf));
+	if (pfd < 0)
+		return -1;
+	int ret = -1;
+	if (op->kind == MOUNT_MKDIR) {
+		if (mkdirat(pfd, leaf, 0755) == 0)
+			ret = 0;
+		else if (errno == EEXIST && fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			 S_ISDIR(st.st_mode))
+			ret = 0;
+		else if (errno == EEXIST)
+			errno = ENOTDIR;
+		goto out;
+	}
+	/* The mount point must be what isola made: a directory, or a file for a bound file. */
+	if (fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		goto out;
+	if (!S_ISDIR(st.st_mode) && !(op->kind == MOUNT_BIND_RO && S_ISREG(st.st_mode))) {
+		errno = S_ISLNK(st.st_mode) ? ELOOP : ENOTDIR;
+		goto out;
+	}
+	target_path(tpath, sizeof(tpath), pfd, leaf);
+	if (op->kind == MOUNT_OVERLAY) {
+		if ((fds[0] = open_path(op->src, true)) < 0 ||
+		    (fds[1] = open_path(op->upper, true)) < 0 ||
+		    (fds[2] = open_path(op->work, true)) < 0)
+			goto out;
+		/* userxattr is what overlayfs requires in a user namespace; redirect_dir=on (root
+		 * only) lets a directory of the lower layer be renamed. */
+		overlay_data(data, sizeof(data), fds[0], fds[1], fds[2],
+			     p->userns ? ",userxattr" : p->overlay_redirect ? ",redirect_dir=on" : "");
+		ret = mount("overlay", tpath, "overlay", 0, data);
+		goto out;
+	}
+	if ((fds[0] = open_path(op->src, false)) < 0)
+		goto out;
+	fd_path(spath, sizeof(spath), fds[0]);
+	if (mount(spath, tpath, NULL, MS_BIND | MS_REC, NULL) < 0)
+		goto out;
+	/* Read-only all the way down, mounts inside the source included. */
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+	ret = (int)syscall(SYS_mount_setattr, AT_FDCWD, tpath, AT_RECURSIVE, &attr, sizeof(attr));
+	if (ret < 0 && errno == ENOSYS) {
+		/* Before Linux 5.12: the top mount only. A remount must repeat the flags the kernel
+		 * locked on the source's mount, or it is refused in a user namespace. */
+		struct statvfs sv;
+		unsigned long keep = 0;
+		if (fstatvfs(fds[0], &sv) == 0)
+			keep = sv.f_flag & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME |
+					    MS_NODIRATIME | MS_RELATIME);
+		ret = mount(NULL, tpath, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | keep, NULL);
+	}
+out:;
+	int saved = errno;
+	close(pfd);
+	for (int k = 0; k < 3; k++)
+		if (fds[k] >= 0)
+			close(fds[k]);
+	errno = saved;
+	return ret;
+}
+
+int mount_exec_apply(const struct mount_exec *x, struct mount_failure *f)
+{
+	f->op = -1;
+	f->err = 0;
+	if (x->plan->userns) {
+		/* Map our own ids to themselves and nothing else: the program keeps its uid and gid,
+		 * and files of other users show as the overflow ids (nobody). setgroups must be
+		 * denied before an unprivileged process may write gid_map. */
+		if (write_file("/proc/self/setgroups", "deny") < 0 && errno != ENOENT)
+			goto fail;
+		if (write_file("/proc/self/uid_map", x->uid_map) < 0 ||
+		    write_file("/proc/self/gid_map", x->gid_map) < 0)
+			goto fail;
+	}
+	/* Nothing mounted here may propagate back to isola's namespace, even if / is shared. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		goto fail;
+	/* Opened only now: a path opened before the clone is in isola's namespace. */
+	int root_fd = x->plan->n ? open_path(x->plan->root, true) : -1;
+	if (x->plan->n && root_fd < 0)
+		goto fail;
+	for (size_t i = 0; i < x->plan->n; i++) {
+		if (apply_op(x, root_fd, i) < 0) {
+			f->op = (int)i;
+			f->err = errno;
+			close(root_fd);
+			return -1;
+		}
+	}
+	if (root_fd >= 0)
+		close(root_fd);
+	return 0;
+fail:
+	f->err = errno;
+	return -1;
+}
+
+int mount_failure_describe(const struct mount_plan *p, const struct mount_failure *f,
+			   struct isola_error *e)
+{
+	if (f->op < 0 || (size_t)f->op >= p->n)
+		return err_set(e, f->err, NULL, "cannot enter a private mount namespace%s",
+			       p->userns ? " (through a user namespace)" : "");
+	const struct mount_op *op = &p->v[f->op];
+	switch (op->kind) {
+	case MOUNT_OVERLAY:
+		return err_set(e, f->err, op->src, "cannot mount an overlay of '%s' at '%s'", op->src,
+			       op->target);
+	case MOUNT_BIND_RO:
+		return err_set(e, f->err, op->src, "cannot bind '%s' read-only at '%s'", op->src,
+			       op->target);
+	case MOUNT_MKDIR:
+		break;
+	}
+	return err_set(e, f->err, op->target, "cannot create directory '%s' in the sandbox",
+		       op->target);
+}

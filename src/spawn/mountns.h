@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A mount plan: the mounts a test needs in a mount namespace of its own, made between fork and
+ * exec. The mounts exist only in that namespace, so they die with its last process: nothing is
+ * ever mounted where isola, the user or another test could see it, and no exit path (normal,
+ * timeout, Ctrl-C, isola killed with SIGKILL) can leave one behind.
+ *
+ * As root the child only unshares a mount namespace. Otherwise it also enters a new user
+ * namespace where its own uid and gid are mapped to themselves (and nothing else is), which
+ * gives it the right to mount there and nowhere else; after exec it is an ordinary process with
+ * the caller's uid, gid and no capabilities.
+ *
+ * Call sequence: mount_plan_add_*() (any number), then spawn_start() with the plan in its
+ * spawn_req (or mount_plan_probe() to learn whether the plan works here), mount_plan_release().
+ */
+#ifndef ISOLA_MOUNTNS_H
+#define ISOLA_MOUNTNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/util.h"
+
+enum mount_op_kind {
+	MOUNT_OVERLAY, /* overlayfs: lower read-only, upper+work private and writable */
+	MOUNT_BIND_RO, /* a read-only recursive bind mount of a file or directory */
+	MOUNT_MKDIR,   /* a directory (parents too) inside what earlier ops mounted */
+};
+
+struct mount_op {
+	enum mount_op_kind kind;
+	char *target; /* relative to the plan's root; its components are never followed if they
+		       * are symlinks, so a tree an earlier op mounted cannot redirect this one */
+	char *src;    /* OVERLAY: the lower directory; BIND_RO: what to bind (a symlink is followed) */
+	char *upper;  /* OVERLAY: absolute, empty directory (becomes the private layer) */
+	char *work;   /* OVERLAY: absolute, empty directory on upper's filesystem */
+};
+
+struct mount_plan {
+	char *root;     /* absolute directory the targets are relative to (the sandbox) */
+	bool userns;    /* get the right to mount from a user namespace (not root) */
+	bool overlay_redirect; /* overlay: redirect_dir=on (directory renames work; root only) */
+	struct mount_op *v;
+	size_t n, cap;
+};
+#define MOUNT_PLAN_INIT {0}
+
+/* Set the root the targets are relative to (copied). */
+void mount_plan_set_root(struct mount_plan *p, const char *root);
+/* Add an op; strings are copied, NULL where the kind has no use for them. */
+void mount_plan_add(struct mount_plan *p, enum mount_op_kind kind, const char *target,
+		    const char *src, const char *upper, const char *work);
+void mount_plan_release(struct mount_plan *p);
+
+/* Where the child failed: which op (or -1: entering the namespaces) and errno. */
+struct mount_failure {
+	int op;
+	int err;
+};
+
+/*
+ * Everything the child needs, made before fork so that the child itself makes only
+ * async-signal-safe calls. The child opens the paths itself, after entering its namespace:
+ * overlayfs and bind mounts accept only paths of the namespace they are made in.
+ */
+struct mount_exec {
+	const struct mount_plan *plan;
+	char uid_map[32], gid_map[32];
+};
+
+int mount_exec_prepare(struct mount_exec *x, const struct mount_plan *p, struct isola_error *e);
+void mount_exec_release(struct mount_exec *x);
+
+/* In the child (after clone with mount_exec_clone_flags()): become able to mount, then make every
+ * mount. Async-signal-safe. Returns 0, or -1 with *f saying where and why. */
+int mount_exec_apply(const struct mount_exec *x, struct mount_failure *f);
+/* The clone flags that give the child its namespaces. */
+int mount_exec_clone_flags(const struct mount_exec *x);
+
+/* Describe a failure for people, into *e. */
+int mount_failure_describe(const struct mount_plan *p, const struct mount_failure *f,
+			   struct isola_error *e);
+
+/*
+ * Try the plan in a throwaway child that makes the mounts and exits at once (the mounts die with
+ * it). Returns 0 if every mount worked, or -1 with *e saying why not. Costs one short-lived
+ * process: callers cache the answer.
+ */
+int mount_plan_probe(const struct mount_plan *p, struct isola_error *e);
+
+#endif

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Starting a program in a mount namespace of its own (Linux): clone with CLONE_NEWNS (and
+ * CLONE_NEWUSER when not root), make the plan's mounts, then exec.
+ *
+ * The child shares isola's memory until it execs (CLONE_VM|CLONE_VFORK, as posix_spawn does):
+ * no page tables are copied, and isola waits only for the mounts and the exec. So the child
+ * runs on its own stack with every signal blocked, touches nothing of isola's but what was made
+ * for it before the clone, and makes only async-signal-safe calls. What fails there travels back
+ * over a close-on-exec pipe as {step, op, errno}.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "spawn/mountns.h"
+#include "spawn/spawn.h"
+
+#define CHILD_STACK (64 * 1024)
+
+enum child_step { STEP_MOUNT = 1, STEP_STDIO, STEP_CHDIR, STEP_EXEC };
+
+struct child_report {
+	int step;
+	struct mount_failure f;
+};
+
+struct child_args {
+	const struct spawn_req *r; /* NULL: a probe, exit after the mounts */
+	const struct mount_exec *x;
+	int report_fd;
+};
+
+static int child_main(void *arg)
+{
+	const struct child_args *a = arg;
+	const struct spawn_req *r = a->r;
+	struct child_report rep = {.step = STEP_MOUNT};
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	sigset_t none;
+
+	/* isola's handlers must never run here (they would run on isola's memory). */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)sigaction(sig, &dfl, NULL);
+
+	if (mount_exec_apply(a->x, &rep.f) < 0)
+		goto fail;
+	if (!r)
+		_exit(0);
+
+	rep.step = STEP_STDIO;
+	if (r->new_pgroup && setpgid(0, 0) < 0)
+		goto fail_errno;
+	if (r->stdin_fd < 0) {
+		int fd = open("/dev/null", O_RDONLY);
+		if (fd < 0)
+			goto fail_errno;
+		if (fd != 0 && (dup2(fd, 0) < 0 || close(fd) < 0))
+			goto fail_errno;
+	} else if (r->stdin_fd != 0 && dup2(r->stdin_fd, 0) < 0) {
+		goto fail_errno;
+	}
+	if (r->stdout_fd >= 0 && r->stdout_fd != 1 && dup2(r->stdout_fd, 1) < 0)
+		goto fail_errno;
+	if (r->stderr_fd >= 0 && r->stderr_fd != 2 && dup2(r->stderr_fd, 2) < 0)
+		goto fail_errno;
+	rep.step = STEP_CHDIR;
+	if (r->cwd && chdir(r->cwd) < 0)
+		goto fail_errno;
+	rep.step = STEP_EXEC;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execve(r->path, r->argv, r->envp);
+fail_errno:
+	rep.f.err = errno;
+fail:
+	(void)!write(a->report_fd, &rep, sizeof(rep));
+	_exit(127);
+}
+
+/* Clone the child and wait until it has exec'd or failed. Returns its pid, or -1 with
+ * *rep filled (rep->step 0: the clone itself failed). */
+static pid_t clone_child(const struct spawn_req *r, const struct mount_exec *x,
+			 struct child_report *rep)
+{
+	int p[2];
+	memset(rep, 0, sizeof(*rep));
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		rep->f.err = errno;
+		return -1;
+	}
+	/* Allocated before the clone: the child must not call malloc. */
+	char *stack = xmalloc(CHILD_STACK);
+	struct child_args args = {.r = r, .x = x, .report_fd = p[1]};
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pid_t pid = clone(child_main, stack + CHILD_STACK,
+			  CLONE_VM | CLONE_VFORK | SIGCHLD | mount_exec_clone_flags(x), &args);
+	int saved = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	free(stack);
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		rep->f.err = saved;
+		return -1;
+	}
+	ssize_t n;
+	do
+		n = read(p[0], rep, sizeof(*rep));
+	while (n < 0 && errno == EINTR);
+	close(p[0]);
+	if (n == (ssize_t)sizeof(*rep)) {
+		/* It failed and has exited (or is about to): reap it, it never ran the program. */
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return -1;
+	}
+	memset(rep, 0, sizeof(*rep));
+	return pid;
+}
+
+int spawn_ns_start(const struct spawn_req *r, pid_t *pid, struct isola_error *e)
+{
+	struct mount_exec x;
+	struct child_report rep;
+	if (mount_exec_prepare(&x, r->mounts, e) < 0)
+		return -1;
+	pid_t child = clone_child(r, &x, &rep);
+	mount_exec_release(&x);
+	if (child > 0) {
+		*pid = child;
+		return 0;
+	}
+	switch (rep.step) {
+	case 0:
+		return err_set(e, rep.f.err, r->path, "cannot start '%s' in a mount namespace",
+			       r->path);
+	case STEP_MOUNT:
+		return mount_failure_describe(r->mounts, &rep.f, e);
+	case STEP_STDIO:
+		return err_set(e, rep.f.err, r->path, "cannot set up the standard streams of '%s'",
+			       r->path);
+	case STEP_CHDIR:
+		return err_set(e, rep.f.err, r->cwd, "cannot change to working directory '%s'",
+			       r->cwd);
+	default:
+		if (rep.f.err == ENOENT && access(r->path, F_OK) == 0)
+			return err_set(e, 0, r->path,
+				       "cannot start '%s': its interpreter (the #! line) was not found",
+				       r->path);
+		return err_set(e, rep.f.err, r->path, "cannot start '%s'", r->path);
+	}
+}
+
+int mount_plan_probe(const struct mount_plan *p, struct isola_error *e)
+{
+	struct mount_exec x;
+	struct child_report rep;
+	if (mount_exec_prepare(&x, p, e) < 0)
+		return -1;
+	pid_t child = clone_child(NULL, &x, &rep);
+	mount_exec_release(&x);
+	if (child > 0) {
+		int status;
+		while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+			;
+		return 0;
+	}
+	if (rep.step == 0)
+		return err_set(e, rep.f.err, NULL, "cannot create a mount namespace%s",
+			       p->userns ? " (through a user namespace)" : "");
+	return mount_failure_describe(p, &rep.f, e);
+}

@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for the staging strategies (src/stage/) and the mount namespace start
+ * (src/spawn/spawn-ns.c, mountns.c): the chooser's rules, the plan it makes, copies that keep
+ * holes and drop write bits, and a program started with the plan seeing what it should.
+ * Mount tests need root (or user namespaces); where mount namespaces cannot be had they skip.
+ */
+#include "unit.h"
+
+#include <sys/mount.h>
+
+#include "spawn/spawn.h"
+#include "stage/stage.h"
+
+static void test_strategy_names(void **state)
+{
+	(void)state;
+	static const char *const names[] = {"auto", "overlay", "reflink", "copy"};
+	for (size_t i = 0; i < 4; i++) {
+		enum stage_strategy s;
+		assert_int_equal(stage_strategy_parse(names[i], &s), 0);
+		assert_int_equal(s, (enum stage_strategy)i);
+		assert_string_equal(stage_strategy_name(s), names[i]);
+	}
+	enum stage_strategy s;
+	assert_int_equal(stage_strategy_parse("Overlay", &s), -1);
+	assert_int_equal(stage_strategy_parse("", &s), -1);
+}
+
+/* A sandbox dir in the scratch dir, and its fd. */
+static int make_sandbox(const char *s)
+{
+	make_dir(P("%s/sb", s), 0700);
+	int fd = open(P("%s/sb", s), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	return fd;
+}
+
+static void add(struct resources *l, enum resource_kind kind, const char *spec, const char *base)
+{
+	struct isola_error e = {0};
+	if (resources_add(l, kind, spec, base, &e) < 0)
+		fail_msg("resources_add(\"%s\"): %s", spec, e.message);
+}
+
+static void test_forced_copy_makes_no_mounts(void **state)
+{
+	const char *s = *state;
+	make_dir(P("%s/tree", s), 0755);
+	write_file(P("%s/tree/f", s), "data", 0644);
+	write_file(P("%s/one", s), "one", 0600);
+	int sb = make_sandbox(s);
+	struct resources l = {0};
+	add(&l, RES_COPY, "tree", s);
+	add(&l, RES_COPY, "one:conf/one", s);
+	add(&l, RES_MKDIR, "tree/out", s);
+	struct stage st = STAGE_INIT;
+	struct isola_error e = {0};
+	assert_int_equal(stage_prepare(&st, sb, P("%s/sb", s), &l, STAGE_COPY, &e), 0);
+	assert_int_equal(st.mounts.n, 0);
+	assert_string_equal(st.strategy, "copy");
+	assert_null(st.reason); /* forced: nothing to explain */
+	assert_file_text(P("%s/sb/tree/f", s), "data");
+	assert_file_text(P("%s/sb/conf/one", s), "one");
+	assert_int_equal(mode_of(P("%s/sb/conf/one", s)) & 07777, 0600);
+	assert_true(S_ISDIR(mode_of(P("%s/sb/tree/out", s))));
+	assert_missing(P("%s/sb/.isola", s));
+	stage_release(&st);
+	assert_string_equal(st.strategy, "none");
+	resources_release(&l);
+	close(sb);
+}
+
+static void test_no_namespaces_falls_back_with_reason(void **state)
+{
+	const char *s = *state;
+	make_dir(P("%s/tree", s), 0755);
+	write_file(P("%s/tree/f", s), "data", 0644);
+	int sb = make_sandbox(s);
+	struct resources l = {0};
+	add(&l, RES_COPY, "tree", s);
+	add(&l, RES_RO, "tree:ro", s);
+	setenv("ISOLA_TEST_NO_NAMESPACES", "1", 1);
+	struct stage st = STAGE_INIT;
+	struct isola_error e = {0};
+	int r = stage_prepare(&st, sb, P("%s/sb", s), &l, STAGE_AUTO, &e);
+	unsetenv("ISOLA_TEST_NO_NAMESPACES");
+	assert_int_equal(r, 0);
+	assert_int_equal(st.mounts.n, 0);
+	assert_string_equal(st.strategy, st.strategy[0] == 'r' ? "reflink" : "copy");
+	assert_contains(st.reason, "'tree' by ");
+	assert_contains(st.reason, "overlay: mount namespaces are disabled");
+	assert_contains(st.reason, "'ro' is a read-only copy");
+	/* The read-only copy has no write bits; the writable one keeps its mode. */
+	assert_int_equal(mode_of(P("%s/sb/ro/f", s)) & 0777, 0444);
+	assert_int_equal(mode_of(P("%s/sb/ro", s)) & 0777, 0555);
+	assert_int_equal(mode_of(P("%s/sb/tree/f", s)) & 0777, 0644);
+	stage_release(&st);
+	resources_release(&l);
+	close(sb);
+}
+
+static void test_forced_overlay_without_namespaces_fails(void **state)
+{
+	const char *s = *state;
+	make_dir(P("%s/tree", s), 0755);
+	int sb = make_sandbox(s);
+	struct resources l = {0};
+	add(&l, RES_COPY, "tree", s);
+	setenv("ISOLA_TEST_NO_NAMESPACES", "1", 1);
+	struct stage st = STAGE_INIT;
+	struct isola_error e = {0};
+	int r = stage_prepare(&st, sb, P("%s/sb", s), &l, STAGE_OVERLAY, &e);
+	unsetenv("ISOLA_TEST_NO_NAMESPACES");
+	assert_int_equal(r, -1);
+	assert_contains(e.message, "by overlay (--stage overlay): mount namespaces are disabled");
+	stage_release(&st);
+	resources_release(&l);
+	close(sb);
+}
+
+static void test_nothing_inside_read_only(void **state)
+{
+	const char *s = *state;
+	make_dir(P("%s/tree", s), 0755);
+	int sb = make_sandbox(s);
+	struct resources l = {0};
+	add(&l, RES_RO, "tree:data", s);
+	add(&l, RES_MKDIR, "data/out", s);
+	struct stage st = STAGE_INIT;
+	struct isola_error e = {0};
+	assert_int_equal(stage_prepare(&st, sb, P("%s/sb", s), &l, STAGE_AUTO, &e), -1);
+	assert_contains(e.message, "cannot stage 'data/out' inside the read-only resource 'data'");
+	stage_release(&st);
+	resources_release(&l);
+	close(sb);
+}
+
+/* Copies keep holes, and FICLONE failing (ext4, tmpfs) falls back quietly. */
+static void test_copy_keeps_holes_and_survives_no_clone(void **state)
+{
+	const char *s = *state;
+	int fd = open(P("%s/sparse", s), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 64 << 20), 0);
+	assert_int_equal(pwrite(fd, "middle", 6, 32 << 20), 6);
+	close(fd);
+	struct stat st;
+	assert_int_equal(stat(P("%s/sparse", s), &st), 0);
+	if (st.st_blocks * 512 >= st.st_size)
+		skip(); /* this filesystem has no holes */
+	int dfd = open(s, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct copy_opts o = {.clone = true};
+	struct copy_result res;
+	struct isola_error e = {0};
+	assert_int_equal(copy_tree_opts(P("%s/sparse", s), dfd, "copy", &o, &res, &e), 0);
+	close(dfd);
+	assert_int_equal(res.files, 1);
+	struct stat cst;
+	assert_int_equal(stat(P("%s/copy", s), &cst), 0);
+	assert_int_equal(cst.st_size, 64 << 20);
+	assert_true(cst.st_blocks < 1024);
+	char buf[6];
+	fd = open(P("%s/copy", s), O_RDONLY | O_CLOEXEC);
+	assert_int_equal(pread(fd, buf, 6, 32 << 20), 6);
+	close(fd);
+	assert_memory_equal(buf, "middle", 6);
+	if (res.cloned == 0)
+		assert_int_not_equal(res.clone_err, 0);
+}
+
+/* --- with mount namespaces ----------------------------------------------------------------- */
+
+static bool namespaces_here(void)
+{
+	struct mount_plan p = MOUNT_PLAN_INIT;
+	struct isola_error e = {0};
+	mount_plan_set_root(&p, "/");
+	p.userns = geteuid() != 0;
+	int r = mount_plan_probe(&p, &e);
+	mount_plan_release(&p);
+	return r == 0;
+}
+
+/* Run argv with the stage's mounts, stdout into a file; returns the exit status. */
+static int run_staged(const struct stage *st, const char *sandbox, char *const argv[],
+		      const char *out)
+{
+	int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	char *envp[] = {"PATH=/usr/bin:/bin", NULL};
+	struct spawn_req req = {
+		.path = argv[0],
+		.argv = argv,
+		.envp = envp,
+		.cwd = sandbox,
+		.stdin_fd = -1,
+		.stdout_fd = fd,
+		.stderr_fd = fd,
+		.new_pgroup = true,
+		.mounts = &st->mounts,
+	};
+	pid_t pid;
+	struct isola_error e = {0};
+	if (spawn_start(&req, &pid, &e) < 0)
+		fail_msg("spawn_start: %s", e.message);
+	close(fd);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void test_overlay_plan_and_program(void **state)
+{
+	const char *s = *state;
+	if (!namespaces_here())
+		skip();
+	make_dir(P("%s/tree", s), 0750);
+	write_file(P("%s/tree/f", s), "data", 0644);
+	int sb = make_sandbox(s);
+	struct resources l = {0};
+	add(&l, RES_COPY, "tree", s);
+	add(&l, RES_MKDIR, "tree/made/deeper", s);
+	add(&l, RES_RO, "tree:ro", s);
+	struct stage st = STAGE_INIT;
+	struct isola_error e = {0};
+	const char *sbp = xstrdup(P("%s/sb", s));
+	assert_int_equal(stage_prepare(&st, sb, sbp, &l, STAGE_AUTO, &e), 0);
+	if (st.reason && strstr(st.reason, "overlay:"))
+		skip(); /* e.g. no extended attributes here: the fallback is tested elsewhere */
+	assert_string_equal(st.strategy, "overlay+bind");
+	assert_int_equal(st.mounts.n, 3);
+	assert_int_equal(st.mounts.v[0].kind, MOUNT_OVERLAY);
+	assert_string_equal(st.mounts.v[0].target, "tree");
+	assert_int_equal(st.mounts.v[1].kind, MOUNT_MKDIR);
+	assert_string_equal(st.mounts.v[1].target, "tree/made/deeper");
+	assert_int_equal(st.mounts.v[2].kind, MOUNT_BIND_RO);
+	/* On disk: empty mount points, the private layer, no copy. */
+	assert_int_equal(count_entries(P("%s/sb/tree", s)), 0);
+	assert_true(S_ISDIR(mode_of(P("%s/sb/.isola/1/upper", s))));
+	assert_int_equal(mode_of(P("%s/sb/.isola/1/upper", s)) & 07777, 0750);
+
+	/* The program sees the tree and the directory made through the overlay. */
+	char *ls[] = {"/bin/ls", "-A", "tree", "tree/made", NULL};
+	assert_int_equal(run_staged(&st, sbp, ls, P("%s/ls.out", s)), 0);
+	assert_file_text(P("%s/ls.out", s), "tree:\nf\nmade\n\ntree/made:\ndeeper\n");
+	/* Its write went to the upper layer, not to the original. */
+	char *touch[] = {"/usr/bin/touch", "tree/new", NULL};
+	assert_int_equal(run_staged(&st, sbp, touch, P("%s/touch.out", s)), 0);
+	assert_exists(P("%s/sb/.isola/1/upper/new", s));
+	assert_missing(P("%s/tree/new", s));
+	/* And the read-only resource refuses writes, with EROFS. */
+	char *touch_ro[] = {"/usr/bin/touch", "ro/new", NULL};
+	assert_int_not_equal(run_staged(&st, sbp, touch_ro, P("%s/ro.out", s)), 0);
+	char *msg = read_text(P("%s/ro.out", s));
+	assert_contains(msg, "Read-only file system");
+	free(msg);
+	/* Nothing is mounted here. */
+	char *mi = read_text("/proc/self/mountinfo");
+	assert_not_contains(mi, sbp);
+	free(mi);
+	stage_release(&st);
+	resources_release(&l);
+	free((char *)sbp);
+	close(sb);
+}
+
+static void test_mount_failure_is_an_error_not_exit_127(void **state)
+{
+	const char *s = *state;
+	if (!namespaces_here())
+		skip();
+	make_dir(P("%s/sb", s), 0700);
+	make_dir(P("%s/sb/m", s), 0700);
+	struct stage st = STAGE_INIT;
+	mount_plan_set_root(&st.mounts, P("%s/sb", s));
+	st.mounts.userns = geteuid() != 0;
+	mount_plan_add(&st.mounts, MOUNT_BIND_RO, "m", P("%s/nowhere", s), NULL, NULL);
+	char *argv[] = {"/bin/true", NULL};
+	char *envp[] = {NULL};
+	struct spawn_req req = {
+		.path = "/bin/true", .argv = argv, .envp = envp, .stdin_fd = -1,
+		.stdout_fd = -1, .stderr_fd = -1, .mounts = &st.mounts,
+	};
+	pid_t pid = 0;
+	struct isola_error e = {0};
+	assert_int_equal(spawn_start(&req, &pid, &e), -1);
+	assert_int_equal(e.code, ENOENT);
+	assert_contains(e.message, "cannot bind '");
+	assert_contains(e.message, "read-only at 'm'");
+	/* A symlink planted at a mount point is never followed. */
+	mount_plan_release(&st.mounts);
+	mount_plan_set_root(&st.mounts, P("%s/sb", s));
+	st.mounts.userns = geteuid() != 0;
+	make_symlink("/", P("%s/sb/link", s));
+	mount_plan_add(&st.mounts, MOUNT_BIND_RO, "link", P("%s/sb/m", s), NULL, NULL);
+	err_clear(&e);
+	assert_int_equal(spawn_start(&req, &pid, &e), -1);
+	assert_int_equal(e.code, ELOOP);
+	mount_plan_release(&st.mounts);
+	mount_plan_set_root(&st.mounts, P("%s/sb", s));
+	mount_plan_add(&st.mounts, MOUNT_MKDIR, "link/x", NULL, NULL, NULL);
+	err_clear(&e);
+	assert_int_equal(spawn_start(&req, &pid, &e), -1);
+	assert_missing("/x");
+	stage_release(&st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_strategy_names),
+		SCRATCH_TEST(test_forced_copy_makes_no_mounts),
+		SCRATCH_TEST(test_no_namespaces_falls_back_with_reason),
+		SCRATCH_TEST(test_forced_overlay_without_namespaces_fails),
+		SCRATCH_TEST(test_nothing_inside_read_only),
+		SCRATCH_TEST(test_copy_keeps_holes_and_survives_no_clone),
+		SCRATCH_TEST(test_overlay_plan_and_program),
+		SCRATCH_TEST(test_mount_failure_is_an_error_not_exit_127),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
