@@ -14,6 +14,7 @@ Standard library only. Every subcommand takes plain arguments (no shell in betwe
 """
 import hashlib
 import os
+import re
 import statistics
 import sys
 
@@ -102,7 +103,18 @@ def fmt_s(x):
 
 
 def fmt_ratio(x):
-    return "-" if x is None else "%.2fx" % x
+    if x is None:
+        return "-"
+    return "%.2fx" % x if x >= 0.1 else "%.3fx" % x
+
+
+def paired(a, b):
+    """Median and range of a/b over the rounds both ran in (same round, same conditions)."""
+    r = [x / y for x, y in zip(a.walls, b.walls) if y > 0]
+    if not r:
+        return ""
+    return "; per round %s (%s - %s)" % (fmt_ratio(statistics.median(r)), fmt_ratio(min(r)),
+                                         fmt_ratio(max(r)))
 
 
 def fmt_mb(kb):
@@ -173,12 +185,17 @@ def cmd_report(runs_path, tools_path, meta_path, mem_path, out):
         w("> **BENCH_QUICK=1 smoke run: small suites and few repetitions; these numbers say "
           "nothing about the targets.**\n")
     w("Written by `bench/run` (see [README.md](README.md) for what each benchmark measures and "
-      "the caveats). Times are wall-clock seconds for the whole suite; **median** of %s timed "
-      "runs after one untimed verification run that also warms the caches; *min-max* is the "
-      "spread. Tools of one benchmark are run round-robin (rep 1 of every tool, then rep 2, ...) "
+      "the caveats). Times are wall-clock seconds for the whole suite; **median** of the timed "
+      "runs (how many: in each heading) after one untimed verification run that also warms "
+      "the caches; *min-max* is the spread. Tools of one benchmark are run round-robin (rep 1 of every tool, then rep 2, ...) "
       "so that background noise hits them alike. *CPU* is the median user+sys time of the tool "
-      "and everything it started.\n" % meta.get("reps", "?"))
+      "and everything it started.\n")
 
+    m = re.search(r"\((\d+)%\)", meta.get("other_cpu", ""))
+    if m and int(m.group(1)) >= 15:
+        w("> **The machine was busy:** other processes took %s. Times are inflated and "
+          "noisier than on a quiet machine; the per-round ratios in Targets are the fairer "
+          "comparison.\n" % meta["other_cpu"])
     w("## Machine and run\n")
     w("| | |\n|---|---|")
     for k, label in [("date", "date (UTC)"), ("command", "command"), ("env", "settings"),
@@ -188,6 +205,7 @@ def cmd_report(runs_path, tools_path, meta_path, mem_path, out):
                      ("tmpfs_fs", "its filesystem"), ("isola", "isola"),
                      ("isola_src", "isola source"), ("peers", "peers"),
                      ("load_start", "load average at start"), ("load_end", "load average at end"),
+                     ("other_cpu", "CPU used by other processes meanwhile"),
                      ("elapsed", "bench/run took")]:
         if k in meta:
             w("| %s | %s |" % (label, meta[k].replace("|", "\\|")))
@@ -198,8 +216,8 @@ def cmd_report(runs_path, tools_path, meta_path, mem_path, out):
     # ---- 1: trivial tests
     g1 = [t for t in order if t.group == "trivial"]
     if g1:
-        w("## 1. %s trivial tests, -j%s, a fresh sandbox per test\n"
-          % (meta.get("n_trivial", "?"), meta.get("jobs", "?")))
+        w("## 1. %s trivial tests, -j%s, a fresh sandbox per test (%s runs)\n"
+          % (meta.get("n_trivial", "?"), meta.get("jobs", "?"), meta.get("reps", "?")))
         make = tools.get("make")
         isola = tools.get("isola")
         jobs = meta.get("jobs", "?")
@@ -231,8 +249,9 @@ def cmd_report(runs_path, tools_path, meta_path, mem_path, out):
             if make and make.ok:
                 r = me.med() / make.med()
                 targets.append(("1", "isola within 1.5x of make -j%s (%s)" % (jobs, where),
-                                r <= 1.5, "%.2fx (%s vs %s)" % (r, fmt_s(me.med()),
-                                                                 fmt_s(make.med()))))
+                                r <= 1.5, "%s (%s vs %s)%s" % (fmt_ratio(r), fmt_s(me.med()),
+                                                                fmt_s(make.med()),
+                                                                paired(me, make))))
             for t in g1:
                 if t.role != "peer":
                     continue
@@ -244,8 +263,9 @@ def cmd_report(runs_path, tools_path, meta_path, mem_path, out):
                 note = "; min-max ranges overlap" if overlap(t, me) else ""
                 targets.append(("1", "isola faster than %s (%s)" % (t.label, where),
                                 me.med() < t.med(),
-                                "%s takes %.2fx isola's time (%s vs %s)%s" % (
-                                    t.label, r, fmt_s(t.med()), fmt_s(me.med()), note)))
+                                "%s takes %s isola's time (%s vs %s)%s%s" % (
+                                    t.label, fmt_ratio(r), fmt_s(t.med()), fmt_s(me.med()),
+                                    paired(t, me), note)))
         w("Commands (run from the suite directory):\n")
         for t in g1:
             w("- %s: `%s`" % (t.label, t.command))
@@ -257,8 +277,8 @@ def cmd_report(runs_path, tools_path, meta_path, mem_path, out):
         if not g:
             continue
         n = meta.get("n_" + grp.replace("-", "_"), "?")
-        w("## 2. %s tests, each with a private copy of a %s tree, %s\n"
-          % (n, meta.get("tree", "?"), title))
+        w("## 2. %s tests, each with a private copy of a %s tree, %s (%s runs)\n"
+          % (n, meta.get("tree", "?"), title, meta.get("reps_" + grp.replace("-", "_"), "?")))
         isola = next((t for t in g if t.role == "isola"), None)
         wrap = next((t for t in g if t.role == "peer"), None)
         w("| tool | median | min-max | CPU | per test | vs wrapper | vs isola |")
@@ -280,8 +300,9 @@ def cmd_report(runs_path, tools_path, meta_path, mem_path, out):
                 note = "; min-max ranges overlap" if overlap(isola, wrap) else ""
                 targets.append(("2", "isola no slower than the wrapper (%s)" % title,
                                 isola.med() <= wrap.med(),
-                                "%.2fx the wrapper's time (%s vs %s)%s" % (
-                                    r, fmt_s(isola.med()), fmt_s(wrap.med()), note)))
+                                "%s the wrapper's time (%s vs %s)%s%s" % (
+                                    fmt_ratio(r), fmt_s(isola.med()), fmt_s(wrap.med()),
+                                    paired(isola, wrap), note)))
             else:
                 targets.append(("2", "isola no slower than the wrapper (%s)" % title, False,
                                 "did not run: isola %s, wrapper %s" % (isola.status, wrap.status)))
@@ -349,9 +370,11 @@ def cmd_report(runs_path, tools_path, meta_path, mem_path, out):
         for num, what, ok, how in targets:
             w("| %s | %s | %s | %s |" % (num, what, verdict(ok), how))
         w("")
-        w("A target is called on the medians; where the min-max ranges of the two tools "
-          "overlap the difference is within this machine's noise and the verdict could flip "
-          "on another run.\n")
+        w("A target is called on the medians. *per round* is the same ratio taken within "
+          "each round (the two runs were seconds apart, so under the same background load) "
+          "and then its median and range: the steadier number on a busy machine. Where the "
+          "min-max ranges of the two tools overlap the difference is within this machine's "
+          "noise and the verdict could flip on another run.\n")
 
     with open(out, "w") as f:
         f.write("\n".join(L))

@@ -6,7 +6,8 @@
  * Thread-safety: every function works on the objects passed to it only; distinct objects may be
  * used from distinct threads at once, one object must not be used from two threads at once.
  * The library never prints and never exits: every failure is a return value of -1 (or NULL) and,
- * where an error object is passed, a filled struct isola_error.
+ * where an error object is passed, a filled struct isola_error. The one exception is running out
+ * of memory, which aborts the process (as glib does) after one line on stderr.
  */
 #ifndef ISOLA_ISOLA_H
 #define ISOLA_ISOLA_H

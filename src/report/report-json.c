@@ -146,6 +146,9 @@ static void json_test_end(void *ctx, const struct attempt *a)
 	json_object_set_new(ev, "duration", seconds(a->end_ns - a->exec_ns));
 	json_t *staging = json_object();
 	json_object_set_new(staging, "strategy", text_json(a->strategy));
+	/* Why a resource did not get a better strategy (null: every one got the best). */
+	json_object_set_new(staging, "reason",
+	                    a->strategy_reason ? text_json(a->strategy_reason) : json_null());
 	json_object_set_new(staging, "duration", seconds(a->exec_ns - a->start_ns));
 	json_object_set_new(ev, "staging", staging);
 	json_object_set_new(ev, "cleanup_duration", seconds(a->done_ns - a->end_ns));

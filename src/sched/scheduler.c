@@ -267,6 +267,8 @@ static void finish(struct sched *s, struct attempt *a)
 			sandbox_keep(&a->sb, s->o->rd);
 		} else {
 			struct isola_error e = {0};
+			/* Private copies first, by several threads: the rest is one. */
+			stage_unstage(a->sb.fd, &t->s.res);
 			if (sandbox_remove(&a->sb, s->o->rd, &e) < 0) {
 				/* What could not be removed stays as evidence; say so. */
 				a->kept = true;
@@ -282,8 +284,10 @@ static void finish(struct sched *s, struct attempt *a)
 
 	/* Reporters read the log (tails, captured output): it goes only after them. */
 	report_test_end(s->o->rep, a);
-	if (!a->kept && a->log_path && unlink(a->log_path) < 0 && errno != ENOENT)
-		fprintf(stderr, "isola: cannot remove log '%s': %s\n", a->log_path, strerror(errno));
+	/* A log that will not go is not lost track of: the run directory is removed whole at the
+	 * end, and that failure is reported. */
+	if (!a->kept && a->log_path)
+		(void)unlink(a->log_path);
 
 	s->final[ti] = a->outcome;
 	if (!outcome_ok(a->outcome))

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
+#include <sys/vfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -53,20 +53,13 @@ void mount_plan_release(struct mount_plan *p)
 	*p = (struct mount_plan)MOUNT_PLAN_INIT;
 }
 
-void mount_exec_release(struct mount_exec *x)
+void mount_exec_prepare(struct mount_exec *x, const struct mount_plan *p)
 {
-	*x = (struct mount_exec){0};
-}
-
-int mount_exec_prepare(struct mount_exec *x, const struct mount_plan *p, struct isola_error *e)
-{
-	(void)e;
 	*x = (struct mount_exec){.plan = p};
 	snprintf(x->uid_map, sizeof(x->uid_map), "%u %u 1", (unsigned)geteuid(),
 		 (unsigned)geteuid());
 	snprintf(x->gid_map, sizeof(x->gid_map), "%u %u 1", (unsigned)getegid(),
 		 (unsigned)getegid());
-	return 0;
 }
 
 int mount_exec_clone_flags(const struct mount_exec *x)
@@ -232,11 +225,12 @@ static int apply_op(const struct mount_exec *x, int root_fd, size_t i)
 	if (ret < 0 && errno == ENOSYS) {
 		/* Before Linux 5.12: the top mount only. A remount must repeat the flags the kernel
 		 * locked on the source's mount, or it is refused in a user namespace. */
-		struct statvfs sv;
+		struct statfs sf;
 		unsigned long keep = 0;
-		if (fstatvfs(fds[0], &sv) == 0)
-			keep = sv.f_flag & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME |
-					    MS_NODIRATIME | MS_RELATIME);
+		if (fstatfs(fds[0], &sf) == 0) /* ST_* flags have the MS_* values */
+			keep = (unsigned long)sf.f_flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC |
+							    MS_NOATIME | MS_NODIRATIME |
+							    MS_RELATIME);
 		ret = mount(NULL, tpath, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | keep, NULL);
 	}
 out:;

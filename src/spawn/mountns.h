@@ -68,8 +68,7 @@ struct mount_exec {
 	char uid_map[32], gid_map[32];
 };
 
-int mount_exec_prepare(struct mount_exec *x, const struct mount_plan *p, struct isola_error *e);
-void mount_exec_release(struct mount_exec *x);
+void mount_exec_prepare(struct mount_exec *x, const struct mount_plan *p);
 
 /* In the child (after clone with mount_exec_clone_flags()): become able to mount, then make every
  * mount. Async-signal-safe. Returns 0, or -1 with *f saying where and why. */

@@ -131,10 +131,8 @@ int spawn_ns_start(const struct spawn_req *r, pid_t *pid, struct isola_error *e)
 {
 	struct mount_exec x;
 	struct child_report rep;
-	if (mount_exec_prepare(&x, r->mounts, e) < 0)
-		return -1;
+	mount_exec_prepare(&x, r->mounts);
 	pid_t child = clone_child(r, &x, &rep);
-	mount_exec_release(&x);
 	if (child > 0) {
 		*pid = child;
 		return 0;
@@ -164,10 +162,8 @@ int mount_plan_probe(const struct mount_plan *p, struct isola_error *e)
 {
 	struct mount_exec x;
 	struct child_report rep;
-	if (mount_exec_prepare(&x, p, e) < 0)
-		return -1;
+	mount_exec_prepare(&x, p);
 	pid_t child = clone_child(NULL, &x, &rep);
-	mount_exec_release(&x);
 	if (child > 0) {
 		int status;
 		while (waitpid(child, &status, 0) < 0 && errno == EINTR)

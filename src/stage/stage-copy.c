@@ -10,17 +10,26 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <linux/openat2.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "stage/stage.h"
 
 #define COPY_CHUNK (1u << 20)
 #define SMALL_FILE (64 * 1024)
+/* Files of a tree are copied by up to this many threads (isola stages in its one event loop,
+ * so without them a copy uses one CPU however many tests run), from this many files on. */
+#define PARALLEL_MAX_THREADS 4
+#define PARALLEL_MIN_FILES   64
+#define PARALLEL_RUN         32
 
 struct walk {
 	struct isola_error *e;
@@ -34,8 +43,31 @@ struct walk {
 	gid_t gid;
 	int umask;   /* -1: unknown */
 	dev_t top_dev;
+	char *buf;       /* read/write buffer, COPY_CHUNK bytes, made on first use */
+	/* Parallel copy (see copy_parallel()): the walk makes directories and symlinks and
+	 * defers files and directory attributes to these lists. rel is the path below the top. */
+	bool defer;
+	struct job *files, *dirs;
+	size_t nfiles, ndirs, files_cap, dirs_cap;
+	char rel[4096];
 	char path[4096]; /* the source path, for messages */
 };
+
+/* A deferred file or directory, by its path below the top of both trees. */
+struct job {
+	char *rel;
+	struct stat st;
+};
+
+static void push_job(struct job **v, size_t *n, size_t *cap, const char *rel,
+		     const struct stat *st)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 256;
+		*v = xrealloc(*v, *cap * sizeof(**v));
+	}
+	(*v)[(*n)++] = (struct job){.rel = xstrdup(rel), .st = *st};
+}
 
 static int walk_fail(struct walk *w, int errnum, const char *what)
 {
@@ -51,11 +83,11 @@ static void note(struct walk *w, const struct stat *st)
 		w->res->submounts = true;
 }
 
-static int copy_range_rw(int in, int out, off_t off, off_t end)
+static int copy_range_rw(struct walk *w, int in, int out, off_t off, off_t end)
 {
-	static __thread char *buf;
-	if (!buf)
-		buf = xmalloc(COPY_CHUNK);
+	if (!w->buf)
+		w->buf = xmalloc(COPY_CHUNK);
+	char *buf = w->buf;
 	while (off < end) {
 		size_t want = end - off < (off_t)COPY_CHUNK ? (size_t)(end - off) : COPY_CHUNK;
 		ssize_t n = pread(in, buf, want, off);
@@ -85,7 +117,7 @@ static int copy_range(struct walk *w, int in, int out, off_t off, off_t end)
 	 * read and write are cheaper (on tmpfs 3x), and it is no clone there anyway when
 	 * FICLONE has just said no. */
 	if (end - off <= SMALL_FILE && (!w->o.clone || w->no_clone))
-		return copy_range_rw(in, out, off, end);
+		return copy_range_rw(w, in, out, off, end);
 	while (!w->no_cfr && off < end) {
 		loff_t oin = off, oout = off;
 		ssize_t n = copy_file_range(in, &oin, out, &oout, (size_t)(end - off), 0);
@@ -102,7 +134,7 @@ static int copy_range(struct walk *w, int in, int out, off_t off, off_t end)
 			return 0; /* the file shrank under us: copy what there is */
 		off += n;
 	}
-	return copy_range_rw(in, out, off, end);
+	return copy_range_rw(w, in, out, off, end);
 }
 
 /* The data of in (size bytes) into the empty out. */
@@ -153,9 +185,10 @@ static mode_t copy_mode(const struct walk *w, mode_t m)
  * race other threads). -1 if unknown. */
 static int read_umask(void)
 {
-	static int cached = -2;
-	if (cached != -2)
-		return cached;
+	static int cached = -2; /* threads may race to fill it: with the same value */
+	int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+	if (c != -2)
+		return c;
 	int found = -1;
 	FILE *f = fopen("/proc/self/status", "re");
 	if (f) {
@@ -166,7 +199,7 @@ static int read_umask(void)
 				found = (int)m;
 		fclose(f);
 	}
-	cached = found;
+	__atomic_store_n(&cached, found, __ATOMIC_RELAXED);
 	return found;
 }
 
@@ -264,24 +297,32 @@ static int copy_dir(struct walk *w, int in, const struct stat *st, int dfd, cons
 			close(lfd);
 		goto out;
 	}
-	size_t plen = strlen(w->path);
+	size_t plen = strlen(w->path), rlen = strlen(w->rel);
 	struct dirent *de;
 	while (ret == 0 && (errno = 0, de = readdir(d))) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		snprintf(w->path + plen, sizeof(w->path) - plen, "/%s", de->d_name);
+		snprintf(w->rel + rlen, sizeof(w->rel) - rlen, "%s%s", rlen ? "/" : "", de->d_name);
 		struct stat cst;
 		if (fstatat(in, de->d_name, &cst, AT_SYMLINK_NOFOLLOW) < 0)
 			ret = walk_fail(w, errno, "");
-		else
+		else if (w->defer && S_ISREG(cst.st_mode)) {
+			note(w, &cst);
+			push_job(&w->files, &w->nfiles, &w->files_cap, w->rel, &cst);
+		} else
 			ret = copy_entry(w, in, de->d_name, &cst, out, de->d_name);
 		w->path[plen] = '\0';
+		w->rel[rlen] = '\0';
 	}
 	if (ret == 0 && errno)
 		ret = walk_fail(w, errno, "");
 	closedir(d);
-	/* Owner, mode and mtime last: the copy itself touched them. */
-	if (ret == 0 && !w->check_only && finish_attrs(w, out, st, true) < 0)
+	/* Owner, mode and mtime last: the copy itself touched them. Deferred: after the files,
+	 * children before parents (this is post-order). */
+	if (ret == 0 && w->defer)
+		push_job(&w->dirs, &w->ndirs, &w->dirs_cap, rlen ? w->rel : ".", st);
+	else if (ret == 0 && !w->check_only && finish_attrs(w, out, st, true) < 0)
 		ret = walk_fail(w, errno, "");
 out:
 	close(in);
@@ -323,6 +364,123 @@ static int copy_entry(struct walk *w, int sfd_dir, const char *sname, const stru
 	return walk_fail(w, 0, what);
 }
 
+/* --- the parallel part -------------------------------------------------------------------- */
+
+/* openat below dfd without following any symlink on the way: the source tree may change while
+ * it is copied, and a directory swapped for a symlink must not lead the copy elsewhere. */
+static int open_beneath(int dfd, const char *rel, int flags)
+{
+	struct open_how how = {
+		.flags = (unsigned long long)flags,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH,
+	};
+	long fd = syscall(SYS_openat2, dfd, rel, &how, sizeof(how));
+	if (fd >= 0 || errno != ENOSYS)
+		return (int)fd;
+	return openat(dfd, rel, flags); /* before Linux 5.6 */
+}
+
+struct pool {
+	struct walk *w; /* the walk that made the lists; its results are merged into */
+	const char *src;
+	int src_top, dst_top;
+	size_t next; /* the next file to take (atomic) */
+	int failed;  /* atomic */
+	pthread_mutex_t lock;
+};
+
+static void *copy_worker(void *arg)
+{
+	struct pool *p = arg;
+	const struct walk *w = p->w;
+	struct isola_error e = {0};
+	struct copy_result res = {0};
+	struct walk lw = {
+		.e = &e, .o = w->o, .res = &res, .chown = w->chown,
+		.uid = w->uid, .gid = w->gid, .umask = w->umask, .top_dev = w->top_dev,
+	};
+	/* Runs of neighbouring files (mostly one directory's) per take: threads creating files
+	 * in the same directory would queue on its lock. */
+	size_t i = 0, end = 0;
+	for (;;) {
+		if (i == end) {
+			i = __atomic_fetch_add(&p->next, PARALLEL_RUN, __ATOMIC_RELAXED);
+			end = i + PARALLEL_RUN < w->nfiles ? i + PARALLEL_RUN : w->nfiles;
+		}
+		if (i >= w->nfiles || __atomic_load_n(&p->failed, __ATOMIC_RELAXED))
+			break;
+		const struct job *j = &w->files[i++];
+		snprintf(lw.path, sizeof(lw.path), "%s/%s", p->src, j->rel);
+		int in = open_beneath(p->src_top, j->rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+		int r = in < 0 ? walk_fail(&lw, errno, "")
+			       : copy_file(&lw, in, &j->st, p->dst_top, j->rel);
+		if (r < 0) {
+			__atomic_store_n(&p->failed, 1, __ATOMIC_RELAXED);
+			break;
+		}
+	}
+	free(lw.buf);
+	pthread_mutex_lock(&p->lock);
+	p->w->res->files += res.files;
+	p->w->res->cloned += res.cloned;
+	if (!p->w->res->clone_err)
+		p->w->res->clone_err = res.clone_err;
+	if (e.message[0] && p->w->e && !p->w->e->message[0])
+		*p->w->e = e;
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* Copy the deferred files, by several threads where it pays, then give the directories their
+ * attributes, children first. */
+static int copy_deferred(struct walk *w, const char *src, int src_top, int dst_top)
+{
+	struct pool p = {.w = w, .src = src, .src_top = src_top, .dst_top = dst_top,
+			 .lock = PTHREAD_MUTEX_INITIALIZER};
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nthreads = w->nfiles < PARALLEL_MIN_FILES || cpus < 2 ? 1
+			  : cpus > PARALLEL_MAX_THREADS ? PARALLEL_MAX_THREADS
+							: (size_t)cpus;
+	pthread_t tids[PARALLEL_MAX_THREADS];
+	size_t started = 0;
+	/* Workers take no signal: those are the caller's (isola reads them from a signalfd). */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (size_t i = 1; i < nthreads; i++)
+		if (pthread_create(&tids[started], NULL, copy_worker, &p) == 0)
+			started++;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	copy_worker(&p);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	if (p.failed)
+		return -1;
+	for (size_t i = 0; i < w->ndirs; i++) {
+		const struct job *j = &w->dirs[i];
+		int fd = open_beneath(dst_top, j->rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || finish_attrs(w, fd, &j->st, true) < 0) {
+			snprintf(w->path, sizeof(w->path), "%s/%s", src, j->rel);
+			int saved = errno;
+			if (fd >= 0)
+				close(fd);
+			return walk_fail(w, saved, "");
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+static void free_jobs(struct walk *w)
+{
+	for (size_t i = 0; i < w->nfiles; i++)
+		free(w->files[i].rel);
+	for (size_t i = 0; i < w->ndirs; i++)
+		free(w->dirs[i].rel);
+	free(w->files);
+	free(w->dirs);
+}
+
 int copy_tree_opts(const char *src, int dst_dfd, const char *name, const struct copy_opts *opts,
 		   struct copy_result *res, struct isola_error *e)
 {
@@ -353,8 +511,29 @@ int copy_tree_opts(const char *src, int dst_dfd, const char *name, const struct 
 	int in = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY | (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
 	if (in < 0)
 		return walk_fail(&w, errno, "");
-	return S_ISDIR(st.st_mode) ? copy_dir(&w, in, &st, dst_dfd, name)
-				   : copy_file(&w, in, &st, dst_dfd, name);
+	int ret;
+	if (!S_ISDIR(st.st_mode)) {
+		ret = copy_file(&w, in, &st, dst_dfd, name);
+	} else if (w.check_only) {
+		ret = copy_dir(&w, in, &st, dst_dfd, name);
+	} else {
+		/* The walk makes the directories and symlinks; the files follow, in parallel. */
+		w.defer = true;
+		int src_top = fcntl(in, F_DUPFD_CLOEXEC, 3), dst_top = -1;
+		ret = src_top < 0 ? walk_fail(&w, errno, "") : copy_dir(&w, in, &st, dst_dfd, name);
+		if (ret == 0) {
+			dst_top = openat(dst_dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			ret = dst_top < 0 ? walk_fail(&w, errno, "")
+					  : copy_deferred(&w, src, src_top, dst_top);
+		}
+		if (src_top >= 0)
+			close(src_top);
+		if (dst_top >= 0)
+			close(dst_top);
+		free_jobs(&w);
+	}
+	free(w.buf);
+	return ret;
 }
 
 int copy_tree(const char *src, int dst_dfd, const char *name, struct isola_error *e)

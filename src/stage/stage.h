@@ -93,6 +93,14 @@ int stage_prepare(struct stage *st, int sandbox_fd, const char *sandbox_path,
 /* Free what st holds (unmounting is never needed: the mounts die with the namespace). */
 void stage_release(struct stage *st);
 
+/*
+ * Before a sandbox whose test has ended is removed: remove what staging copied into it, by
+ * several threads (stage-remove.c). Best effort and safe: nothing outside the sandbox's
+ * filesystem is touched, a symlink is never followed, and whatever is left the sandbox removal
+ * removes (or reports).
+ */
+void stage_unstage(int sandbox_fd, const struct resources *res);
+
 /* --- the strategies' entry points --------------------------------------------------------- */
 
 struct copy_opts {

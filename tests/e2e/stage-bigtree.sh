@@ -3,7 +3,7 @@
 # A resource tree of 100,000 entries: staged and removed under every strategy, seen whole by
 # the test, private to it. With overlay the staging time does not grow with the tree.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/stage-common.inc"
+. "$E2E_DIR/stage-common.inc"
 
 # On tmpfs where there is one: creating 100,000 files is slow on some disks, and this test is
 # about isola, not the disk. Removed at the end like WORK.

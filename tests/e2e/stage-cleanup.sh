@@ -4,16 +4,7 @@
 # way a test ends (passes, fails, times out, Ctrl-C, isola killed with SIGKILL), no mount is
 # left in any namespace, and the upper directories (work/work is mode 000) are removed.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/stage-common.inc"
-
-wait_for() {
-	i=0
-	while [ ! -e "$1" ]; do
-		i=$((i + 1))
-		[ $i -lt 1000 ] || fail "timed out waiting for $1"
-		sleep 0.01
-	done
-}
+. "$E2E_DIR/stage-common.inc"
 
 mkdir -p fx/sub
 echo original >fx/data
@@ -39,7 +30,7 @@ run_isola run --root "$ROOT" --keep none --timeout 0.5s --grace 0.2s $ARGS stuck
 assert_rc 1
 assert_has out '^TIMEOUT '
 wait_no_mounts
-assert_no_procs
+wait_no_procs
 assert_root_empty
 
 # Ctrl-C.
@@ -54,7 +45,7 @@ rc=$?
 set -e
 assert_eq "$rc" 130 "exit status after Ctrl-C"
 wait_no_mounts
-assert_no_procs
+wait_no_procs
 assert_root_empty
 
 # isola killed with SIGKILL: its keeper kills the tests, their namespaces go with them, and
@@ -66,12 +57,7 @@ wait_for "$WORK/stuck.started"
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null || true
 wait_no_mounts
-i=0
-while ! (assert_no_procs) 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 500 ] || assert_no_procs
-	sleep 0.01
-done
+wait_no_procs
 [ -n "$(ls "$ROOT")" ] || fail "the killed run left no directory"
 i=0
 until run_isola clean --root "$ROOT" && [ -z "$(ls -A "$ROOT")" ]; do
@@ -80,4 +66,17 @@ until run_isola clean --root "$ROOT" && [ -z "$(ls -A "$ROOT")" ]; do
 	sleep 0.01
 done
 assert_no_mounts
+[ "$(tree_state fx)" = "$before" ] || fail "the original resource changed"
+
+# A test that vandalises its copy (symlinks to outside, in place of a directory too, and
+# directories it made unreadable) cannot make the removal of its copy touch anything outside.
+mkdir outside
+echo keep >outside/precious
+make_test vandal.sh "cd fx && ln -s '$WORK/outside' evil && rm -r sub && ln -s '$WORK/outside' sub && mkdir -p locked/in && touch locked/in/f && chmod 000 locked/in locked"
+for how in copy overlay; do
+	run_isola run --root "$ROOT" --keep none --stage "$how" --copy fx vandal.sh
+	assert_rc 0
+	assert_eq "$(cat outside/precious)" keep "--stage $how"
+	assert_root_empty
+done
 [ "$(tree_state fx)" = "$before" ] || fail "the original resource changed"

@@ -15,7 +15,7 @@ if [ "${1:-}" != --inside ]; then
 	exec unshare --mount --propagation private "$0" --inside
 fi
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/stage-common.inc"
+. "$E2E_DIR/stage-common.inc"
 
 unmount_and_clean() {
 	cd /

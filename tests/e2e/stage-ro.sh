@@ -4,7 +4,7 @@
 # write fails (EROFS from the read-only bind mount) and the test sees the failure. Nothing is
 # copied. Also a config key; a missing SRC is a usage error; nothing may be staged inside.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/stage-common.inc"
+. "$E2E_DIR/stage-common.inc"
 
 make_fixture data
 echo setting >one.cfg

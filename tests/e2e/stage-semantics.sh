@@ -6,7 +6,7 @@
 # and directory renames, chmod, truncation, hard links, symlinks), and neither the original nor
 # the tests running beside it ever see a change. Nothing stays mounted, nothing stays on disk.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/stage-common.inc"
+. "$E2E_DIR/stage-common.inc"
 
 setup_stage_fixture
 make_stage_tests 4

@@ -169,6 +169,90 @@ static void test_copy_keeps_holes_and_survives_no_clone(void **state)
 		assert_int_not_equal(res.clone_err, 0);
 }
 
+/* Enough files for the copy to go parallel: every file, mode and mtime arrives, directories
+ * (read-only ones too) get their attributes after their contents. */
+static void test_parallel_copy_is_exact(void **state)
+{
+	const char *s = *state;
+	static const mode_t modes[] = {0644, 0600, 0755, 0444, 04755, 0640};
+	make_dir(P("%s/src", s), 0755);
+	for (int d = 0; d < 12; d++) {
+		make_dir(P("%s/src/d%d", s, d), 0755);
+		for (int f = 0; f < 30; f++) {
+			char text[64];
+			snprintf(text, sizeof(text), "file %d of dir %d\n", f, d);
+			const char *path = P("%s/src/d%d/f%d", s, d, f);
+			write_file(path, text, modes[(d + f) % 6]);
+			struct timespec t[2] = {{.tv_sec = 1000000 + f}, {.tv_sec = 2000000 + d * 100 + f}};
+			assert_int_equal(utimensat(AT_FDCWD, path, t, 0), 0);
+		}
+	}
+	chmod(P("%s/src/d3", s), 0555);
+	make_symlink("d1/f1", P("%s/src/link", s));
+	int dfd = open(s, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct copy_opts o = {0};
+	struct copy_result res;
+	struct isola_error e = {0};
+	assert_int_equal(copy_tree_opts(P("%s/src", s), dfd, "copy", &o, &res, &e), 0);
+	close(dfd);
+	assert_int_equal(res.files, 12 * 30);
+	for (int d = 0; d < 12; d++) {
+		struct stat a, b;
+		assert_int_equal(stat(P("%s/src/d%d", s, d), &a), 0);
+		assert_int_equal(stat(P("%s/copy/d%d", s, d), &b), 0);
+		assert_int_equal(a.st_mode, b.st_mode);
+		assert_int_equal(a.st_mtim.tv_sec, b.st_mtim.tv_sec);
+		assert_int_equal(a.st_mtim.tv_nsec, b.st_mtim.tv_nsec);
+		for (int f = 0; f < 30; f++) {
+			assert_int_equal(stat(P("%s/src/d%d/f%d", s, d, f), &a), 0);
+			assert_int_equal(stat(P("%s/copy/d%d/f%d", s, d, f), &b), 0);
+			assert_int_equal(a.st_mode, b.st_mode);
+			assert_int_equal(a.st_mtim.tv_sec, b.st_mtim.tv_sec);
+			char *ta = read_text(P("%s/src/d%d/f%d", s, d, f));
+			assert_file_text(P("%s/copy/d%d/f%d", s, d, f), ta);
+			free(ta);
+		}
+	}
+	assert_true(S_ISLNK(mode_of(P("%s/copy/link", s))));
+	assert_int_equal(count_entries(P("%s/copy", s)), 13);
+}
+
+/* Unstaging empties each copy (leaving the rest to the sandbox removal) and never reaches
+ * outside through what the test planted. */
+static void test_unstage_stays_inside(void **state)
+{
+	const char *s = *state;
+	make_dir(P("%s/outside", s), 0755);
+	write_file(P("%s/outside/precious", s), "keep", 0644);
+	make_dir(P("%s/tree", s), 0755);
+	for (int d = 0; d < 5; d++) {
+		make_dir(P("%s/tree/d%d", s, d), 0755);
+		write_file(P("%s/tree/d%d/f", s, d), "x", 0644);
+	}
+	int sb = make_sandbox(s);
+	struct resources l = {0};
+	add(&l, RES_COPY, "tree:a/tree", s);
+	struct stage st = STAGE_INIT;
+	struct isola_error e = {0};
+	assert_int_equal(stage_prepare(&st, sb, P("%s/sb", s), &l, STAGE_COPY, &e), 0);
+	/* What a test might leave: links out, a directory it made unreadable. */
+	make_symlink(P("%s/outside", s), P("%s/sb/a/tree/evil", s));
+	make_dir(P("%s/sb/a/tree/d0/locked", s), 0755);
+	write_file(P("%s/sb/a/tree/d0/locked/f", s), "x", 0644);
+	chmod(P("%s/sb/a/tree/d0/locked", s), 0);
+	stage_unstage(sb, &l);
+	assert_int_equal(count_entries(P("%s/sb/a/tree", s)), 0);
+	assert_file_text(P("%s/outside/precious", s), "keep");
+	/* A copy replaced by a symlink is left alone, not followed. */
+	assert_int_equal(rmdir(P("%s/sb/a/tree", s)), 0);
+	make_symlink(P("%s/outside", s), P("%s/sb/a/tree", s));
+	stage_unstage(sb, &l);
+	assert_file_text(P("%s/outside/precious", s), "keep");
+	stage_release(&st);
+	resources_release(&l);
+	close(sb);
+}
+
 /* --- with mount namespaces ----------------------------------------------------------------- */
 
 static bool namespaces_here(void)
@@ -315,6 +399,8 @@ int main(void)
 		SCRATCH_TEST(test_forced_overlay_without_namespaces_fails),
 		SCRATCH_TEST(test_nothing_inside_read_only),
 		SCRATCH_TEST(test_copy_keeps_holes_and_survives_no_clone),
+		SCRATCH_TEST(test_parallel_copy_is_exact),
+		SCRATCH_TEST(test_unstage_stays_inside),
 		SCRATCH_TEST(test_overlay_plan_and_program),
 		SCRATCH_TEST(test_mount_failure_is_an_error_not_exit_127),
 	};
