@@ -20,37 +20,3 @@ int capture_open(int rundir_fd, const char *rundir_path, const char *name, char 
 		err_set(e, errno, *path, "cannot create log '%s'", *path);
 	return fd;
 }
-
-char *capture_tail(const char *path, unsigned max_lines, size_t max_bytes, off_t *size)
-{
-	*size = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		if (fd >= 0)
-			close(fd);
-		return xstrdup("");
-	}
-	*size = st.st_size;
-	size_t want = (size_t)st.st_size < max_bytes ? (size_t)st.st_size : max_bytes;
-	char *buf = xmalloc(want + 1);
-	ssize_t n = pread(fd, buf, want, st.st_size - (off_t)want);
-	close(fd);
-	if (n < 0)
-		n = 0;
-	buf[n] = '\0';
-	/* Walk back over max_lines newlines (a final newline does not start a line). */
-	ssize_t end = n;
-	if (end > 0 && buf[end - 1] == '\n')
-		end--;
-	unsigned lines = 0;
-	ssize_t start = end;
-	while (start > 0) {
-		if (buf[start - 1] == '\n' && ++lines == max_lines)
-			break;
-		start--;
-	}
-	memmove(buf, buf + start, (size_t)(n - start));
-	buf[n - start] = '\0';
-	return buf;
-}

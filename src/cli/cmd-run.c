@@ -196,6 +196,7 @@ int cmd_run(int argc, char **argv, bool list_only)
 	free(mark_prefix);
 
 	struct sched_opts so = {
+		.keeper_pid = keeper.pid,
 		.jobs = jobs,
 		.keep = keep,
 		.retries = (unsigned)retries,

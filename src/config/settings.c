@@ -145,8 +145,7 @@ int parse_keep(const char *v, enum keep_mode *out)
 int parse_jobs(const char *v, unsigned *out)
 {
 	if (strcmp(v, "auto") == 0) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		*out = n > 0 ? (unsigned)n : 1;
+		*out = online_cpus();
 		return 0;
 	}
 	return parse_uint(v, 1, 4096, out);

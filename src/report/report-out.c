@@ -25,18 +25,21 @@ static void random_suffix(char out[7])
 	out[6] = '\0';
 }
 
-/* Create ".BASE.XXXXXX" in dirfd; returns its fd and sets *name, or -1 with errno. */
-static int open_named_tmp(int dirfd, const char *base, char **name)
+/*
+ * Find a free name ".BASE.XXXXXX" in dirfd for make(), which creates it and returns >= 0, or
+ * -1 with errno (EEXIST: try another name). Returns make()'s result and sets *name.
+ */
+static int with_unique_name(int dirfd, const char *base, char **name,
+                            int (*make)(int dirfd, const char *name, void *ctx), void *ctx)
 {
 	for (int tries = 0; tries < 100; tries++) {
 		char sfx[7];
 		random_suffix(sfx);
 		char *n = xasprintf(".%s.%s", base, sfx);
-		int fd =
-		    openat(dirfd, n, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-		if (fd >= 0) {
+		int r = make(dirfd, n, ctx);
+		if (r >= 0) {
 			*name = n;
-			return fd;
+			return r;
 		}
 		int saved = errno;
 		free(n);
@@ -47,6 +50,18 @@ static int open_named_tmp(int dirfd, const char *base, char **name)
 	}
 	errno = EEXIST;
 	return -1;
+}
+
+static int make_file(int dirfd, const char *name, void *ctx)
+{
+	(void)ctx;
+	return openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+}
+
+/* Create ".BASE.XXXXXX" in dirfd; returns its fd and sets *name, or -1 with errno. */
+static int open_named_tmp(int dirfd, const char *base, char **name)
+{
+	return with_unique_name(dirfd, base, name, make_file, NULL);
 }
 
 static struct report_out *fail(struct report_out *o, int err, struct isola_error *e,
@@ -135,33 +150,24 @@ struct report_out *report_out_open(const char *path, const char *what, struct is
 	return o;
 }
 
+static int make_link(int dirfd, const char *name, void *ctx)
+{
+	int fd = *(int *)ctx;
+	/* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc's link works for everyone. */
+	int r = linkat(fd, "", dirfd, name, AT_EMPTY_PATH);
+	if (r < 0 && errno != EEXIST) {
+		char proc[64];
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		r = linkat(AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW);
+	}
+	return r;
+}
+
 /* Give the O_TMPFILE file a name in dirfd: *name. */
 static int link_tmpfile(struct report_out *o, char **name)
 {
 	int fd = fileno(o->fp);
-	char proc[64];
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	for (int tries = 0; tries < 100; tries++) {
-		char sfx[7];
-		random_suffix(sfx);
-		char *n = xasprintf(".%s.%s", o->base, sfx);
-		/* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc's link works for everyone. */
-		int r = linkat(fd, "", o->dirfd, n, AT_EMPTY_PATH);
-		if (r < 0 && errno != EEXIST)
-			r = linkat(AT_FDCWD, proc, o->dirfd, n, AT_SYMLINK_FOLLOW);
-		if (r == 0) {
-			*name = n;
-			return 0;
-		}
-		int saved = errno;
-		free(n);
-		if (saved != EEXIST) {
-			errno = saved;
-			return -1;
-		}
-	}
-	errno = EEXIST;
-	return -1;
+	return with_unique_name(o->dirfd, o->base, name, make_link, &fd) < 0 ? -1 : 0;
 }
 
 int report_out_commit(struct report_out *o, struct isola_error *e)

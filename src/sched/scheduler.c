@@ -249,7 +249,19 @@ static void finish(struct sched *s, struct attempt *a)
 			.mark = token,
 			.min_pid = proctree_min_pid(a->pid, a->end_ns - a->exec_ns),
 		};
-		unsigned killed = proctree_kill(&m, 2000);
+		/* The cheap check first: a live group, or a child of ours that is no test of ours,
+		 * is the only way anything of this test can still be alive. */
+		pid_t *known = xmalloc((s->o->jobs + 1) * sizeof(*known));
+		size_t nknown = 0;
+		for (unsigned i = 0; i < s->o->jobs; i++)
+			if (s->slots[i] && s->slots[i] != a && s->slots[i]->pid > 0)
+				known[nknown++] = s->slots[i]->pid;
+		if (s->o->keeper_pid > 0)
+			known[nknown++] = s->o->keeper_pid;
+		bool maybe = kill(-a->pid, 0) == 0 || errno != ESRCH ||
+			     proctree_has_strays(known, nknown);
+		free(known);
+		unsigned killed = maybe ? proctree_kill(&m, 2000) : 0;
 		/* After our SIGTERM, what is still dying was stopped by us, not left behind. */
 		if (!a->timed_out && !a->interrupted)
 			a->leaked = killed;

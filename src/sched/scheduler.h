@@ -19,6 +19,7 @@ struct sched_opts {
 	struct rundir *rd;
 	const char *source_dir;
 	struct reporters *rep;
+	pid_t keeper_pid; /* a child of ours that is not a test */
 };
 
 /*

@@ -162,6 +162,28 @@ size_t proctree_find(const struct proc_match *m, pid_t *out, size_t max)
 	return found;
 }
 
+bool proctree_has_strays(const pid_t *known, size_t nknown)
+{
+	char buf[4096];
+	int n = read_file_at(AT_FDCWD, "/proc/thread-self/children", buf, sizeof(buf) - 1);
+	if (n < 0 || n == (int)sizeof(buf) - 1)
+		return true; /* unreadable, or too many children to read in one go */
+	buf[n] = '\0';
+	for (char *p = buf; *p;) {
+		char *end;
+		long pid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		bool ok = false;
+		for (size_t i = 0; i < nknown && !ok; i++)
+			ok = known[i] == (pid_t)pid;
+		if (!ok)
+			return true;
+		p = end;
+	}
+	return false;
+}
+
 pid_t proctree_min_pid(pid_t first, int64_t elapsed_ns)
 {
 	/* Over a second, a test could have gone through the whole pid space: trust nothing. */

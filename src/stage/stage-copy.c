@@ -437,7 +437,7 @@ static int copy_deferred(struct walk *w, const char *src, int src_top, int dst_t
 {
 	struct pool p = {.w = w, .src = src, .src_top = src_top, .dst_top = dst_top,
 			 .lock = PTHREAD_MUTEX_INITIALIZER};
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	long cpus = (long)online_cpus();
 	size_t nthreads = w->nfiles < PARALLEL_MIN_FILES || cpus < 2 ? 1
 			  : cpus > PARALLEL_MAX_THREADS ? PARALLEL_MAX_THREADS
 							: (size_t)cpus;

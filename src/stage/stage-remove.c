@@ -120,9 +120,9 @@ out:
 void stage_unstage(int sandbox_fd, const struct resources *res)
 {
 	unsigned long long sandbox_mnt;
-	if (mount_of(sandbox_fd, "", &sandbox_mnt) < 0)
+	if (res->n == 0 || mount_of(sandbox_fd, "", &sandbox_mnt) < 0)
 		return;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	long cpus = (long)online_cpus();
 	size_t nthreads = cpus < 2 ? 1 : cpus > UNSTAGE_MAX_THREADS ? UNSTAGE_MAX_THREADS : (size_t)cpus;
 	/* Last staged first: a resource may have been staged inside an earlier one. */
 	for (size_t i = res->n; i-- > 0;)

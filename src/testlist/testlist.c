@@ -45,12 +45,41 @@ char *find_in_path(const char *prog)
 	return NULL;
 }
 
+/* Names are looked up once per test added: a hash keeps 10,000 tests linear. */
+static size_t name_hash(const char *s)
+{
+	size_t h = 1469598103934665603u; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+/* The index slot where name is, or would go. */
+static size_t *index_slot(const struct testlist *tl, const char *name)
+{
+	size_t mask = tl->index_cap - 1;
+	for (size_t i = name_hash(name) & mask;; i = (i + 1) & mask) {
+		size_t *slot = &tl->index[i];
+		if (!*slot || strcmp(tl->v[*slot - 1].name, name) == 0)
+			return slot;
+	}
+}
+
+static void index_rebuild(struct testlist *tl)
+{
+	free(tl->index);
+	tl->index_cap = tl->index_cap ? tl->index_cap * 2 : 64;
+	tl->index = xcalloc(tl->index_cap, sizeof(*tl->index));
+	for (size_t i = 0; i < tl->n; i++)
+		*index_slot(tl, tl->v[i].name) = i + 1;
+}
+
 static struct test *find_test(struct testlist *tl, const char *name)
 {
-	for (size_t i = 0; i < tl->n; i++)
-		if (strcmp(tl->v[i].name, name) == 0)
-			return &tl->v[i];
-	return NULL;
+	if (!tl->index_cap)
+		return NULL;
+	size_t *slot = index_slot(tl, name);
+	return *slot ? &tl->v[*slot - 1] : NULL;
 }
 
 static struct test *add_test(struct testlist *tl, const char *name, const char *path)
@@ -58,10 +87,17 @@ static struct test *add_test(struct testlist *tl, const char *name, const char *
 	struct test *t = find_test(tl, name);
 	if (t)
 		return t; /* named twice: run once */
-	tl->v = xrealloc(tl->v, (tl->n + 1) * sizeof(*tl->v));
+	if (tl->n == tl->cap) {
+		tl->cap = tl->cap ? tl->cap * 2 : 16;
+		tl->v = xrealloc(tl->v, tl->cap * sizeof(*tl->v));
+	}
 	t = &tl->v[tl->n++];
 	*t = (struct test){.name = xstrdup(name), .path = xstrdup(path), .s = SETTINGS_INIT};
 	strv_push(&t->argv, path);
+	if (2 * tl->n > tl->index_cap)
+		index_rebuild(tl);
+	else
+		*index_slot(tl, name) = tl->n;
 	return t;
 }
 
@@ -241,6 +277,10 @@ int testlist_build(struct testlist *tl, const struct testlist_opts *o, struct is
 		settings_release(&t->s);
 	}
 	tl->n = kept;
+	/* Filtering moved tests around: the index is done with. */
+	free(tl->index);
+	tl->index = NULL;
+	tl->index_cap = 0;
 	return 0;
 fail:
 	testlist_release(tl);
@@ -256,5 +296,6 @@ void testlist_release(struct testlist *tl)
 		settings_release(&tl->v[i].s);
 	}
 	free(tl->v);
+	free(tl->index);
 	*tl = (struct testlist){0};
 }

@@ -19,7 +19,9 @@ struct test {
 
 struct testlist {
 	struct test *v;
-	size_t n;
+	size_t n, cap;
+	size_t *index;   /* open-addressing hash of names: test number + 1, 0 for empty */
+	size_t index_cap; /* a power of two, at least twice n */
 };
 
 struct testlist_opts {

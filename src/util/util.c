@@ -208,6 +208,16 @@ bool env_name_valid(const char *name, size_t len)
 	return true;
 }
 
+unsigned online_cpus(void)
+{
+	static unsigned cached;
+	if (!cached) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		cached = n > 0 ? (unsigned)n : 1;
+	}
+	return cached;
+}
+
 int write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

@@ -67,6 +67,9 @@ void err_clear(struct isola_error *e);
 /* True if name is a valid environment variable name: [A-Za-z_][A-Za-z0-9_]*. */
 bool env_name_valid(const char *name, size_t len);
 
+/* Online CPUs (at least 1), asked once per process: sysconf reads /sys every time. */
+unsigned online_cpus(void);
+
 /* Write all of buf to fd, retrying on EINTR and short writes. */
 int write_all(int fd, const void *buf, size_t len);
 
