@@ -137,8 +137,9 @@ deps:
 	@scripts/install-deps
 
 # README command 1: the example suite, unisolated and then under isola.
-demo: deps
-	@$(MAKE) --no-print-directory all
+demo:
+	@scripts/install-deps build
+	@$(MAKE) --no-print-directory $(B)/isola
 	@scripts/demo.sh $(B)/isola
 
 # README command 2 (and CI): every test, run by the freshly built isola.
@@ -149,8 +150,8 @@ check: deps
 test: check
 
 bench:
-	@scripts/install-deps build test bench
-	@$(MAKE) --no-print-directory all
+	@scripts/install-deps build bench
+	@$(MAKE) --no-print-directory $(B)/isola
 	@bench/run
 
 install: $(B)/isola lib
