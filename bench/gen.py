@@ -6,6 +6,9 @@ Standard library only. Every subcommand takes plain arguments (no shell in betwe
 
   gen.py links DIR PROTO PREFIX N [SUFFIX]   N hard links DIR/PREFIX0001[SUFFIX].. of PROTO
   gen.py tree DIR NDIRS NFILES SIZE           a deterministic tree: DIR/dNNN/fNN of SIZE bytes
+  gen.py blob OUT SIZE                        one file of SIZE bytes of deterministic content
+  gen.py strategy JSONL                       from an isola --json report: the first test's
+                                              staging strategy and reason, tab-separated
   gen.py makefile OUT DIR                     one phony target per program in DIR
   gen.py cmake OUT DIR                        CMakeLists.txt: add_test per program in DIR
   gen.py meson OUT DIR                        meson.build: test() per program in DIR
@@ -13,6 +16,7 @@ Standard library only. Every subcommand takes plain arguments (no shell in betwe
   gen.py report RUNS TOOLS META MEM OUT       RESULTS.md from bench/run's raw records
 """
 import hashlib
+import json
 import os
 import re
 import statistics
@@ -43,6 +47,26 @@ def cmd_tree(d, ndirs, nfiles, size):
             data = (seed * (size // len(seed) + 1))[:size]
             with open(os.path.join(sub, "f%02d" % j), "wb") as f:
                 f.write(data)
+
+
+def cmd_blob(out, size):
+    size = int(size)
+    block = b"".join(hashlib.sha256(b"isola-bench blob %d" % i).digest() for i in range(2048))
+    with open(out, "wb") as f:
+        while size > 0:
+            f.write(block[:size])
+            size -= len(block)
+
+
+def cmd_strategy(path):
+    with open(path) as f:
+        for line in f:
+            ev = json.loads(line)
+            if ev.get("event") == "test_end":
+                st = ev.get("staging") or {}
+                why = (st.get("reason") or "").replace("\t", " ").replace("\n", " ")
+                sys.stdout.write("%s\t%s\n" % (st.get("strategy") or "?", why))
+                return
 
 
 def cmd_makefile(out, d):
@@ -363,6 +387,169 @@ def cmd_report(runs_path, tools_path, meta_path, mem_path, out):
                 w("- %s: `%s`" % (m.get("label", [key])[0], m["command"][0]))
         w("")
 
+    # ---- 4: staging a private tree plus a big file
+    for grp, title in [("stage-tmpfs", "sandbox root on tmpfs"), ("stage-disk", "sandbox root on disk")]:
+        g = [t for t in order if t.group == grp]
+        if not g:
+            continue
+        key = grp.replace("-", "_")
+        fs = meta.get("fs_" + key, "?")
+        try:
+            n = int(meta.get("n_" + key, ""))
+        except ValueError:
+            n = None
+        T = {t.id[len(grp) + 1:]: t for t in g}
+        base_of = {"isola": "isola-base", "isola-copy": "isola-base", "cp": "sh-base",
+                   "ovl": "sh-base", "ln": "sh-base"}
+        cp = T.get("cp")
+
+        def delta(name):
+            """(suite - its baseline) on the medians, and per round; None if either failed."""
+            t, b = T.get(name), T.get(base_of.get(name, ""))
+            if not (t and b and t.ok and b.ok):
+                return None, []
+            return t.med() - b.med(), [x - y for x, y in zip(t.walls, b.walls)]
+
+        def dcpu(name):
+            t, b = T.get(name), T.get(base_of.get(name, ""))
+            if not (t and b and t.ok and b.ok):
+                return None
+            return t.cpu() - b.cpu()
+
+        def dratio(a, b):
+            """a's staging cost over b's: on the medians, and the per-round text."""
+            da, ra = delta(a)
+            db, rb = delta(b)
+            if da is None or db is None or db <= 0:
+                return None, ""
+            r = [x / y for x, y in zip(ra, rb) if y > 0]
+            pr = "" if not r else "; per round %s (%s - %s)" % (
+                fmt_ratio(statistics.median(r)), fmt_ratio(min(r)), fmt_ratio(max(r)))
+            return da / db, pr
+
+        def ms(x):
+            return "-" if x is None or not n else "%.1f ms" % (x * 1000.0 / n)
+
+        w("## 4. %s tests, each with a private writable copy of a %s tree and a %s file, "
+          "-j%s, %s (%s, %s runs)\n" % (n or "?", meta.get("tree", "?"), meta.get("big", "?"),
+                                         meta.get("jobs", "?"), title, fs,
+                                         meta.get("reps_" + key, "?")))
+        w("| tool | median | min-max | CPU | per test | stage+cleanup per test | "
+          "its CPU per test | suite vs cp -a wrapper | stage+cleanup vs cp -a wrapper |")
+        w("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for name in ["isola", "isola-copy", "isola-base", "cp", "ovl", "ln", "sh-base"]:
+            t = T.get(name)
+            if not t:
+                continue
+            if not t.ok:
+                w("| %s | %s | | | | | | | |" % (t.label, t.status))
+                continue
+            d, _ = delta(name)
+            vs = t.med() / cp.med() if cp and cp.ok else None
+            dr, _ = dratio(name, "cp") if name in base_of else (None, "")
+            w("| %s | %s | %s - %s | %s | %s | %s | %s | %s | %s |" % (
+                t.label, fmt_s(t.med()), fmt_s(t.lo()), fmt_s(t.hi()), fmt_s(t.cpu()),
+                ms(t.med()), ms(d), ms(dcpu(name)), fmt_ratio(vs), fmt_ratio(dr)))
+        w("")
+        w("*stage+cleanup per test* is (the row's median - its baseline's median) / %s tests: "
+          "the suite time that staging the two resources, the test's write into them and "
+          "their removal added: whole-suite time at -j%s, not one test's latency. The "
+          "baseline of the isola rows is isola running the same number of tests with no "
+          "resources (sandbox and log still made and removed); that of the shell rows is the "
+          "same mktemp + cd + rm -rf wrapper with no resources. *its CPU per test* is the same "
+          "difference in user+sys time. A negative value means the difference is below this "
+          "machine's noise.\n" % (n or "?", meta.get("jobs", "?")))
+        if grp == "stage-disk" and meta.get("n_stage_tmpfs") and str(n) != meta["n_stage_tmpfs"]:
+            w("On disk this suite has %s tests, not %s as on tmpfs: on this ext4 `cp -a` of the "
+              "tree takes about a second per test (see the caveats in README.md), so the two "
+              "copying rows would take minutes per round. Every row runs the same %s tests.\n"
+              % (n, meta["n_stage_tmpfs"], n))
+        w("The resources (the tree and the file) are on the sandbox root's filesystem, as a "
+          "hardlink farm needs. The cp -al row is **WRONG** for writable resources: its files "
+          "are the shared originals, so a write into one changes it for every test. It is "
+          "shown only as a reference for speed, and its test writes two *new* files "
+          "(tree/d000/new, big.bin.new) instead of writing into existing ones.\n")
+        if meta.get("strategy_" + key):
+            why = meta.get("why_" + key, "")
+            w("isola's default staging here, from its JSON report (`staging.strategy`) for one "
+              "test: **%s**%s\n" % (meta["strategy_" + key],
+                                    "; reason given: %s" % why if why else ""))
+        if meta.get("warn_" + key):
+            w("> **Warning:** %s.\n" % meta["warn_" + key])
+
+        iso = T.get("isola")
+        overlay = bool(meta.get("strategy_" + key, "").startswith("overlay"))
+        what = "overlay (isola's default)" if overlay else (
+            "isola's default (%s, not overlay)" % meta.get("strategy_" + key, "?"))
+
+        def noise(name):
+            t, b = T.get(name), T.get(base_of[name])
+            d, _ = delta(name)
+            spread = max(t.hi() - t.lo(), b.hi() - b.lo())
+            if d is not None and d < spread:
+                return "; isola's difference (%s) is smaller than the min-max spread of its " \
+                       "row or baseline (%s): it is at the noise floor" % (fmt_s(d), fmt_s(spread))
+            return ""
+
+        if iso and cp:
+            r, pr = dratio("isola", "cp")
+            d, _ = delta("isola")
+            dc, _ = delta("cp")
+            if r is None:
+                targets.append(("4", "%s: stage+cleanup at most 1/20 of cp -a + rm -rf (%s)"
+                                % (what, title), False, "did not run"))
+            else:
+                targets.append(("4", "%s: stage+cleanup at most 1/20 of cp -a + rm -rf (%s)"
+                                % (what, title), overlay and r <= 0.05,
+                                "%s (%s vs %s per test)%s%s" % (fmt_ratio(r), ms(d), ms(dc),
+                                                                pr, noise("isola"))))
+        ovl = T.get("ovl")
+        if iso and ovl:
+            r, pr = dratio("isola", "ovl")
+            d, _ = delta("isola")
+            do, _ = delta("ovl")
+            if r is None:
+                targets.append(("4", "%s: stage+cleanup faster than the shell-script overlay "
+                                "(%s)" % (what, title), False, "did not run"))
+            else:
+                whole = ""
+                if iso.ok and ovl.ok:
+                    whole = "; whole suites: the script takes %s isola's time (%s vs %s)%s" % (
+                        fmt_ratio(ovl.med() / iso.med()), fmt_s(ovl.med()), fmt_s(iso.med()),
+                        paired(ovl, iso))
+                targets.append(("4", "%s: stage+cleanup faster than the shell-script overlay "
+                                "(%s)" % (what, title), overlay and d < do,
+                                "%s the script's (%s vs %s per test)%s%s" % (
+                                    fmt_ratio(r), ms(d), ms(do), pr, whole)))
+        if grp == "stage-tmpfs" and T.get("isola-copy") and cp:
+            r, pr = dratio("isola-copy", "cp")
+            d, _ = delta("isola-copy")
+            dc, _ = delta("cp")
+            targets.append(("4", "isola --stage copy: stage+cleanup at most 0.8x of cp -a + "
+                            "rm -rf (%s)" % title, r is not None and r <= 0.8,
+                            "did not run" if r is None else "%s (%s vs %s per test)%s" % (
+                                fmt_ratio(r), ms(d), ms(dc), pr)))
+        if grp == "stage-tmpfs" and iso and cp:
+            if iso.ok and cp.ok:
+                r = cp.med() / iso.med()
+                targets.append(("4", "whole %s-test suite: isola (default staging) at least 3x "
+                                "faster than the cp -a wrapper under xargs -P%s (%s)"
+                                % (n or "?", meta.get("jobs", "?"), title), r >= 3.0,
+                                "the wrapper takes %s isola's time (%s vs %s)%s" % (
+                                    fmt_ratio(r), fmt_s(cp.med()), fmt_s(iso.med()),
+                                    paired(cp, iso))))
+            else:
+                targets.append(("4", "whole suite: isola at least 3x faster than the cp -a "
+                                "wrapper (%s)" % title, False, "did not run: isola %s, wrapper %s"
+                                % (iso.status, cp.status)))
+        w("Commands (run from the suite directory; the wrappers are generated shell scripts, "
+          "shown in bench/run):\n")
+        for name in ["isola", "isola-copy", "isola-base", "cp", "ovl", "ln", "sh-base"]:
+            t = T.get(name)
+            if t:
+                w("- %s: `%s`" % (t.label, t.command))
+        w("")
+
     if targets:
         w("## Targets\n")
         w("| # | target | verdict | measured |")
@@ -384,6 +571,8 @@ def main(argv):
     cmds = {
         "links": cmd_links,
         "tree": cmd_tree,
+        "blob": cmd_blob,
+        "strategy": cmd_strategy,
         "makefile": cmd_makefile,
         "cmake": cmd_cmake,
         "meson": cmd_meson,

@@ -86,9 +86,11 @@ struct isola_sandbox_opts {
 
 /**
  * Create a sandbox: a fresh directory (mkdtemp, mode 0700, with tmp/ and home/), unique among
- * all processes and runs. The first sandbox of a process also creates the process's run
- * directory and registers an atexit() handler that removes what the process did not free (kept
- * ones excepted); if the process dies without it, the next `isola run` or `isola clean` does.
+ * all processes and runs, in a run directory of its own (locked while the process lives). The
+ * first sandbox of a process registers an atexit() handler that removes what the process did
+ * not free (kept ones excepted); if the process dies without it, the next `isola run` or
+ * `isola clean` does. A sandbox's first command also starts its keeper: a small process that
+ * kills the sandbox's commands if the caller dies, even by SIGKILL.
  * @return a new sandbox (free it with isola_sandbox_free()), or NULL with *err filled.
  */
 ISOLA_API isola_sandbox *isola_sandbox_new(const struct isola_sandbox_opts *opts,

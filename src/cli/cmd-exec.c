@@ -107,7 +107,8 @@ int cmd_exec(int argc, char **argv)
 	int sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 
 	struct isola_run_opts ro = {
-		.timeout_ms = cl.s.timeout_ns / NSEC_PER_MSEC,
+		/* Rounded up: 500us must not become 0, which means "no timeout". */
+		.timeout_ms = (cl.s.timeout_ns + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC,
 		.grace_ms = cl.s.grace_ns / NSEC_PER_MSEC,
 		.cwd = cl.s.cwd,
 		.stdio = ISOLA_STDIO_INHERIT,
@@ -123,8 +124,21 @@ int cmd_exec(int argc, char **argv)
 			close(sigfd);
 		goto out;
 	}
+	/* The command leads its own process group; when stdin is the terminal isola has in the
+	 * foreground, hand the terminal to that group, or its first read stops it (SIGTTIN). */
+	bool tty = isatty(0) && tcgetpgrp(0) == getpgrp();
+	if (tty) {
+		signal(SIGTTOU, SIG_IGN);
+		if (tcsetpgrp(0, isola_proc_pid(p)) == 0)
+			(void)kill(-isola_proc_pid(p), SIGCONT); /* in case it read too early */
+		else
+			tty = false;
+	}
 	struct isola_result res = {0};
-	if (lib_proc_wait(p, sigfd, &res, &e) < 0) {
+	int wr = lib_proc_wait(p, sigfd, &res, &e);
+	if (tty)
+		(void)tcsetpgrp(0, getpgrp());
+	if (wr < 0) {
 		cli_error("exec: %s", e.message);
 	} else if (res.timed_out) {
 		cli_error("exec: '%s' timed out after %lld ms", cl.args[0], (long long)ro.timeout_ms);

@@ -151,6 +151,11 @@ int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct 
 		if (!is_run && suite_only(opt))
 			return err_set(e, 0, NULL, "option '%s' is for isola run, not isola %s",
 				       option_name(opt), cmd);
+		/* clean takes --root and nothing else that would mean something. */
+		if (strcmp(cmd, "clean") == 0 && opt != OPT_ROOT && opt != 'h' && opt != '?' &&
+		    opt != ':')
+			return err_set(e, 0, NULL, "option '%s' is not for isola clean (it takes --root DIR)",
+				       option_name(opt));
 		const char *key = setting_key(opt);
 		if (key) {
 			if (settings_apply(&c->s, key, optarg, cwd, e) < 0) {

@@ -310,6 +310,16 @@ int lib_proc_wait(isola_proc *p, int sigfd, struct isola_result *res, struct iso
 	return ret;
 }
 
+void lib_proc_forget(isola_proc *p)
+{
+	lib_sandbox_forget(p->sb, p);
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	free(p->out_path);
+	free(p->err_path);
+	free(p);
+}
+
 ISOLA_API int isola_proc_wait(isola_proc *p, struct isola_result *res, struct isola_error *err)
 {
 	if (!p || !res)

@@ -178,8 +178,14 @@ ISOLA_API int isola_sandbox_free(isola_sandbox *sb, struct isola_error *err)
 	if (!sb)
 		return 0;
 	registry_remove(sb);
-	/* Commands still running would write into a directory being removed: stop them. */
+	bool ours = sb->owner == getpid();
+	/* Commands still running would write into a directory being removed: stop them. A forked
+	 * child's copy of the list names its parent's commands: forget those, never signal them. */
 	while (sb->procs) {
+		if (!ours) {
+			lib_proc_forget(sb->procs);
+			continue;
+		}
 		struct isola_result res = {0};
 		(void)isola_proc_stop(sb->procs, &res, NULL);
 		isola_result_release(&res);
@@ -187,12 +193,12 @@ ISOLA_API int isola_sandbox_free(isola_sandbox *sb, struct isola_error *err)
 	int ret = 0;
 	bool keep = sb->keep == ISOLA_KEEP_ALWAYS ||
 		    (sb->keep == ISOLA_KEEP_ON_FAILURE && sb->failed);
-	if (sb->owner == getpid()) {
+	if (ours) {
 		keeper_stop(&sb->keeper);
 	} else if (sb->keeper.fd >= 0) {
 		close(sb->keeper.fd); /* the parent's keeper: not ours to stop */
 	}
-	if (sb->owner != getpid()) {
+	if (!ours) {
 		/* Not ours (a forked child's copy): forget it without touching the disk. */
 		sandbox_release(&sb->sb);
 		rundir_release(&sb->rd);

@@ -46,6 +46,9 @@ struct isola_proc {
  */
 int lib_proc_wait(isola_proc *p, int sigfd, struct isola_result *res, struct isola_error *err);
 
+/* Drop p (unlinked from its sandbox, fds closed, freed) without signalling or waiting. */
+void lib_proc_forget(isola_proc *p);
+
 /* Unlink p from its sandbox's list of running commands. */
 void lib_sandbox_forget(isola_sandbox *sb, isola_proc *p);
 

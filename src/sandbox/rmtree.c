@@ -164,7 +164,7 @@ static int enter(struct rm_ctx *c, int fd, const char *name, struct ident *id)
 	}
 	/* A test may chmod 000 its directories: we own them, so give ourselves access back. */
 	if ((id->mode & 0700) != 0700)
-		(void)fchmodat(fd, name, 0700, 0);
+		(void)fchmodat(fd, name, 0700, AT_SYMLINK_NOFOLLOW);
 	int cfd = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (cfd < 0) {
 		rm_fail(c, errno, name, "");

@@ -258,8 +258,18 @@ static void finish(struct sched *s, struct attempt *a)
 				known[nknown++] = s->slots[i]->pid;
 		if (s->o->keeper_pid > 0)
 			known[nknown++] = s->o->keeper_pid;
-		bool maybe = kill(-a->pid, 0) == 0 || errno != ESRCH ||
-			     proctree_has_strays(known, nknown);
+		bool strays = proctree_has_strays(known, nknown);
+		bool maybe = kill(-a->pid, 0) == 0 || errno != ESRCH || strays;
+		/* Alone, the test owns every stray: even one that cleared its environment and left
+		 * its group (setsid env -i daemon) is its leak. With neighbours, only what carries
+		 * its mark or sits in its group is; the rest goes at the end of the run. */
+		bool alone = nknown == (s->o->keeper_pid > 0 ? 1u : 0u);
+		if (alone && strays) {
+			m.all = true;
+			m.exclude = &s->o->keeper_pid;
+			m.nexclude = s->o->keeper_pid > 0 ? 1 : 0;
+			m.min_pid = 0;
+		}
 		free(known);
 		unsigned killed = maybe ? proctree_kill(&m, 2000) : 0;
 		/* After our SIGTERM, what is still dying was stopped by us, not left behind. */
@@ -464,8 +474,12 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 
 	int64_t tick = reporters_tick_ns(o->rep), next_tick = tick ? now_ns() + tick : 0;
 	for (;;) {
-		while (!s.stop_signal && s.running < o->jobs && s.qhead < s.qlen)
+		while (!s.stop_signal && s.running < o->jobs && s.qhead < s.qlen) {
 			start_attempt(&s, s.queue[s.qhead++]);
+			/* Staging can take a while: a Ctrl-C meanwhile must stop what comes next. The
+			 * signalfd is non-blocking, so this only takes what is pending. */
+			handle_signals(&s);
+		}
 		if (s.running == 0)
 			break;
 
@@ -521,6 +535,14 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 		if (oc == OUT_PASS && s.failed_once[i])
 			sum->flaky++;
 	}
+	/* Nothing a test started outlives the run, whatever it did to its environment. */
+	struct proc_match rest = {
+		.ancestor = getpid(),
+		.all = true,
+		.exclude = &o->keeper_pid,
+		.nexclude = o->keeper_pid > 0 ? 1 : 0,
+	};
+	(void)proctree_kill(&rest, 2000);
 	sum->wall_ns = now_ns() - t0;
 	sum->signal = s.stop_signal;
 	report_run_end(o->rep, sum);

@@ -35,11 +35,15 @@ void contract_env(const struct contract *c, char *const *base, const struct strv
 	if (!c->keep_home)
 		strv_push_take(&vars, xasprintf("HOME=%s/home", sb));
 
+	/* Settings expand against the contract as it stands: into a list of their own, since
+	 * growing `vars` while ctx points into it would move it under our feet. */
 	struct lookup_ctx ctx = {.contract = strv_get(&vars), .base = base};
-	size_t ncontract = vars.n;
+	struct strv expanded = STRV_INIT;
 	for (size_t i = 0; set && i < set->n; i++)
-		strv_push_take(&vars, env_expand(set->v[i], lookup_var, &ctx));
-	(void)ncontract;
+		strv_push_take(&expanded, env_expand(set->v[i], lookup_var, &ctx));
+	for (size_t i = 0; i < expanded.n; i++)
+		strv_push_take(&vars, expanded.v[i]);
+	free(expanded.v);
 
 	const char *chain = env_lookup_in(base, MARK_VAR, sizeof(MARK_VAR) - 1);
 	strv_push_take(&vars, xasprintf(MARK_VAR "=%s%s%s", chain ? chain : "",

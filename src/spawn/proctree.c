@@ -57,7 +57,7 @@ static bool read_stat(int procfd, const char *name, struct pinfo *pi)
 
 static bool mark_matches(int procfd, pid_t pid, const struct proc_match *m)
 {
-	static char *buf;
+	static __thread char *buf; /* libisola may hunt from several threads at once */
 	const size_t cap = 256 * 1024;
 	if (!buf)
 		buf = xmalloc(cap + 1);
@@ -150,7 +150,7 @@ size_t proctree_find(const struct proc_match *m, pid_t *out, size_t max)
 			continue;
 		if (m->ancestor && !descends_from(v, n, v[i].pid, m->ancestor))
 			continue;
-		if ((m->pgid && v[i].pgid == m->pgid) ||
+		if (m->all || (m->pgid && v[i].pgid == m->pgid) ||
 		    (m->mark && mark_matches(procfd, v[i].pid, m))) {
 			if (found < max)
 				out[found] = v[i].pid;
@@ -186,8 +186,9 @@ bool proctree_has_strays(const pid_t *known, size_t nknown)
 
 pid_t proctree_min_pid(pid_t first, int64_t elapsed_ns)
 {
-	/* Over a second, a test could have gone through the whole pid space: trust nothing. */
-	if (elapsed_ns > NSEC_PER_SEC || first <= 0)
+	/* Given time, the pid counter can wrap and climb past `first` again (pid_max may be
+	 * 32768): trust the window only for short tests. */
+	if (elapsed_ns > NSEC_PER_SEC / 4 || first <= 0)
 		return 0;
 	char buf[32];
 	int n = read_file_at(AT_FDCWD, "/proc/sys/kernel/ns_last_pid", buf, sizeof(buf) - 1);

@@ -23,6 +23,7 @@ struct proc_match {
 	const pid_t *exclude; /* pids never to match (e.g. tests still running) */
 	size_t nexclude;
 	pid_t min_pid; /* only pids >= this (all made after it, see proctree_min_pid); 0: all */
+	bool all;      /* every process (that passes the filters above) matches */
 };
 
 /*

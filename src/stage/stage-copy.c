@@ -303,7 +303,14 @@ static int copy_dir(struct walk *w, int in, const struct stat *st, int dfd, cons
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		snprintf(w->path + plen, sizeof(w->path) - plen, "/%s", de->d_name);
-		snprintf(w->rel + rlen, sizeof(w->rel) - rlen, "%s%s", rlen ? "/" : "", de->d_name);
+		int rn = snprintf(w->rel + rlen, sizeof(w->rel) - rlen, "%s%s", rlen ? "/" : "",
+				  de->d_name);
+		/* Deferred files are reopened by this relative path: a cut one would name another
+		 * file. Refuse rather than guess. */
+		if (rn < 0 || (size_t)rn >= sizeof(w->rel) - rlen) {
+			ret = walk_fail(w, ENAMETOOLONG, "");
+			break;
+		}
 		struct stat cst;
 		if (fstatat(in, de->d_name, &cst, AT_SYMLINK_NOFOLLOW) < 0)
 			ret = walk_fail(w, errno, "");

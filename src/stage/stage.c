@@ -83,6 +83,14 @@ int resources_add(struct resources *list, enum resource_kind kind, const char *s
 			       "destination '%s' must be a relative path inside the sandbox (no '..', "
 			       "not absolute, not empty)",
 			       dest_in);
+	/* .isola and .isola-output in the sandbox are isola's own (overlay layers, outputs). */
+	if (strncmp(dest, ".isola", 6) == 0 && (dest[6] == '\0' || dest[6] == '/' ||
+						strncmp(dest + 6, "-output", 7) == 0)) {
+		err_set(e, 0, NULL, "destination '%s' is reserved for isola's own use in the sandbox",
+			dest_in);
+		free(dest);
+		return -1;
+	}
 
 	if (list->n == list->cap) {
 		list->cap = list->cap ? list->cap * 2 : 4;

@@ -58,6 +58,9 @@ expect_bad "no tests: the config file declares none" run --root "$ROOT" --config
 expect_bad "no tests given \\(name test programs or globs, or write an isola.ini" run --root "$ROOT"
 expect_bad "no test is left after -k/--exclude" run --root "$ROOT" -k 'zzz*' ok.sh
 expect_bad "unexpected argument 'x'" clean --root "$ROOT" x
+expect_bad "option '--copy' is not for isola clean \\(it takes --root DIR\\)$" clean --root "$ROOT" --copy x
+expect_bad "--copy: destination '.isola/x' is reserved for isola's own use in the sandbox$" run --root "$ROOT" --copy res:.isola/x ok.sh
+expect_bad "--copy: destination '.isola-output' is reserved" run --root "$ROOT" --copy res:.isola-output ok.sh
 
 # An unwritable or missing sandbox root.
 expect_bad "cannot create a run directory under '$WORK/no/such/root' \\(pass --root DIR or set ISOLA_ROOT\\): No such file or directory$" run --root "$WORK/no/such/root" ok.sh

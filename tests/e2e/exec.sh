@@ -42,6 +42,10 @@ assert_rc 124
 assert_has err "^isola: exec: 'sh' timed out after 200 ms$"
 run_isola clean --root "$ROOT"
 
+# A timeout below a millisecond is still a timeout (not "none").
+run_exec --keep none --timeout 500us -- sleep 5
+assert_rc 124
+
 run_exec -- no-such-program-anywhere
 assert_rc 127
 assert_has err "^isola: exec: cannot start 'no-such-program-anywhere': not found in PATH$"
@@ -122,3 +126,15 @@ while [ -n "$(ls -A "$ROOT")" ]; do
 	sleep 0.01
 	run_isola clean --root "$ROOT"
 done
+
+# On a terminal: the command gets the terminal (its own process group is the foreground one), so
+# reading stdin works instead of stopping it with SIGTTIN; isola takes the terminal back after.
+pty_run="$(dirname "$ISOLA_BIN")/tests/helpers/pty-run"
+[ -x "$pty_run" ] || fail "tests/helpers/pty-run is not built"
+"$pty_run" -T 30 -o pty.out -k "$WORK/tty.ready=hello
+" -m -- "$ISOLA_BIN" exec --root "$ROOT" --keep none -- sh -c "touch '$WORK/tty.ready'; read x; echo \"got \$x\"" 2>pty.err
+RC=$?
+assert_rc 0
+assert_has pty.out 'got hello'
+assert_has pty.err '^pty-run: modes: icanon echo$'
+assert_root_empty
