@@ -58,3 +58,10 @@ ISOLA_TEST=outer ISOLA_SLOT=7 run_isola run --root "$ROOT" --keep all env.sh
 f=$(ls -t "$ROOT"/*/env.env.sh.txt | head -n 1)
 assert_has "$f" '^ISOLA_TEST=env\.sh$'
 assert_has "$f" '^ISOLA_SLOT=0$'
+
+# Many settings referring to the contract (a regression: the fifth one used to read freed memory).
+make_test many.sh 'for i in 1 2 3 4 5 6 7 8 9 10 11 12; do eval "v=\$V$i"; [ "$v" = "$ISOLA_SANDBOX/x$i" ] || { echo "V$i=$v"; exit 1; }; done'
+set --
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do set -- "$@" --env "V$i=\${ISOLA_SANDBOX}/x$i"; done
+run_isola run --root "$ROOT" --keep none "$@" many.sh
+assert_rc 0
