@@ -208,21 +208,11 @@ static int apply_op(const struct mount_exec *x, int root_fd, size_t i)
 		    (fds[2] = open_path(op->work, true)) < 0)
 			goto out;
 		/* userxattr is what overlayfs requires in a user namespace; redirect_dir=on (root
-		 * only) lets a directory of the lower layer be renamed. */
-		const char *extra = p->userns ? ",userxattr"
-				    : p->overlay_redirect ? ",redirect_dir=on"
-							  : "";
-		/* volatile (Linux 5.10+): the upper layer is thrown away after the test, so skip
-		 * the syncfs of the whole upper filesystem at unmount, and the fsyncs of copy-ups.
-		 * An older kernel says EINVAL: mount without it. */
-		char opts[64];
-		snprintf(opts, sizeof(opts), "%s,volatile", extra);
-		overlay_data(data, sizeof(data), fds[0], fds[1], fds[2], opts);
+		 * only) lets a directory of the lower layer be renamed. Not volatile: a volatile
+		 * upper refuses a second mount of the same work dir (isola's tests do remount). */
+		overlay_data(data, sizeof(data), fds[0], fds[1], fds[2],
+			     p->userns ? ",userxattr" : p->overlay_redirect ? ",redirect_dir=on" : "");
 		ret = mount("overlay", tpath, "overlay", 0, data);
-		if (ret < 0 && errno == EINVAL) {
-			overlay_data(data, sizeof(data), fds[0], fds[1], fds[2], extra);
-			ret = mount("overlay", tpath, "overlay", 0, data);
-		}
 		goto out;
 	}
 	if ((fds[0] = open_path(op->src, false)) < 0)
