@@ -428,9 +428,7 @@ static void html_run_end(void *ctx, const struct run_summary *rs)
 	        ISOLA_VERSION, esc(h, h->run_dir));
 	fprintf(f, "</main>\n</body>\n</html>\n");
 
-	struct isola_error e = {0};
-	if (report_out_commit(h->out, &e) < 0)
-		strv_push(&h->problems->lines, e.message);
+	report_out_finish(h->out, true, h->problems);
 }
 
 static void html_free(void *ctx)

@@ -193,11 +193,7 @@ static void json_run_end(void *ctx, const struct run_summary *rs)
 	json_object_set_new(ev, "kept", kept);
 	emit(j, ev);
 
-	struct isola_error e = {0};
-	if (j->broken)
-		err_set(&e, 0, j->out->path, "cannot write %s '%s'", j->out->what, j->out->path);
-	if (j->broken || report_out_commit(j->out, &e) < 0)
-		strv_push(&j->problems->lines, e.message);
+	report_out_finish(j->out, !j->broken, j->problems);
 }
 
 static void json_free(void *ctx)

@@ -275,11 +275,7 @@ static void junit_run_end(void *ctx, const struct run_summary *rs)
 	X(xmlTextWriterEndDocument(w));
 	xmlFreeTextWriter(w); /* flushes into out->fp, which stays open */
 
-	struct isola_error e = {0};
-	if (!ok)
-		err_set(&e, 0, j->out->path, "cannot write %s '%s'", j->out->what, j->out->path);
-	if (!ok || report_out_commit(j->out, &e) < 0)
-		strv_push(&j->problems->lines, e.message);
+	report_out_finish(j->out, ok, j->problems);
 }
 
 static void junit_free(void *ctx)

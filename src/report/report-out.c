@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "report/report-out.h"
+#include "report/report.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -168,6 +169,15 @@ static int link_tmpfile(struct report_out *o, char **name)
 {
 	int fd = fileno(o->fp);
 	return with_unique_name(o->dirfd, o->base, name, make_link, &fd) < 0 ? -1 : 0;
+}
+
+void report_out_finish(struct report_out *o, bool written_ok, struct report_problems *problems)
+{
+	struct isola_error e = {0};
+	if (!written_ok)
+		err_set(&e, 0, o->path, "cannot write %s '%s'", o->what, o->path);
+	if (!written_ok || report_out_commit(o, &e) < 0)
+		strv_push(&problems->lines, e.message);
 }
 
 int report_out_commit(struct report_out *o, struct isola_error *e)

@@ -35,6 +35,13 @@ struct report_out {
 struct report_out *report_out_open(const char *path, const char *what, struct isola_error *e);
 /* Flush and put the file in place. Returns 0, or -1 with *e (the target is then untouched). */
 int report_out_commit(struct report_out *o, struct isola_error *e);
+/*
+ * The end of a file reporter's run: commit the file if everything was written (written_ok),
+ * else leave it to be discarded; either failure becomes one line in problems->lines ("cannot
+ * write JUnit report 'x': ..."), which the human reporter prints and which makes isola exit 3.
+ */
+struct report_problems;
+void report_out_finish(struct report_out *o, bool written_ok, struct report_problems *problems);
 /* Discard the file unless committed (the target stays as it was), and free o. NULL is fine. */
 void report_out_free(struct report_out *o);
 

@@ -115,9 +115,7 @@ static void tap_run_end(void *ctx, const struct run_summary *rs)
 		fprintf(f, "# interrupted: %u test%s not run\n", rs->not_run,
 		        rs->not_run == 1 ? "" : "s");
 	fprintf(f, "1..%u\n", t->n);
-	struct isola_error e = {0};
-	if (report_out_commit(t->out, &e) < 0)
-		strv_push(&t->problems->lines, e.message);
+	report_out_finish(t->out, true, t->problems);
 }
 
 static void tap_free(void *ctx)

@@ -181,11 +181,7 @@ static void trace_run_end(void *ctx, const struct run_summary *rs)
 	          fputc('\n', t->out->fp) != EOF;
 	json_decref(doc);
 
-	struct isola_error e = {0};
-	if (!ok)
-		err_set(&e, 0, t->out->path, "cannot write %s '%s'", t->out->what, t->out->path);
-	if (!ok || report_out_commit(t->out, &e) < 0)
-		strv_push(&t->problems->lines, e.message);
+	report_out_finish(t->out, ok, t->problems);
 }
 
 static void trace_free(void *ctx)
