@@ -173,12 +173,6 @@ ISOLA_API pid_t isola_proc_pid(const isola_proc *p)
 	return p ? p->pid : -1;
 }
 
-static void signal_group(isola_proc *p, int sig)
-{
-	if (kill(-p->pid, sig) < 0 && errno == ESRCH)
-		(void)kill(p->pid, sig);
-}
-
 /* Read the first cap bytes of path into a NUL-terminated buffer. */
 static void read_capped(const char *path, size_t cap, char **buf, size_t *len, int *truncated)
 {
@@ -213,11 +207,11 @@ static int64_t next_event(const isola_proc *p)
 static void escalate(isola_proc *p)
 {
 	if (!p->stopping) {
-		signal_group(p, SIGTERM);
+		spawn_signal_group(p->pid, SIGTERM);
 		p->stopping = true;
 		p->deadline_ns = now_ns() + p->grace_ns;
 	} else if (!p->killed) {
-		signal_group(p, SIGKILL);
+		spawn_signal_group(p->pid, SIGKILL);
 		p->killed = true;
 		p->deadline_ns = 0;
 	}
@@ -261,7 +255,7 @@ static int wait_exit(isola_proc *p, int sigfd)
 					continue;
 				}
 				/* The first signal is passed on as it is; the grace starts. */
-				signal_group(p, (int)si.ssi_signo);
+				spawn_signal_group(p->pid, (int)si.ssi_signo);
 				p->stopping = true;
 				p->deadline_ns = now_ns() + p->grace_ns;
 			}

@@ -354,12 +354,6 @@ static void reap(struct sched *s)
 	}
 }
 
-static void signal_group(struct attempt *a, int sig)
-{
-	if (kill(-a->pid, sig) < 0 && errno == ESRCH)
-		(void)kill(a->pid, sig);
-}
-
 static void stop_all(struct sched *s, int sig)
 {
 	int64_t now = now_ns();
@@ -369,11 +363,11 @@ static void stop_all(struct sched *s, int sig)
 			continue;
 		a->interrupted = true;
 		if (sig == SIGKILL || a->state == ATT_TERMINATING) {
-			signal_group(a, SIGKILL);
+			spawn_signal_group(a->pid, SIGKILL);
 			a->state = ATT_KILLED;
 			a->deadline_ns = 0;
 		} else {
-			signal_group(a, SIGTERM);
+			spawn_signal_group(a->pid, SIGTERM);
 			a->state = ATT_TERMINATING;
 			a->deadline_ns = now + a->test->s.grace_ns;
 		}
@@ -389,13 +383,13 @@ static void check_deadlines(struct sched *s)
 			continue;
 		if (a->state == ATT_RUNNING) {
 			a->timed_out = true;
-			signal_group(a, SIGTERM);
+			spawn_signal_group(a->pid, SIGTERM);
 			a->state = ATT_TERMINATING;
 			a->deadline_ns = now + a->test->s.grace_ns;
 			if (a->deadline_ns == now)
 				a->deadline_ns = now + 1;
 		} else if (a->state == ATT_TERMINATING) {
-			signal_group(a, SIGKILL);
+			spawn_signal_group(a->pid, SIGKILL);
 			a->state = ATT_KILLED;
 			a->deadline_ns = 0;
 		}

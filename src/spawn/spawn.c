@@ -76,6 +76,12 @@ int spawn_start(const struct spawn_req *r, pid_t *pid, struct isola_error *e)
 	return 0;
 }
 
+void spawn_signal_group(pid_t leader, int sig)
+{
+	if (kill(-leader, sig) < 0 && errno == ESRCH)
+		(void)kill(leader, sig);
+}
+
 const char *signal_name(int sig, char *buf, size_t len)
 {
 	const char *abbrev = sigabbrev_np(sig);

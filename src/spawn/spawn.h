@@ -34,6 +34,10 @@ int spawn_start(const struct spawn_req *r, pid_t *pid, struct isola_error *e);
 /* spawn_start() for a request with mounts (spawn-ns.c). */
 int spawn_ns_start(const struct spawn_req *r, pid_t *pid, struct isola_error *e);
 
+/* Send sig to the process group a spawned program leads (new_pgroup), or to the program alone
+ * if its group is already gone. */
+void spawn_signal_group(pid_t leader, int sig);
+
 /* Describe a wait status: "exit 3", "killed by SIGSEGV (core dumped)". */
 const char *describe_status(int status, char *buf, size_t len);
 /* "SIGSEGV" for 11, or "signal 77". */
