@@ -131,7 +131,7 @@ static const char style[] =
     ".bar{display:flex;height:18px;border-radius:3px;overflow:hidden;border:1px solid #d5d9de;"
     "margin:6px 0}\n"
     ".bar div{height:100%}\n"
-    ".k-test{background:#4c6ef5}.k-stage{background:#f59f00}.k-clean{background:#868e96}"
+    ".k-test{background:#4c6ef5}.k-stage{background:#f59f00}"
     ".k-idle{background:#e9ecef}\n"
     ".legend span{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px;"
     "vertical-align:0}\n"
@@ -214,8 +214,9 @@ static void write_timeline(struct html *h, FILE *f, int64_t wall)
 	double scale = (double)(TL_WIDTH - TL_LABEL - 10) / (double)(wall > 0 ? wall : 1);
 	fprintf(f,
 	        "<section id=\"timeline\"><h2>Timeline</h2>\n<p class=\"legend\">One row per slot, "
-	        "one bar per attempt, coloured by outcome; the dark ends of a bar are isolation: "
-	        "staging before the test, cleanup after it. Hover for names.</p>\n");
+	        "one bar per attempt, coloured by outcome; the dark start of a bar is isolation: "
+	        "staging before the test. Its sandbox is removed after the test has left the slot, "
+	        "off the slots (see below). Hover for names.</p>\n");
 	fprintf(
 	    f,
 	    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 "
@@ -244,9 +245,8 @@ static void write_timeline(struct html *h, FILE *f, int64_t wall)
 	for (size_t i = 0; i < h->recs.n; i++) {
 		const struct report_rec *r = &h->recs.v[i];
 		double x0 = TL_LABEL + (double)(r->start_ns - h->t0) * scale;
-		double x1 = TL_LABEL + (double)(r->done_ns - h->t0) * scale;
+		double x1 = TL_LABEL + (double)(r->end_ns - h->t0) * scale;
 		double xe = TL_LABEL + (double)(r->exec_ns - h->t0) * scale;
-		double xn = TL_LABEL + (double)(r->end_ns - h->t0) * scale;
 		int y = (int)r->slot * TL_ROW + 5;
 		char d[32];
 		dur(r->end_ns - r->exec_ns, d, sizeof(d));
@@ -255,12 +255,9 @@ static void write_timeline(struct html *h, FILE *f, int64_t wall)
 		fprintf(f,
 		        "<rect class=\"s-%s\" x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\"/>",
 		        css_class(r->outcome), x0, y, x1 - x0 > 0.5 ? x1 - x0 : 0.5, TL_ROW - 4);
-		/* Staging and cleanup, however thin: the page's structure does not depend on
-		 * timing. */
+		/* Staging, however thin: the page's structure does not depend on timing. */
 		fprintf(f, "<rect class=\"iso\" x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\"/>",
 		        x0, y, xe > x0 ? xe - x0 : 0, TL_ROW - 4);
-		fprintf(f, "<rect class=\"iso\" x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\"/>",
-		        xn, y, x1 > xn ? x1 - xn : 0, TL_ROW - 4);
 		/* The name inside the bar, where it fits (about 6 units per character). */
 		const char *label = esc(h, r->name);
 		if (x1 - x0 > 6.0 * (double)text_columns(label, strlen(label)) + 10)
@@ -321,8 +318,10 @@ static void write_overhead(struct html *h, FILE *f, int64_t wall)
 		stage += r->exec_ns - r->start_ns;
 		clean += r->done_ns - r->end_ns;
 	}
+	/* Staging holds a slot; the removal of a sandbox runs on isola's workers once the test
+	 * has left its slot, so it is not slot time. */
 	int64_t capacity = wall * (int64_t)(h->jobs ? h->jobs : 1);
-	int64_t idle = capacity - test - stage - clean;
+	int64_t idle = capacity - test - stage;
 	if (idle < 0)
 		idle = 0;
 	char dt[32], ds[32], dc[32], di[32], dw[32];
@@ -338,15 +337,12 @@ static void write_overhead(struct html *h, FILE *f, int64_t wall)
 	        pct(stage + clean, test));
 	fprintf(f,
 	        "<div class=\"bar\"><div class=\"k-test\" style=\"width:%.2f%%\"></div>"
-	        "<div class=\"k-stage\" style=\"width:%.2f%%\"></div><div class=\"k-clean\" "
-	        "style=\"width:%.2f%%\"></div><div class=\"k-idle\" style=\"width:%.2f%%\"></div>"
-	        "</div>\n",
-	        pct(test, capacity), pct(stage, capacity), pct(clean, capacity),
-	        pct(idle, capacity));
+	        "<div class=\"k-stage\" style=\"width:%.2f%%\"></div><div class=\"k-idle\" "
+	        "style=\"width:%.2f%%\"></div></div>\n",
+	        pct(test, capacity), pct(stage, capacity), pct(idle, capacity));
 	fprintf(f,
 	        "<p class=\"legend\"><span class=\"k-test\"></span>tests<span class=\"k-stage\">"
-	        "</span>staging<span class=\"k-clean\"></span>cleanup<span class=\"k-idle\"></span>"
-	        "idle slots</p>\n");
+	        "</span>staging<span class=\"k-idle\"></span>idle slots</p>\n");
 	fprintf(f,
 	        "<table>\n<tr><th>slot time (%u slot%s &times; %s)</th><th class=\"num\">time</th>"
 	        "<th class=\"num\">share</th></tr>\n",
@@ -360,13 +356,13 @@ static void write_overhead(struct html *h, FILE *f, int64_t wall)
 	        "class=\"num\">%.1f%%</td></tr>\n",
 	        ds, pct(stage, capacity));
 	fprintf(f,
-	        "<tr><td>cleanup (leak hunt, sandbox removal)</td><td class=\"num\" "
-	        "id=\"time-cleanup\">%s</td><td class=\"num\">%.1f%%</td></tr>\n",
-	        dc, pct(clean, capacity));
-	fprintf(f,
 	        "<tr><td>idle</td><td class=\"num\">%s</td><td class=\"num\">%.1f%%</td></tr>\n"
-	        "</table>\n</section>\n",
+	        "</table>\n",
 	        di, pct(idle, capacity));
+	fprintf(f,
+	        "<p>Cleanup (leak hunt, sandbox removal), which starts when the test has left its slot: "
+	        "<span id=\"time-cleanup\">%s</span> in all.</p>\n</section>\n",
+	        dc);
 }
 
 static void write_attempts(struct html *h, FILE *f)

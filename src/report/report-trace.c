@@ -2,13 +2,16 @@
 /*
  * --trace FILE: the Chrome trace event format (JSON object form), which Perfetto and
  * chrome://tracing open. One process ("isola run ID"), one thread per slot ("slot 0", ...), so
- * that each slot is a track; on it one complete ("X") slice per attempt, from staging to the end
- * of cleanup, named after the test, with two nested slices, "staging" and "cleanup"; the gap
- * between them is the test itself. A counter track ("running") shows how full the slots were.
+ * that each slot is a track; on it one complete ("X") slice per attempt, from the start of its
+ * staging to the end of the test, named after the test, with a nested "staging" slice; the rest
+ * is the test itself. A sandbox is removed after its test has given up the slot, so each
+ * attempt's "cleanup" slice (leak hunt, sandbox removal) is on a track of its own, "cleanup 0",
+ * ...: as many as were busy at once. A counter track ("running") shows how full the slots were.
  * Timestamps are microseconds since the run started (monotonic clock). Built with jansson at the
  * end of the run.
  */
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report/report-out.h"
@@ -85,6 +88,19 @@ static json_t *meta(const char *name, unsigned tid, const char *key, json_t *val
 	return ev;
 }
 
+static int cmp_end(const void *x, const void *y, void *recs)
+{
+	const struct report_rec *v = recs;
+	int64_t a = v[*(const size_t *)x].end_ns, b = v[*(const size_t *)y].end_ns;
+	return (a > b) - (a < b);
+}
+
+/* order[] (indices into t->recs) by the end of the test: the start of its cleanup. */
+static void recs_sort_by_end(struct trace *t, size_t *order)
+{
+	qsort_r(order, t->recs.n, sizeof(*order), cmp_end, t->recs.v);
+}
+
 static int cmp_time(const void *x, const void *y)
 {
 	const int64_t *a = x, *b = y;
@@ -112,13 +128,22 @@ static void trace_run_end(void *ctx, const struct run_summary *rs)
 		    events, meta("thread_sort_index", s + 1, "sort_index", json_integer(s)));
 	}
 
+	/* Cleanups overlap each other and the next attempts of their slots: each goes on the
+	 * first cleanup track free when it starts. lane_end[k]: when track k is free again. */
+	int64_t *lane_end = xcalloc(t->recs.n + 1, sizeof(*lane_end));
+	unsigned nlanes = 0;
+	size_t *order = xcalloc(t->recs.n + 1, sizeof(*order));
+	for (size_t i = 0; i < t->recs.n; i++)
+		order[i] = i;
+	recs_sort_by_end(t, order);
+
 	/* The running count: +1 at each start, -1 at each end. */
 	int64_t(*edges)[2] = xcalloc(t->recs.n * 2 + 1, sizeof(*edges));
 	size_t ne = 0;
-	for (size_t i = 0; i < t->recs.n; i++) {
-		const struct report_rec *r = &t->recs.v[i];
+	for (size_t k = 0; k < t->recs.n; k++) {
+		const struct report_rec *r = &t->recs.v[order[k]];
 		unsigned tid = r->slot + 1;
-		json_t *ev = slice(t, r->name, "test", tid, r->start_ns, r->done_ns);
+		json_t *ev = slice(t, r->name, "test", tid, r->start_ns, r->end_ns);
 		json_t *args = json_object();
 		json_object_set_new(args, "outcome", json_string(outcome_name(r->outcome)));
 		json_object_set_new(args, "attempt", json_integer(r->number));
@@ -141,11 +166,33 @@ static void trace_run_end(void *ctx, const struct run_summary *rs)
 		json_object_set_new(sargs, "strategy", text_json(r->strategy));
 		json_object_set_new(st, "args", sargs);
 		json_array_append_new(events, st);
-		json_array_append_new(events,
-		                      slice(t, "cleanup", "isola", tid, r->end_ns, r->done_ns));
+
+		unsigned lane = 0;
+		while (lane < nlanes && lane_end[lane] > r->end_ns)
+			lane++;
+		if (lane == nlanes)
+			nlanes++;
+		lane_end[lane] = r->done_ns;
+		json_t *cl = slice(t, "cleanup", "isola", t->jobs + 1 + lane, r->end_ns, r->done_ns);
+		json_t *cargs = json_object();
+		json_object_set_new(cargs, "test", text_json(r->name));
+		json_object_set_new(cargs, "slot", json_integer(r->slot));
+		json_object_set_new(cl, "args", cargs);
+		json_array_append_new(events, cl);
+
 		edges[ne][0] = r->start_ns, edges[ne++][1] = 1;
-		edges[ne][0] = r->done_ns, edges[ne++][1] = -1;
+		edges[ne][0] = r->end_ns, edges[ne++][1] = -1;
 	}
+	for (unsigned k = 0; k < nlanes; k++) {
+		char name[32];
+		snprintf(name, sizeof(name), "cleanup %u", k);
+		json_array_append_new(events, meta("thread_name", t->jobs + 1 + k, "name",
+		                                   json_string(name)));
+		json_array_append_new(events, meta("thread_sort_index", t->jobs + 1 + k,
+		                                   "sort_index", json_integer(t->jobs + k)));
+	}
+	free(lane_end);
+	free(order);
 	qsort(edges, ne, sizeof(*edges), cmp_time);
 	int64_t running = 0;
 	for (size_t i = 0; i < ne; i++) {

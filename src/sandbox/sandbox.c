@@ -146,7 +146,7 @@ int rundir_clean(const char *root, bool finished, unsigned *removed, struct isol
 			return 0;
 		return err_set(e, errno, root, "cannot open sandbox root '%s'", root);
 	}
-	int lfd = dup(rootfd);
+	int lfd = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
 	DIR *d = lfd >= 0 ? fdopendir(lfd) : NULL;
 	if (!d) {
 		int saved = errno;

@@ -33,10 +33,11 @@ bool outcome_ok(enum outcome o);
 #define ERROR_EXIT_CODE 99
 
 enum attempt_state {
-	ATT_PENDING,
+	ATT_PENDING,     /* its sandbox is being made and staged */
 	ATT_RUNNING,
 	ATT_TERMINATING, /* SIGTERM sent, waiting out the grace period */
 	ATT_KILLED,      /* SIGKILL sent */
+	ATT_CLEANING,    /* ended; its sandbox is being removed */
 	ATT_DONE,
 };
 

@@ -114,7 +114,7 @@ size_t proctree_find(const struct proc_match *m, pid_t *out, size_t max)
 	int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (procfd < 0)
 		return 0;
-	int lfd = dup(procfd);
+	int lfd = fcntl(procfd, F_DUPFD_CLOEXEC, 3);
 	DIR *d = lfd >= 0 ? fdopendir(lfd) : NULL;
 	if (!d) {
 		if (lfd >= 0)

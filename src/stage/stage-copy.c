@@ -289,7 +289,7 @@ static int copy_dir(struct walk *w, int in, const struct stat *st, int dfd, cons
 			return walk_fail(w, saved, "");
 		}
 	}
-	int lfd = dup(in);
+	int lfd = fcntl(in, F_DUPFD_CLOEXEC, 3);
 	DIR *d = lfd >= 0 ? fdopendir(lfd) : NULL;
 	if (!d) {
 		ret = walk_fail(w, errno, "");

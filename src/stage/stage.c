@@ -133,7 +133,7 @@ void resources_release(struct resources *list)
  * symlink the test tree might hold. Returns an fd and points *leaf at the last component. */
 static int open_parent(int sandbox_fd, const char *dest, const char **leaf, struct isola_error *e)
 {
-	int dfd = dup(sandbox_fd);
+	int dfd = fcntl(sandbox_fd, F_DUPFD_CLOEXEC, 3);
 	const char *p = dest;
 	const char *slash;
 	if (dfd < 0)

@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # A resource tree of 100,000 entries: staged and removed under every strategy, seen whole by
-# the test, private to it. With overlay the staging time does not grow with the tree.
+# the test, private to it. With overlay the staging time does not grow with the tree. Copying it
+# takes seconds, which shows that staging runs beside the event loop: a neighbour's timeout is
+# enforced meanwhile, and Ctrl-C during staging starts nothing.
 . "$(dirname "$0")/lib.sh"
 . "$E2E_DIR/stage-common.inc"
 
@@ -40,4 +42,50 @@ for how in overlay copy; do
 	[ -d big/d9 ] && [ ! -e big/new ] || fail "the original tree changed (--stage $how)"
 	assert_root_empty
 done
+
+# Staging is on a worker thread: while the tree is copied for `check`, the loop times out
+# `slow` (no resources) and reports it. check passes only if that report is out when it starts.
+printf '#!/bin/sh\nsleep 60\n' >slow.sh
+printf '#!/bin/sh\n%s\n' "[ -f big/d7/42 ] && grep -q '^TIMEOUT .* slow (timed out' '$WORK/out'" >check.sh
+chmod +x slow.sh check.sh
+cat >order.ini <<'EOF2'
+[suite]
+stage = copy
+timeout = 100s
+grace = 0.1s
+[test slow]
+command = ./slow.sh
+timeout = 0.2s
+[test check]
+command = ./check.sh
+copy = big
+EOF2
+run_isola run --root "$ROOT" -j2 --keep none --config order.ini
+assert_rc 1
+assert_has "$WORK/out" '^TIMEOUT .* slow \(timed out'
+assert_has "$WORK/out" '^PASS .* check$'
+assert_root_empty
+
+# Ctrl-C while a test is being staged: it never starts, it is reported as interrupted, and its
+# half-made sandbox goes (--keep none) with nothing left running.
+printf '#!/bin/sh\ntouch "%s/mark.ran"\n' "$WORK" >mark.sh
+chmod +x mark.sh
+"$ISOLA_BIN" run --root "$ROOT" -j1 --keep none --stage copy --copy big mark.sh >"$WORK/out" 2>&1 &
+pid=$!
+i=0
+until ls -d "$ROOT"/isola-*/1-* >/dev/null 2>&1; do
+	i=$((i + 1))
+	[ $i -lt 1000 ] || fail "the sandbox of mark.sh never appeared"
+	sleep 0.01
+done
+kill -INT "$pid"
+set +e
+wait "$pid"
+rc=$?
+set -e
+assert_eq "$rc" 130 "exit status after SIGINT during staging"
+assert_has "$WORK/out" '^ERROR +[0-9.]+s  mark\.sh \(interrupted before it started\)$'
+[ ! -e "$WORK/mark.ran" ] || fail "mark.sh ran although isola was interrupted while staging it"
+assert_no_procs
+assert_root_empty
 assert_no_mounts

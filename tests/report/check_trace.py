@@ -5,7 +5,8 @@ chrome://tracing's JSON importers apply: a JSON object with traceEvents; complet
 with integer microsecond ts and dur, pid and tid; slices on one track properly nested (a child
 inside its parent, siblings not overlapping), else the importers drop or cut them; metadata
 naming each track. And isola's own promises: one track per slot, one slice per attempt with a
-"staging" and a "cleanup" slice inside, a "running" counter within 0..jobs.
+"staging" slice inside, one "cleanup" slice per attempt on the cleanup tracks (a sandbox is
+removed after its test has left the slot), a "running" counter within 0..jobs.
 usage: check_trace.py FILE ATTEMPTS JOBS. Exits 1 with the reasons on a mismatch."""
 import json
 import sys
@@ -27,8 +28,13 @@ check(doc.get("displayTimeUnit") in ("ms", "ns"), "displayTimeUnit")
 
 threads = {e["tid"]: e["args"]["name"] for e in events
            if e.get("ph") == "M" and e.get("name") == "thread_name"}
-check(sorted(threads) == list(range(1, jobs + 1)), "thread_name tids %r" % sorted(threads))
-check(all(threads[t] == "slot %d" % (t - 1) for t in threads), "track names %r" % threads)
+slots = [t for t in threads if t <= jobs]
+lanes = [t for t in threads if t > jobs]
+check(slots == list(range(1, jobs + 1)), "slot track tids %r" % sorted(threads))
+check(all(threads[t] == "slot %d" % (t - 1) for t in slots), "slot track names %r" % threads)
+check(sorted(lanes) == list(range(jobs + 1, jobs + 1 + len(lanes))), "cleanup tids %r" % lanes)
+check(all(threads[t] == "cleanup %d" % (t - jobs - 1) for t in lanes),
+      "cleanup track names %r" % threads)
 check(any(e.get("ph") == "M" and e.get("name") == "process_name" for e in events), "process_name")
 
 slices = [e for e in events if e.get("ph") == "X"]
@@ -45,8 +51,16 @@ for t in tests:
     inner = [e for e in slices if e.get("cat") == "isola" and e["tid"] == t["tid"]
              and t["ts"] <= e["ts"] and e["ts"] + e["dur"] <= t["ts"] + t["dur"]]
     names = sorted(e["name"] for e in inner)
-    check(names == ["cleanup", "staging"], "%s: nested slices %r" % (t["name"], names))
+    check(names == ["staging"], "%s: nested slices %r" % (t["name"], names))
     check("outcome" in t.get("args", {}), "%s: no outcome" % t["name"])
+    check(t["tid"] in slots, "%s: attempt on track %r" % (t["name"], t["tid"]))
+cleanups = [e for e in slices if e.get("name") == "cleanup"]
+check(len(cleanups) == attempts, "%d cleanup slices, expected %d" % (len(cleanups), attempts))
+check(all(e["tid"] in lanes for e in cleanups), "a cleanup slice on a slot track")
+# A cleanup starts where its attempt's slice ends, on the same slot's attempt.
+ends = sorted((t["ts"] + t["dur"], t["tid"] - 1, t["name"]) for t in tests)
+starts = sorted((e["ts"], e["args"]["slot"], e["args"]["test"]) for e in cleanups)
+check(ends == starts, "cleanups do not start where their attempts end")
 
 # Proper nesting per track, as the importers require.
 for tid in threads:
@@ -59,7 +73,7 @@ for tid in threads:
         if stack:
             top = stack[-1]
             check(e["ts"] + e["dur"] <= top["ts"] + top["dur"],
-                  "slot %d: %s overlaps %s without nesting" % (tid - 1, e["name"], top["name"]))
+                  "%s: %s overlaps %s without nesting" % (threads[tid], e["name"], top["name"]))
         stack.append(e)
     tops = [e for e in track if e.get("cat") == "test"]
     for a, b in zip(tops, tops[1:]):
