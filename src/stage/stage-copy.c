@@ -444,10 +444,8 @@ static int copy_deferred(struct walk *w, const char *src, int src_top, int dst_t
 {
 	struct pool p = {.w = w, .src = src, .src_top = src_top, .dst_top = dst_top,
 			 .lock = PTHREAD_MUTEX_INITIALIZER};
-	long cpus = (long)online_cpus();
-	size_t nthreads = w->nfiles < PARALLEL_MIN_FILES || cpus < 2 ? 1
-			  : cpus > PARALLEL_MAX_THREADS ? PARALLEL_MAX_THREADS
-							: (size_t)cpus;
+	bool bulk = w->nfiles >= PARALLEL_MIN_FILES;
+	size_t nthreads = bulk ? stage_threads_begin(PARALLEL_MAX_THREADS) : 1;
 	pthread_t tids[PARALLEL_MAX_THREADS];
 	size_t started = 0;
 	/* Workers take no signal: those are the caller's (isola reads them from a signalfd). */
@@ -461,6 +459,8 @@ static int copy_deferred(struct walk *w, const char *src, int src_top, int dst_t
 	copy_worker(&p);
 	for (size_t i = 0; i < started; i++)
 		pthread_join(tids[i], NULL);
+	if (bulk)
+		stage_threads_end();
 	if (p.failed)
 		return -1;
 	for (size_t i = 0; i < w->ndirs; i++) {

@@ -122,10 +122,10 @@ void stage_unstage(int sandbox_fd, const struct resources *res)
 	unsigned long long sandbox_mnt;
 	if (res->n == 0 || mount_of(sandbox_fd, "", &sandbox_mnt) < 0)
 		return;
-	long cpus = (long)online_cpus();
-	size_t nthreads = cpus < 2 ? 1 : cpus > UNSTAGE_MAX_THREADS ? UNSTAGE_MAX_THREADS : (size_t)cpus;
+	size_t nthreads = stage_threads_begin(UNSTAGE_MAX_THREADS);
 	/* Last staged first: a resource may have been staged inside an earlier one. */
 	for (size_t i = res->n; i-- > 0;)
 		if (res->v[i].kind != RES_MKDIR)
 			unstage_one(sandbox_fd, sandbox_mnt, res->v[i].dest, nthreads);
+	stage_threads_end();
 }

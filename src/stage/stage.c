@@ -550,3 +550,19 @@ void stage_release(struct stage *st)
 	free(st->reason);
 	*st = (struct stage)STAGE_INIT;
 }
+
+static unsigned bulk_running; /* bulk operations in progress, by all threads (atomic) */
+
+size_t stage_threads_begin(size_t cap)
+{
+	unsigned running = __atomic_add_fetch(&bulk_running, 1, __ATOMIC_RELAXED);
+	size_t n = online_cpus() / running;
+	if (n > cap)
+		n = cap;
+	return n ? n : 1;
+}
+
+void stage_threads_end(void)
+{
+	__atomic_sub_fetch(&bulk_running, 1, __ATOMIC_RELAXED);
+}

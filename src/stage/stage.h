@@ -101,6 +101,14 @@ void stage_release(struct stage *st);
  */
 void stage_unstage(int sandbox_fd, const struct resources *res);
 
+/*
+ * How many threads a bulk copy or removal should use, at most cap: the CPUs that the other bulk
+ * operations of this process leave (isola stages several tests at once, each of which would
+ * otherwise take every CPU and make them all wait on each other). Pair with stage_threads_end().
+ */
+size_t stage_threads_begin(size_t cap);
+void stage_threads_end(void);
+
 /* --- the strategies' entry points --------------------------------------------------------- */
 
 struct copy_opts {
