@@ -12,6 +12,7 @@
  * its <system-out>; the output is copied to an unnamed spool file as attempts end (their logs go
  * away after test_end), not kept in memory.
  */
+#include <fcntl.h>
 #include <libxml/xmlwriter.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +54,8 @@ static void junit_run_start(void *ctx, const struct run_info *ri)
 	j->start_wall_ns = ri->start_wall_ns;
 	j->jobs = ri->jobs;
 	j->spool = tmpfile();
-	if (!j->spool)
+	/* tmpfile() has no close-on-exec: the tests would inherit it. */
+	if (!j->spool || fcntl(fileno(j->spool), F_SETFD, FD_CLOEXEC) < 0)
 		j->spool_broken = true;
 }
 

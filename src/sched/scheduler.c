@@ -50,9 +50,10 @@ void sched_signals(sigset_t *set)
 }
 
 /*
- * The scheduler's own view of an attempt: what reporters read (a), and the fields its jobs fill
- * in on a worker thread. While a job is out, only the worker touches those fields; the loop
- * reads them once the job is back (workers.h).
+ * The scheduler's own view of an attempt: what reporters read (a), and what its jobs work on.
+ * A prepare job fills in the fields below `a` only; the loop moves them into `a` once the job is
+ * back (workers.h), so that reporters, which read `a` at any time, never race a worker. A cleanup
+ * job gets the sandbox (a.sb) of an attempt that has left its slot, which nothing else reads.
  */
 enum job_kind {
 	JOB_PREPARE, /* make the sandbox, stage, open the log */
@@ -64,7 +65,10 @@ struct job {
 	struct work w;
 	enum job_kind kind;
 	const struct sched_opts *o;
+	struct sandbox sb;
 	struct stage st;
+	int log_fd;
+	char *log_path;
 	int ret;
 	struct isola_error e;
 	bool on_worker; /* its staging and cleanup go to the workers (see start_attempt) */
@@ -157,18 +161,14 @@ static void prepare_run(struct work *w)
 	const struct test *t = a->test;
 
 	j->ret = -1;
-	if (sandbox_create(&a->sb, j->o->rd, a->seq, &j->e) < 0)
-		return;
 	j->st = (struct stage)STAGE_INIT;
-	int staged = stage_prepare(&j->st, a->sb.fd, a->sb.path, &t->s.res,
-				   (enum stage_strategy)t->s.stage, &j->e);
-	a->strategy = j->st.strategy;
-	a->strategy_reason = j->st.reason;
-	j->st.reason = NULL;
-	if (staged < 0)
+	if (sandbox_create(&j->sb, j->o->rd, a->seq, &j->e) < 0)
 		return;
-	a->log_fd = capture_open(j->o->rd->fd, j->o->rd->path, a->sb.name, &a->log_path, &j->e);
-	if (a->log_fd < 0)
+	if (stage_prepare(&j->st, j->sb.fd, j->sb.path, &t->s.res,
+			  (enum stage_strategy)t->s.stage, &j->e) < 0)
+		return;
+	j->log_fd = capture_open(j->o->rd->fd, j->o->rd->path, j->sb.name, &j->log_path, &j->e);
+	if (j->log_fd < 0)
 		return;
 	j->ret = 0;
 }
@@ -228,6 +228,8 @@ static void start_attempt(struct sched *s, size_t ti)
 
 	j->o = s->o;
 	j->on_worker = worth_a_worker(&s->tl->v[ti]);
+	j->sb = (struct sandbox)SANDBOX_INIT;
+	j->log_fd = -1;
 	a->test = &s->tl->v[ti];
 	a->seq = ++s->seq;
 	a->number = ++s->tries[ti];
@@ -251,13 +253,22 @@ static void prepared(struct sched *s, struct job *j)
 	struct attempt *a = &j->a;
 	const struct test *t = a->test;
 
-	if (a->sb.path)
+	a->sb = j->sb;
+	j->sb = (struct sandbox)SANDBOX_INIT;
+	a->strategy = j->st.strategy;
+	a->strategy_reason = j->st.reason;
+	j->st.reason = NULL;
+	a->log_fd = j->log_fd;
+	a->log_path = j->log_path;
+	j->log_path = NULL;
+	if (a->sb.path) {
 		a->sandbox_path = xstrdup(a->sb.path);
+		report_test_start(s->o->rep, a);
+	}
 	if (j->ret < 0) {
 		set_reason(a, "isola: %s", j->e.message);
 		goto fail;
 	}
-	report_test_start(s->o->rep, a);
 	if (s->stop_signal) {
 		a->interrupted = true;
 		set_reason(a, "interrupted before it started");
@@ -622,8 +633,11 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 	s.tries = xcalloc(tl->n, sizeof(*s.tries));
 	s.final = xcalloc(tl->n, sizeof(*s.final));
 	s.failed_once = xcalloc(tl->n, sizeof(*s.failed_once));
-	for (size_t i = 0; i < tl->n; i++)
+	for (size_t i = 0; i < tl->n; i++) {
+		/* Until an attempt of it is done: one cut short by an internal error did not pass. */
+		s.final[i] = OUT_ERROR;
 		enqueue(&s, i);
+	}
 
 	int64_t t0 = now_ns();
 	struct run_info ri = {

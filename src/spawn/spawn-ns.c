@@ -101,8 +101,12 @@ static pid_t clone_child(const struct spawn_req *r, const struct mount_exec *x,
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
+	/* A probe (no request) may be made on a worker thread while the event loop reaps with
+	 * waitpid(-1): with no exit signal, only a __WALL wait by its maker ever sees it end, so
+	 * neither can take the other's child. */
+	int exit_signal = r ? SIGCHLD : 0;
 	pid_t pid = clone(child_main, stack + CHILD_STACK,
-			  CLONE_VM | CLONE_VFORK | SIGCHLD | mount_exec_clone_flags(x), &args);
+			  CLONE_VM | CLONE_VFORK | exit_signal | mount_exec_clone_flags(x), &args);
 	int saved = errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	free(stack);
@@ -119,7 +123,7 @@ static pid_t clone_child(const struct spawn_req *r, const struct mount_exec *x,
 	close(p[0]);
 	if (n == (ssize_t)sizeof(*rep)) {
 		/* It failed and has exited (or is about to): reap it, it never ran the program. */
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		while (waitpid(pid, NULL, r ? 0 : __WALL) < 0 && errno == EINTR)
 			;
 		return -1;
 	}
@@ -166,7 +170,7 @@ int mount_plan_probe(const struct mount_plan *p, struct isola_error *e)
 	pid_t child = clone_child(NULL, &x, &rep);
 	if (child > 0) {
 		int status;
-		while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		while (waitpid(child, &status, __WALL) < 0 && errno == EINTR)
 			;
 		return 0;
 	}

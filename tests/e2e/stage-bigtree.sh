@@ -52,10 +52,10 @@ cat >order.ini <<'EOF2'
 [suite]
 stage = copy
 timeout = 100s
-grace = 0.1s
+grace = 0.05s
 [test slow]
 command = ./slow.sh
-timeout = 0.2s
+timeout = 0.05s
 [test check]
 command = ./check.sh
 copy = big

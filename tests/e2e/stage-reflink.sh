@@ -64,7 +64,11 @@ assert_no_mounts
 
 # A forced reflink where the filesystems differ is an error, not a silent copy.
 mkdir "$WORK/elsewhere"
-run_isola run --root "$WORK/elsewhere" --stage reflink --copy fx "$WORK/check1.sh"
+run_isola run --root "$WORK/elsewhere" --stage reflink --copy fx --retries 1 \
+	--json "$WORK/events.jsonl" "$WORK/check1.sh"
 assert_rc 1
 assert_has "$WORK/out" "cannot reflink '.*/fx/.*' \\(--stage reflink\\)"
+# Each attempt that got a sandbox is announced before it ends, failed staging or not.
+assert_eq "$(grep -c '"event":"test_start"' "$WORK/events.jsonl")" 2 "test_start events"
+assert_eq "$(grep -c '"event":"test_end"' "$WORK/events.jsonl")" 2 "test_end events"
 run_isola clean --root "$WORK/elsewhere"
