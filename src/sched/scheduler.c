@@ -193,7 +193,7 @@ static void submit(struct sched *s, struct job *j, enum job_kind kind)
 	j->kind = kind;
 	j->w.run = run[kind];
 	j->e = (struct isola_error){0};
-	if (j->on_worker) {
+	if (j->on_worker && s->pool) {
 		workers_submit(s->pool, &j->w);
 		return;
 	}
@@ -624,11 +624,9 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 
 	/* As many workers as can run at once: each does one sandbox's filesystem work. */
 	unsigned nworkers = o->jobs < online_cpus() ? o->jobs : online_cpus();
-	s.pool = workers_new(nworkers < 2 ? 2 : nworkers);
-	if (!s.pool) {
-		close(s.sigfd);
-		return err_set(e, errno, NULL, "cannot start worker threads");
-	}
+	/* Without them (no threads to be had), everything is done in the loop, as for bare
+	 * sandboxes: slower with big copies, not wrong. */
+	s.pool = env_flag("ISOLA_TEST_NO_WORKERS") ? NULL : workers_new(nworkers < 2 ? 2 : nworkers);
 	s.slots = xcalloc(o->jobs, sizeof(*s.slots));
 	s.tries = xcalloc(tl->n, sizeof(*s.tries));
 	s.final = xcalloc(tl->n, sizeof(*s.final));
@@ -657,12 +655,12 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 		while (!s.stop_signal && s.running < o->jobs && s.cleaning < o->jobs &&
 		       s.qhead < s.qlen)
 			start_attempt(&s, s.queue[s.qhead++]);
-		if (s.running == 0 && workers_pending(s.pool) == 0)
+		if (s.running == 0 && (!s.pool || workers_pending(s.pool) == 0))
 			break;
 
 		/* pfd[2]: a terminal a reporter reads keys from ('t' lists the running tests). */
 		struct pollfd pfd[3] = {{.fd = s.sigfd, .events = POLLIN},
-					{.fd = workers_fd(s.pool), .events = POLLIN},
+					{.fd = s.pool ? workers_fd(s.pool) : -1, .events = POLLIN},
 					{.fd = reporters_input_fd(o->rep), .events = POLLIN}};
 		nfds_t npfd = pfd[2].fd >= 0 ? 3 : 2;
 		int64_t next = next_deadline(&s);

@@ -237,12 +237,6 @@ void why_set(char *dst, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-static bool env_flag(const char *name)
-{
-	const char *v = getenv(name);
-	return v && *v && strcmp(v, "0") != 0;
-}
-
 bool mount_namespace_available(struct probe *out)
 {
 	if (env_flag("ISOLA_TEST_NO_NAMESPACES")) {

@@ -208,6 +208,12 @@ bool env_name_valid(const char *name, size_t len)
 	return true;
 }
 
+bool env_flag(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v && strcmp(v, "0") != 0;
+}
+
 unsigned online_cpus(void)
 {
 	static unsigned cached;

@@ -69,6 +69,8 @@ bool env_name_valid(const char *name, size_t len);
 
 /* Online CPUs (at least 1), asked once per process: sysconf reads /sys every time. */
 unsigned online_cpus(void);
+/* Is the environment variable name set to something other than "" and "0"? (Test switches.) */
+bool env_flag(const char *name);
 
 /* Write all of buf to fd, retrying on EINTR and short writes. */
 int write_all(int fd, const void *buf, size_t len);

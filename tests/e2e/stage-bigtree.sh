@@ -43,6 +43,12 @@ for how in overlay copy; do
 	assert_root_empty
 done
 
+# Without worker threads everything is staged in the event loop: slower, the same result.
+ISOLA_TEST_NO_WORKERS=1 run_isola run --root "$ROOT" -v --timeout 100s --stage copy --copy big count.sh
+assert_rc 0
+assert_eq "$(cat big/d7/42)" original "without workers"
+assert_root_empty
+
 # Staging is on a worker thread: while the tree is copied for `check`, the loop times out
 # `slow` (no resources) and reports it. check passes only if that report is out when it starts.
 printf '#!/bin/sh\nsleep 60\n' >slow.sh
