@@ -466,7 +466,7 @@ static void cleaned(struct sched *s, struct job *j)
 	completed(s, j);
 }
 
-/* All done but the log: report, maybe retry, then let a worker remove the log. */
+/* All done: report, maybe retry, then remove the log (the reporters have read it). */
 static void completed(struct sched *s, struct job *j)
 {
 	struct attempt *a = &j->a;
