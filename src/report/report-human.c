@@ -464,7 +464,10 @@ static void human_show_running(void *ctx, struct attempt *const *slots, unsigned
 		if (a)
 			fprintf(out, "  slot %-3u %8s  %s  %s\n", i,
 			        fmt_duration(since(a, now), d, sizeof(d)),
-			        visible(h, a->test->name), a->sandbox_path ? a->sandbox_path : "");
+			        visible(h, a->test->name),
+			        a->state == ATT_PENDING ? "(staging)"
+			        : a->sandbox_path       ? a->sandbox_path
+			                                : "");
 	}
 	lp_end(&h->lp);
 }

@@ -84,6 +84,14 @@ until ls -d "$ROOT"/isola-*/1-* >/dev/null 2>&1; do
 	[ $i -lt 1000 ] || fail "the sandbox of mark.sh never appeared"
 	sleep 0.01
 done
+# SIGUSR1 lists it as being staged.
+kill -USR1 "$pid"
+i=0
+until grep -q '^  slot 0 .*  mark\.sh  (staging)$' "$WORK/out"; do
+	i=$((i + 1))
+	[ $i -lt 1000 ] || fail "SIGUSR1 did not list mark.sh as being staged: $(cat "$WORK/out")"
+	sleep 0.01
+done
 kill -INT "$pid"
 set +e
 wait "$pid"
