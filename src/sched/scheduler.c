@@ -285,6 +285,7 @@ static void prepared(struct sched *s, struct job *j)
 	}
 
 	struct strv envp = STRV_INIT;
+	char *argv0[2];
 	build_env(s, a, &envp);
 	char *cwd = NULL;
 	if (t->s.cwd)
@@ -292,7 +293,7 @@ static void prepared(struct sched *s, struct job *j)
 					 : xasprintf("%s/%s", a->sandbox_path, t->s.cwd);
 	struct spawn_req req = {
 		.path = t->path,
-		.argv = strv_get((struct strv *)&t->argv),
+		.argv = test_argv(t, argv0),
 		.envp = strv_get(&envp),
 		.cwd = cwd ? cwd : a->sandbox_path,
 		.stdin_fd = -1,

@@ -93,7 +93,6 @@ static struct test *add_test(struct testlist *tl, const char *name, const char *
 	}
 	t = &tl->v[tl->n++];
 	*t = (struct test){.name = xstrdup(name), .path = xstrdup(path), .s = SETTINGS_INIT};
-	strv_push(&t->argv, path);
 	if (2 * tl->n > tl->index_cap)
 		index_rebuild(tl);
 	else
@@ -298,4 +297,13 @@ void testlist_release(struct testlist *tl)
 	free(tl->v);
 	free(tl->index);
 	*tl = (struct testlist){0};
+}
+
+char *const *test_argv(const struct test *t, char *two[2])
+{
+	if (t->argv.n)
+		return t->argv.v;
+	two[0] = t->path;
+	two[1] = NULL;
+	return two;
 }

@@ -13,7 +13,8 @@
 struct test {
 	char *name;        /* its path as given, or its [test NAME] */
 	char *path;        /* absolute program to execute */
-	struct strv argv;  /* argv[0] as the program sees it, then its arguments */
+	struct strv argv;  /* argv[0] as the program sees it, then its arguments; empty for a
+			    * plain program (argv is its path alone: see test_argv()) */
 	struct settings s; /* final, defaults filled in */
 };
 
@@ -36,6 +37,10 @@ struct testlist_opts {
 
 int testlist_build(struct testlist *tl, const struct testlist_opts *o, struct isola_error *e);
 void testlist_release(struct testlist *tl);
+
+/* The argv to start t with: t->argv, or {t->path, NULL} held in two[] (kept apart so that a
+ * suite of many plain programs does not hold a second copy of every path). */
+char *const *test_argv(const struct test *t, char *two[2]);
 
 /* Find PROGRAM in $PATH; returns a new absolute path or NULL. */
 char *find_in_path(const char *prog);

@@ -87,8 +87,12 @@ static void test_glob_matches_only_executable_files(void **state)
 	assert_string_equal(names(&b.tl), "t/a.sh t/b.sh t/link-to-a.sh t/owner-only.sh");
 	const struct test *a = find(&b.tl, "t/a.sh");
 	assert_string_equal(a->path, P("%s/t/a.sh", s));
-	assert_int_equal(a->argv.n, 1);
-	assert_string_equal(a->argv.v[0], a->path);
+	/* A plain program: no argv of its own, it is started with its path alone. */
+	assert_int_equal(a->argv.n, 0);
+	char *two[2];
+	char *const *av = test_argv(a, two);
+	assert_string_equal(av[0], a->path);
+	assert_null(av[1]);
 	/* Defaults filled in. */
 	assert_int_equal(a->s.timeout_ns, DEFAULT_TIMEOUT_NS);
 	assert_int_equal(a->s.grace_ns, DEFAULT_GRACE_NS);
@@ -266,6 +270,8 @@ static void test_config_globs_and_sections(void **state)
 	assert_int_equal(tool->argv.n, 3);
 	assert_string_equal(tool->argv.v[0], "./bin/tool");
 	assert_string_equal(tool->argv.v[2], "two words");
+	char *two[2];
+	assert_ptr_equal(test_argv(tool, two), tool->argv.v);
 	const struct test *plain = find(&b.tl, "t/plain");
 	assert_string_equal(plain->path, P("%s/t/plain", s));
 	assert_int_equal(plain->s.leak, LEAK_FAIL);
