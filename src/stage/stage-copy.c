@@ -53,7 +53,9 @@ struct walk {
 	char path[4096]; /* the source path, for messages */
 };
 
-/* A deferred file or directory, by its path below the top of both trees. */
+/* A deferred file or directory, by its path below the top of both trees. A file the
+ * directory listing said is regular has st_mode 0: it is stat'ed once open, through its fd,
+ * which spares a path lookup per file. */
 struct job {
 	char *rel;
 	struct stat st;
@@ -312,7 +314,10 @@ static int copy_dir(struct walk *w, int in, const struct stat *st, int dfd, cons
 			break;
 		}
 		struct stat cst;
-		if (fstatat(in, de->d_name, &cst, AT_SYMLINK_NOFOLLOW) < 0)
+		if (w->defer && !w->check_only && de->d_type == DT_REG) {
+			cst.st_mode = 0;
+			push_job(&w->files, &w->nfiles, &w->files_cap, w->rel, &cst);
+		} else if (fstatat(in, de->d_name, &cst, AT_SYMLINK_NOFOLLOW) < 0)
 			ret = walk_fail(w, errno, "");
 		else if (w->defer && S_ISREG(cst.st_mode)) {
 			note(w, &cst);
@@ -418,9 +423,24 @@ static void *copy_worker(void *arg)
 			break;
 		const struct job *j = &w->files[i++];
 		snprintf(lw.path, sizeof(lw.path), "%s/%s", p->src, j->rel);
-		int in = open_beneath(p->src_top, j->rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-		int r = in < 0 ? walk_fail(&lw, errno, "")
-			       : copy_file(&lw, in, &j->st, p->dst_top, j->rel);
+		/* O_NONBLOCK: a fifo put in a file's place since the listing must not hang us. */
+		int in = open_beneath(p->src_top, j->rel,
+				      O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		struct stat st = j->st;
+		int r;
+		if (in < 0)
+			r = walk_fail(&lw, errno, "");
+		else if (st.st_mode == 0 && fstat(in, &st) < 0) {
+			int saved = errno;
+			close(in);
+			r = walk_fail(&lw, saved, "");
+		} else if (!S_ISREG(st.st_mode)) {
+			close(in);
+			r = walk_fail(&lw, 0, ": it is no longer a regular file");
+		} else {
+			note(&lw, &st);
+			r = copy_file(&lw, in, &st, p->dst_top, j->rel);
+		}
 		if (r < 0) {
 			__atomic_store_n(&p->failed, 1, __ATOMIC_RELAXED);
 			break;
@@ -430,6 +450,7 @@ static void *copy_worker(void *arg)
 	pthread_mutex_lock(&p->lock);
 	p->w->res->files += res.files;
 	p->w->res->cloned += res.cloned;
+	p->w->res->foreign |= res.foreign;
 	if (!p->w->res->clone_err)
 		p->w->res->clone_err = res.clone_err;
 	if (e.message[0] && p->w->e && !p->w->e->message[0])
