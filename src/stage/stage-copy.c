@@ -12,7 +12,6 @@
 #include <linux/fs.h>
 #include <linux/openat2.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,9 +24,8 @@
 
 #define COPY_CHUNK (1u << 20)
 #define SMALL_FILE (64 * 1024)
-/* Files of a tree are copied by up to this many threads (isola stages in its one event loop,
- * so without them a copy uses one CPU however many tests run), from this many files on. */
-#define PARALLEL_MAX_THREADS 4
+/* The files of a tree with this many files or more are copied by several threads
+ * (stage_run_parallel()), so that one test's copy uses the CPUs its neighbours leave idle. */
 #define PARALLEL_MIN_FILES   64
 #define PARALLEL_RUN         32
 
@@ -465,23 +463,8 @@ static int copy_deferred(struct walk *w, const char *src, int src_top, int dst_t
 {
 	struct pool p = {.w = w, .src = src, .src_top = src_top, .dst_top = dst_top,
 			 .lock = PTHREAD_MUTEX_INITIALIZER};
-	bool bulk = w->nfiles >= PARALLEL_MIN_FILES;
-	size_t nthreads = bulk ? stage_threads_begin(PARALLEL_MAX_THREADS) : 1;
-	pthread_t tids[PARALLEL_MAX_THREADS];
-	size_t started = 0;
-	/* Workers take no signal: those are the caller's (isola reads them from a signalfd). */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	for (size_t i = 1; i < nthreads; i++)
-		if (pthread_create(&tids[started], NULL, copy_worker, &p) == 0)
-			started++;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	copy_worker(&p);
-	for (size_t i = 0; i < started; i++)
-		pthread_join(tids[i], NULL);
-	if (bulk)
-		stage_threads_end();
+	stage_run_parallel(w->nfiles >= PARALLEL_MIN_FILES ? STAGE_MAX_THREADS : 1, copy_worker,
+			   &p);
 	if (p.failed)
 		return -1;
 	for (size_t i = 0; i < w->ndirs; i++) {

@@ -2,17 +2,14 @@
 /*
  * Unstaging: removing what staging copied into a sandbox, before the sandbox itself goes.
  *
- * The sandbox removal is one thread in isola's event loop; a private copy of a large tree is
- * most of what it removes. Here the entries at the top of each staged copy are removed by up to
- * one thread per CPU, each through rmtree_at(), which never follows a symlink nor leaves its
- * filesystem. An entry on another mount than the sandbox is left alone (and then refused and
+ * A private copy of a large tree is most of what a sandbox removal removes. Here the entries at
+ * the top of each staged copy are removed by several threads (stage_run_parallel()), each through
+ * rmtree_at(), which never follows a symlink nor leaves its filesystem. An entry on another mount than the sandbox is left alone (and then refused and
  * reported by the sandbox removal, as anything else left).
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,7 +17,6 @@
 #include "sandbox/rmtree.h"
 #include "stage/stage.h"
 
-#define UNSTAGE_MAX_THREADS 4
 
 /* Which mount a file is on: the mount id where statx tells it, else the device. */
 static int mount_of(int dfd, const char *name, unsigned long long *id)
@@ -74,8 +70,7 @@ static void *unstage_worker(void *arg)
 	}
 }
 
-static void unstage_one(int sandbox_fd, unsigned long long sandbox_mnt, const char *dest,
-			size_t nthreads)
+static void unstage_one(int sandbox_fd, unsigned long long sandbox_mnt, const char *dest)
 {
 	struct unstage u = {.dfd = open_dest(sandbox_fd, dest)};
 	unsigned long long mnt;
@@ -98,20 +93,7 @@ static void unstage_one(int sandbox_fd, unsigned long long sandbox_mnt, const ch
 			strv_push(&u.names, de->d_name);
 	}
 	closedir(d);
-	if (u.names.n < 2)
-		nthreads = 1;
-	pthread_t tids[UNSTAGE_MAX_THREADS];
-	size_t started = 0;
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	for (size_t i = 1; i < nthreads; i++)
-		if (pthread_create(&tids[started], NULL, unstage_worker, &u) == 0)
-			started++;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	unstage_worker(&u);
-	for (size_t i = 0; i < started; i++)
-		pthread_join(tids[i], NULL);
+	stage_run_parallel(u.names.n < 2 ? 1 : STAGE_MAX_THREADS, unstage_worker, &u);
 	strv_release(&u.names);
 out:
 	close(u.dfd);
@@ -122,10 +104,8 @@ void stage_unstage(int sandbox_fd, const struct resources *res)
 	unsigned long long sandbox_mnt;
 	if (res->n == 0 || mount_of(sandbox_fd, "", &sandbox_mnt) < 0)
 		return;
-	size_t nthreads = stage_threads_begin(UNSTAGE_MAX_THREADS);
 	/* Last staged first: a resource may have been staged inside an earlier one. */
 	for (size_t i = res->n; i-- > 0;)
 		if (res->v[i].kind != RES_MKDIR)
-			unstage_one(sandbox_fd, sandbox_mnt, res->v[i].dest, nthreads);
-	stage_threads_end();
+			unstage_one(sandbox_fd, sandbox_mnt, res->v[i].dest);
 }

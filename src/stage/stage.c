@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -547,16 +548,29 @@ void stage_release(struct stage *st)
 
 static unsigned bulk_running; /* bulk operations in progress, by all threads (atomic) */
 
-size_t stage_threads_begin(size_t cap)
+void stage_run_parallel(size_t cap, void *(*fn)(void *), void *arg)
 {
+	if (cap > STAGE_MAX_THREADS)
+		cap = STAGE_MAX_THREADS;
+	if (cap <= 1) {
+		fn(arg);
+		return;
+	}
 	unsigned running = __atomic_add_fetch(&bulk_running, 1, __ATOMIC_RELAXED);
 	size_t n = online_cpus() / running;
 	if (n > cap)
 		n = cap;
-	return n ? n : 1;
-}
-
-void stage_threads_end(void)
-{
+	pthread_t tids[STAGE_MAX_THREADS];
+	size_t started = 0;
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (size_t i = 1; i < n; i++)
+		if (pthread_create(&tids[started], NULL, fn, arg) == 0)
+			started++;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	fn(arg);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
 	__atomic_sub_fetch(&bulk_running, 1, __ATOMIC_RELAXED);
 }

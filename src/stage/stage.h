@@ -102,12 +102,15 @@ void stage_release(struct stage *st);
 void stage_unstage(int sandbox_fd, const struct resources *res);
 
 /*
- * How many threads a bulk copy or removal should use, at most cap: the CPUs that the other bulk
- * operations of this process leave (isola stages several tests at once, each of which would
- * otherwise take every CPU and make them all wait on each other). Pair with stage_threads_end().
+ * Run fn(arg) on up to cap threads at once, the calling one included, and return when all have
+ * returned: a bulk copy or removal, whose fn takes its work from arg until there is none left.
+ * With cap above 1 it takes only the CPUs that the other bulk operations of this process leave
+ * (isola stages several tests at once, each of which would otherwise take every CPU and make
+ * them all wait on each other). The extra threads take no signal (isola reads them from a
+ * signalfd). cap is at most STAGE_MAX_THREADS.
  */
-size_t stage_threads_begin(size_t cap);
-void stage_threads_end(void);
+#define STAGE_MAX_THREADS 4
+void stage_run_parallel(size_t cap, void *(*fn)(void *), void *arg);
 
 /* --- the strategies' entry points --------------------------------------------------------- */
 
