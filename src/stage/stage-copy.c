@@ -436,7 +436,8 @@ static void *copy_worker(void *arg)
 			close(in);
 			r = walk_fail(&lw, 0, ": it is no longer a regular file");
 		} else {
-			note(&lw, &st);
+			if (j->st.st_mode == 0)
+				note(&lw, &st); /* the walk noted those it stat'ed */
 			r = copy_file(&lw, in, &st, p->dst_top, j->rel);
 		}
 		if (r < 0) {
