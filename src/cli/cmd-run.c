@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -71,6 +72,38 @@ static void list_tests(const struct testlist *tl, bool verbose)
 		for (size_t k = 0; k < t->s.env_unset.n; k++)
 			printf("  unset: %s\n", t->s.env_unset.v[k]);
 	}
+}
+
+/* What one running test holds open at most: its init's socket, its sandbox, its log, and the
+ * fds of its staging and of its cleanup on the workers. */
+#define FDS_PER_JOB 6
+#define FDS_RESERVED 64 /* isola's own: reports, the terminal, signals, the run directory */
+
+/*
+ * Each running test holds a few fds: raise the soft limit to the hard one (as most supervisors
+ * do), and where even that is short, run fewer tests at once, saying so once, rather than
+ * failing tests with EMFILE.
+ */
+static unsigned fit_jobs_to_fd_limit(unsigned jobs)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return jobs;
+	if (rl.rlim_cur < rl.rlim_max) {
+		struct rlimit raised = {.rlim_cur = rl.rlim_max, .rlim_max = rl.rlim_max};
+		if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+			rl = raised;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= FDS_RESERVED + (rlim_t)jobs * FDS_PER_JOB)
+		return jobs;
+	unsigned fit = rl.rlim_cur > FDS_RESERVED + FDS_PER_JOB
+			       ? (unsigned)((rl.rlim_cur - FDS_RESERVED) / FDS_PER_JOB)
+			       : 1;
+	cli_error("warning: -j%u needs about %u open files and the limit is %llu (ulimit -n): "
+		  "running %u test%s at a time",
+		  jobs, FDS_RESERVED + jobs * FDS_PER_JOB, (unsigned long long)rl.rlim_cur, fit,
+		  fit == 1 ? "" : "s");
+	return fit;
 }
 
 int cmd_run(int argc, char **argv, bool list_only)
@@ -147,6 +180,7 @@ int cmd_run(int argc, char **argv, bool list_only)
 		(void)parse_jobs("auto", &jobs);
 	if (jobs > tl.n)
 		jobs = (unsigned)tl.n;
+	jobs = fit_jobs_to_fd_limit(jobs);
 
 	const char *root = cl.root;
 	if (!root && !getenv("ISOLA_ROOT"))
@@ -196,7 +230,7 @@ int cmd_run(int argc, char **argv, bool list_only)
 	free(mark_prefix);
 
 	struct sched_opts so = {
-		.keeper_pid = keeper.pid,
+		.keeper = &keeper,
 		.jobs = jobs,
 		.keep = keep,
 		.retries = (unsigned)retries,

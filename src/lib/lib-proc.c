@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* libisola: struct isola_proc, commands run in a sandbox, waited for with a pidfd. */
+/* libisola: struct isola_proc, commands run in a sandbox, each under an init of its own. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -23,17 +23,6 @@ extern char **environ;
 
 #define DEFAULT_CAP   (64 * 1024)
 #define DEFAULT_GRACE (1000 * NSEC_PER_MSEC)
-
-static int pidfd_for(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-	(void)pid;
-	errno = ENOSYS;
-	return -1;
-#endif
-}
 
 static unsigned env_uint(const char *name, unsigned dflt)
 {
@@ -94,7 +83,8 @@ ISOLA_API isola_proc *isola_start(isola_sandbox *sb, char *const argv[],
 	isola_proc *p = xcalloc(1, sizeof(*p));
 	unsigned n = ++sb->nprocs;
 	p->sb = sb;
-	p->pidfd = -1;
+	p->init = (struct container)CONTAINER_INIT;
+	p->events = -1;
 	p->cap = opts->output_cap ? opts->output_cap : DEFAULT_CAP;
 	p->grace_ns = opts->grace_ms > 0 ? opts->grace_ms * NSEC_PER_MSEC : DEFAULT_GRACE;
 	snprintf(p->token, sizeof(p->token), "%s.%u", sb->rd.id, n);
@@ -137,8 +127,23 @@ ISOLA_API isola_proc *isola_start(isola_sandbox *sb, char *const argv[],
 		.stderr_fd = inherit ? -1 : errfd,
 		.new_pgroup = true,
 	};
-	p->start_ns = now_ns();
-	int r = spawn_start(&req, &p->pid, err);
+	/* Its own init: everything it starts is found there, and dies there (container.h). Only
+	 * the init keeps the events pipe's write end, so its death reads as EOF here. */
+	int ev[2];
+	int r = -1;
+	if (pipe2(ev, O_CLOEXEC) < 0) {
+		err_set(err, errno, NULL, "cannot create a pipe");
+	} else {
+		p->events = ev[0];
+		r = container_open(&p->init, 0, ev[1], err);
+		close(ev[1]);
+	}
+	if (r == 0) {
+		keeper_watch(&sb->keeper, p->init.pidfd);
+		container_drop_pidfd(&p->init);
+		p->start_ns = now_ns();
+		r = container_spawn(&p->init, &req, 1, &p->pid, err);
+	}
 	strv_release(&envp);
 	free(cwd);
 	if (r < 0)
@@ -149,14 +154,14 @@ ISOLA_API isola_proc *isola_start(isola_sandbox *sb, char *const argv[],
 		close(errfd);
 	free(path);
 	p->deadline_ns = opts->timeout_ms > 0 ? p->start_ns + opts->timeout_ms * NSEC_PER_MSEC : 0;
-	p->pidfd = pidfd_for(p->pid);
-	if (p->pidfd >= 0)
-		(void)fcntl(p->pidfd, F_SETFD, FD_CLOEXEC);
 	p->next = sb->procs;
 	sb->procs = p;
 	return p;
 
 fail:
+	container_close(&p->init, true);
+	if (p->events >= 0)
+		close(p->events);
 	if (out >= 0)
 		close(out);
 	if (errfd >= 0)
@@ -181,7 +186,7 @@ static void read_capped(const char *path, size_t cap, char **buf, size_t *len, i
 	*truncated = 0;
 	if (!path)
 		return;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open_regular(path);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		if (fd >= 0)
@@ -207,45 +212,39 @@ static int64_t next_event(const isola_proc *p)
 static void escalate(isola_proc *p)
 {
 	if (!p->stopping) {
-		spawn_signal_group(p->pid, SIGTERM);
+		container_signal(&p->init, SIGTERM);
 		p->stopping = true;
 		p->deadline_ns = now_ns() + p->grace_ns;
 	} else if (!p->killed) {
-		spawn_signal_group(p->pid, SIGKILL);
+		container_signal(&p->init, SIGKILL);
 		p->killed = true;
 		p->deadline_ns = 0;
 	}
 }
 
-/* Wait until the main process has exited; returns its wait status. */
-static int wait_exit(isola_proc *p, int sigfd)
+/* Wait until the init says the command ended (its processes are all gone by then); fills *m.
+ * Returns 0, or -1 if the init died without a word. */
+static int wait_end(isola_proc *p, int sigfd, struct container_end *m)
 {
 	for (;;) {
-		int status;
-		pid_t r = waitpid(p->pid, &status, WNOHANG);
-		if (r == p->pid)
-			return status;
-		if (r < 0 && errno != EINTR)
-			return -1; /* reaped elsewhere (SIGCHLD ignored?): nothing to wait for */
-
 		int64_t next = next_event(p);
 		int timeout_ms = -1;
 		if (next) {
 			int64_t left = next - now_ns();
 			timeout_ms = left <= 0 ? 0 : (int)((left + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC);
 		}
-		struct pollfd pfd[2];
-		nfds_t nfd = 0;
-		if (p->pidfd >= 0)
-			pfd[nfd++] = (struct pollfd){.fd = p->pidfd, .events = POLLIN};
-		if (sigfd >= 0)
-			pfd[nfd++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
-		if (p->pidfd < 0 && (timeout_ms < 0 || timeout_ms > 5))
-			timeout_ms = 5; /* no pidfd: poll the child every few ms */
-		int n = poll(pfd, nfd, timeout_ms);
+		struct pollfd pfd[2] = {{.fd = p->events, .events = POLLIN},
+					{.fd = sigfd, .events = POLLIN}};
+		int n = poll(pfd, sigfd >= 0 ? 2 : 1, timeout_ms);
 		if (n < 0 && errno != EINTR)
 			return -1;
-		if (sigfd >= 0 && n > 0 && (pfd[nfd - 1].revents & POLLIN)) {
+		if (n > 0 && pfd[0].revents) {
+			if (container_read_end(p->events, m) == 1)
+				return 0;
+			if (pfd[0].revents & (POLLHUP | POLLERR))
+				return -1;
+		}
+		if (sigfd >= 0 && n > 0 && (pfd[1].revents & POLLIN)) {
 			struct signalfd_siginfo si;
 			while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo == SIGCHLD)
@@ -255,7 +254,7 @@ static int wait_exit(isola_proc *p, int sigfd)
 					continue;
 				}
 				/* The first signal is passed on as it is; the grace starts. */
-				spawn_signal_group(p->pid, (int)si.ssi_signo);
+				container_signal(&p->init, (int)si.ssi_signo);
 				p->stopping = true;
 				p->deadline_ns = now_ns() + p->grace_ns;
 			}
@@ -273,18 +272,20 @@ int lib_proc_wait(isola_proc *p, int sigfd, struct isola_result *res, struct iso
 	struct isola_result empty = {0};
 	*res = empty;
 	err_clear(err);
-	int status = wait_exit(p, sigfd);
+	struct container_end m;
+	int got = wait_end(p, sigfd, &m);
 	res->duration_ns = now_ns() - p->start_ns;
-
-	struct proc_match m = {.pgid = p->pid, .mark = p->token};
-	unsigned killed = proctree_kill(&m, 2000);
-	if (!p->stopping)
-		res->leaked = killed;
+	pid_t init_pid = p->init.pid;
+	container_close(&p->init, true);
+	if (got == 0 && !p->stopping)
+		res->leaked = m.leaked;
 
 	int ret = 0;
-	if (status == -1) {
+	int status = m.status;
+	if (got < 0) {
 		ret = err_set(err, ECHILD, NULL,
-			      "cannot wait for process %d (is SIGCHLD ignored?)", (int)p->pid);
+			      "the init of process %d (pid %d) died: it was killed", (int)p->pid,
+			      (int)init_pid);
 	} else if (WIFEXITED(status)) {
 		res->exited = 1;
 		res->exit_code = WEXITSTATUS(status);
@@ -298,8 +299,7 @@ int lib_proc_wait(isola_proc *p, int sigfd, struct isola_result *res, struct iso
 	res->err_path = p->err_path;
 
 	lib_sandbox_forget(p->sb, p);
-	if (p->pidfd >= 0)
-		close(p->pidfd);
+	close(p->events);
 	free(p);
 	return ret;
 }
@@ -307,8 +307,8 @@ int lib_proc_wait(isola_proc *p, int sigfd, struct isola_result *res, struct iso
 void lib_proc_forget(isola_proc *p)
 {
 	lib_sandbox_forget(p->sb, p);
-	if (p->pidfd >= 0)
-		close(p->pidfd);
+	container_close(&p->init, true); /* its init ends whatever is left of it */
+	close(p->events);
 	free(p->out_path);
 	free(p->err_path);
 	free(p);

@@ -7,6 +7,7 @@
 
 #include "isola/isola.h"
 #include "sandbox/sandbox.h"
+#include "spawn/container.h"
 #include "spawn/keeper.h"
 #include "util/util.h"
 
@@ -28,8 +29,9 @@ struct isola_sandbox {
 
 struct isola_proc {
 	isola_sandbox *sb;
-	pid_t pid;
-	int pidfd; /* -1 where the kernel has no pidfd_open */
+	pid_t pid;            /* the command's pid as the caller sees it */
+	struct container init; /* the init it runs under (spawn/container.h) */
+	int events;           /* read end of the init's end messages; EOF: the init died */
 	int64_t start_ns, deadline_ns, grace_ns;
 	size_t cap;
 	char *out_path, *err_path;

@@ -246,7 +246,7 @@ static void follow_log(struct human *h, bool all)
 	if (h->follow_fd < 0) {
 		if (!a->log_path)
 			return;
-		h->follow_fd = open(a->log_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		h->follow_fd = open_regular(a->log_path);
 		if (h->follow_fd < 0)
 			return;
 	}
@@ -368,6 +368,17 @@ static void human_test_end(void *ctx, const struct attempt *a)
 		        fmt_duration(a->exec_ns - a->start_ns, dur, sizeof(dur)));
 	if (h->o.verbose && a->strategy_reason)
 		fprintf(out, "    not staged faster: %s\n", a->strategy_reason);
+	if (h->o.verbose && a->owner) {
+		fprintf(out, "    processes owned by %s %s", a->owner[0] == 'p' ? "a" : "isola's init as a",
+		        a->owner);
+		if (a->cpu_us >= 0)
+			fprintf(out, " (cpu %s, peak %lld KiB)",
+			        fmt_duration(a->cpu_us * NSEC_PER_USEC, dur, sizeof(dur)),
+			        (long long)a->maxrss_kb);
+		fputc('\n', out);
+	}
+	if (h->o.verbose && a->owner_reason)
+		fprintf(out, "    not owned better: %s\n", a->owner_reason);
 	if (!outcome_ok(a->outcome) || (h->o.verbose && a->outcome != OUT_PASS)) {
 		/* Output that was just streamed is not repeated. */
 		if (a->log_path && !streamed)
@@ -420,6 +431,13 @@ static void human_run_end(void *ctx, const struct run_summary *rs)
 			fprintf(out, "  %s\n", visible(h, rs->failed_names.v[i]));
 	}
 	fputc('\n', out);
+	if (rs->unknown_killed) {
+		fprintf(out, "%u process%s of unknown origin (no test could be charged), killed:",
+		        rs->unknown_killed, rs->unknown_killed == 1 ? "" : "es");
+		for (size_t i = 0; i < rs->unknown_cmds.n; i++)
+			fprintf(out, "%s %s", i ? ";" : "", visible(h, rs->unknown_cmds.v[i]));
+		fputc('\n', out);
+	}
 	if (rs->signal)
 		fprintf(out, "interrupted: %u test%s not run\n", rs->not_run,
 		        rs->not_run == 1 ? "" : "s");

@@ -151,6 +151,13 @@ static void json_test_end(void *ctx, const struct attempt *a)
 	                    a->strategy_reason ? text_json(a->strategy_reason) : json_null());
 	json_object_set_new(staging, "duration", seconds(a->exec_ns - a->start_ns));
 	json_object_set_new(ev, "staging", staging);
+	json_t *procs = json_object();
+	json_object_set_new(procs, "owner", text_json(a->owner));
+	json_object_set_new(procs, "reason", a->owner_reason ? text_json(a->owner_reason) : json_null());
+	json_object_set_new(procs, "cpu", a->cpu_us >= 0 ? seconds(a->cpu_us * NSEC_PER_USEC) : json_null());
+	json_object_set_new(procs, "max_rss_kib",
+	                    a->maxrss_kb >= 0 ? json_integer(a->maxrss_kb) : json_null());
+	json_object_set_new(ev, "processes", procs);
 	json_object_set_new(ev, "cleanup_duration", seconds(a->done_ns - a->end_ns));
 	json_object_set_new(ev, "kept", json_boolean(a->kept));
 	json_object_set_new(ev, "sandbox", a->kept ? text_json(a->sandbox_path) : json_null());
@@ -191,6 +198,13 @@ static void json_run_end(void *ctx, const struct run_summary *rs)
 	                    rs->signal ? json_string(signal_name(rs->signal, sig, sizeof(sig)))
 	                               : json_null());
 	json_object_set_new(ev, "kept", kept);
+	json_t *unknown = json_object();
+	json_t *cmds = json_array();
+	for (size_t i = 0; i < rs->unknown_cmds.n; i++)
+		json_array_append_new(cmds, text_json(rs->unknown_cmds.v[i]));
+	json_object_set_new(unknown, "killed", json_integer(rs->unknown_killed));
+	json_object_set_new(unknown, "commands", cmds);
+	json_object_set_new(ev, "unknown_processes", unknown);
 	emit(j, ev);
 
 	report_out_finish(j->out, !j->broken, j->problems);

@@ -52,7 +52,7 @@ struct report_rec *report_recs_add(struct report_recs *rs, const struct attempt 
 off_t report_log_size(const char *path)
 {
 	struct stat st;
-	return path && stat(path, &st) == 0 ? st.st_size : 0;
+	return path && lstat(path, &st) == 0 && S_ISREG(st.st_mode) ? st.st_size : 0;
 }
 
 void report_recs_release(struct report_recs *rs)
@@ -77,7 +77,7 @@ int report_log_tail(const char *path, size_t max, char **buf, size_t *len, off_t
 	*size = 0;
 	if (!path)
 		return -1;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = open_regular(path);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		if (fd >= 0)

@@ -72,6 +72,8 @@ struct level {
 struct rm_ctx {
 	struct isola_error *e;
 	bool failed;
+	long budget;        /* entries still to remove before stopping; < 0: no limit */
+	bool out_of_budget;
 	struct ident top;   /* defines "the sandbox's filesystem" */
 	char path[4096];    /* for messages only */
 };
@@ -123,6 +125,10 @@ static void sweep(struct rm_ctx *c, int fd, struct level *lv)
 		const char *name = de->d_name;
 		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 			continue;
+		if (c->budget >= 0 && c->budget-- == 0) {
+			c->out_of_budget = true;
+			break;
+		}
 		/* readdir's type is a guess; rmdir and unlink never follow a symlink. */
 		if (de->d_type == DT_DIR && unlinkat(fd, name, AT_REMOVEDIR) == 0)
 			continue;
@@ -210,6 +216,10 @@ static void rm_dir(struct rm_ctx *c, int dfd, const char *name)
 		struct level *lv = &stack[depth++];
 		*lv = (struct level){.name = xstrdup(entered), .id = id};
 		sweep(c, fd, lv);
+		if (c->out_of_budget) {
+			close(fd);
+			break;
+		}
 
 		/* Go down into the next pending subdirectory, or up when there is none. */
 		for (;;) {
@@ -264,7 +274,12 @@ static void rm_dir(struct rm_ctx *c, int dfd, const char *name)
 
 int rmtree_at(int dfd, const char *name, struct isola_error *e)
 {
-	struct rm_ctx c = {.e = e};
+	return rmtree_at_budget(dfd, name, -1, e);
+}
+
+int rmtree_at_budget(int dfd, const char *name, long budget, struct isola_error *e)
+{
+	struct rm_ctx c = {.e = e, .budget = budget};
 
 	if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT)
 		return 0;
@@ -283,5 +298,5 @@ int rmtree_at(int dfd, const char *name, struct isola_error *e)
 		return -1;
 	}
 	rm_dir(&c, dfd, name);
-	return c.failed ? -1 : 0;
+	return c.failed ? -1 : c.out_of_budget ? 1 : 0;
 }

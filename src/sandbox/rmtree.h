@@ -15,5 +15,8 @@
  * Returns 0 when everything is gone (or was already), -1 otherwise.
  */
 int rmtree_at(int dfd, const char *name, struct isola_error *e);
+/* rmtree_at(), but stop after removing `budget` entries (< 0: no limit) and return 1 if there
+ * is more: what was removed is gone, and a later call goes on from there. */
+int rmtree_at_budget(int dfd, const char *name, long budget, struct isola_error *e);
 
 #endif

@@ -200,17 +200,18 @@ int sandbox_create(struct sandbox *sb, struct rundir *rd, unsigned seq, struct i
 
 int sandbox_remove(struct sandbox *sb, struct rundir *rd, struct isola_error *e)
 {
-	int ret = 0;
+	return sandbox_remove_some(sb, rd, -1, e);
+}
+
+int sandbox_remove_some(struct sandbox *sb, struct rundir *rd, long budget, struct isola_error *e)
+{
 	if (!sb->name)
 		return 0;
-	if (sb->fd >= 0) {
-		close(sb->fd);
-		sb->fd = -1;
-	}
-	if (rmtree_at(rd->fd, sb->name, e) < 0)
-		ret = -1;
+	int ret = rmtree_at_budget(rd->fd, sb->name, budget, e);
+	if (ret == 1)
+		return 1; /* more to remove: sb stays as it is */
 	sandbox_release(sb);
-	return ret;
+	return ret < 0 ? -1 : 0;
 }
 
 void sandbox_keep(struct sandbox *sb, struct rundir *rd)

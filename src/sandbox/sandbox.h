@@ -55,6 +55,9 @@ struct sandbox {
 int sandbox_create(struct sandbox *sb, struct rundir *rd, unsigned seq, struct isola_error *e);
 /* Remove the sandbox tree from disk (its log is the caller's), then release it. */
 int sandbox_remove(struct sandbox *sb, struct rundir *rd, struct isola_error *e);
+/* sandbox_remove(), but give up after removing `budget` entries and return 1 if there is more
+ * (sb is then untouched, for another call to finish). */
+int sandbox_remove_some(struct sandbox *sb, struct rundir *rd, long budget, struct isola_error *e);
 /* Keep it on disk (counted in rd->kept), release memory. */
 void sandbox_keep(struct sandbox *sb, struct rundir *rd);
 void sandbox_release(struct sandbox *sb);

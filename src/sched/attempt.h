@@ -63,6 +63,11 @@ struct attempt {
 	bool timed_out;
 	bool interrupted;
 	unsigned leaked; /* processes left behind, killed by isola */
+	const char *owner;        /* how its processes were owned (static): "pid namespace" or
+				   * "subreaper" (spawn/container.h); NULL if it never started */
+	const char *owner_reason; /* why not a better one (static); NULL if none */
+	int64_t cpu_us;           /* user+system time of all its processes; -1: unknown */
+	int64_t maxrss_kb;        /* peak resident size of its largest process; -1: unknown */
 	char *reason;    /* why it is ERROR/TIMEOUT/..., for people; NULL if nothing to add */
 	const char *strategy; /* how its resources were staged (static): "overlay", "reflink",
 			       * "copy", "bind" (--ro), a mix such as "overlay+copy", or "none" */
@@ -92,6 +97,8 @@ struct run_summary {
 	int signal;       /* the signal that interrupted the run, 0 if none */
 	struct strv kept; /* "NAME\tPATH" of kept sandboxes */
 	struct strv failed_names;
+	unsigned unknown_killed;   /* processes no test could be charged with, killed at the end */
+	struct strv unknown_cmds;  /* their command lines (a few) */
 };
 
 #endif

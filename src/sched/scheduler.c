@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "capture/capture.h"
+#include "spawn/container.h"
 #include "spawn/contract.h"
 #include "spawn/environ.h"
 #include "spawn/proctree.h"
@@ -72,6 +73,7 @@ struct job {
 	int ret;
 	struct isola_error e;
 	int64_t took_ns; /* how long its run() took */
+	long rm_budget;  /* cleanup: entries to remove before handing the rest to a worker; -1: all */
 	bool on_worker; /* its staging and cleanup go to the workers (see start_attempt) */
 };
 
@@ -88,6 +90,8 @@ struct sched {
 	bool *failed_once;
 
 	struct attempt **slots; /* [jobs]; NULL = free: attempts being staged or running */
+	struct container *inits; /* [jobs]: the init each slot's tests run under, opened lazily */
+	int events[2];          /* the inits' end messages (a pipe: read end, write end) */
 	unsigned running;       /* slots taken */
 	unsigned cleaning;      /* attempts whose sandbox a worker is removing */
 	struct workers *pool;
@@ -181,9 +185,17 @@ static void cleanup_run(struct work *w)
 	struct job *j = job_of_work(w);
 	int64_t t0 = now_ns();
 	stage_unstage(j->a.sb.fd, &j->a.test->s.res);
-	j->ret = sandbox_remove(&j->a.sb, j->o->rd, &j->e);
+	j->ret = sandbox_remove_some(&j->a.sb, j->o->rd, j->rm_budget, &j->e);
 	j->took_ns = now_ns() - t0;
 }
+
+/* What a trip to a worker and back costs the loop, about: two wake-ups across CPUs (measured
+ * with bench/ on a 2-core VM, where 1000 trivial tests took 0.23 s more CPU with three trips
+ * each). Removing a bare sandbox goes to a worker only where it takes longer than this. */
+#define BARE_RM_HANDOFF_NS (NSEC_PER_MSEC / 10)
+/* Entries the loop removes itself before it hands a sandbox's removal to a worker: a bare
+ * sandbox has a handful, a test that left thousands of files goes to a worker. */
+#define BARE_RM_BUDGET 256
 
 static void prepared(struct sched *s, struct job *j);
 static void cleaned(struct sched *s, struct job *j);
@@ -197,22 +209,29 @@ static void submit(struct sched *s, struct job *j, enum job_kind kind)
 	j->kind = kind;
 	j->w.run = run[kind];
 	j->e = (struct isola_error){0};
+	j->rm_budget = -1;
 	if (j->on_worker && s->pool) {
 		workers_submit(s->pool, &j->w);
 		return;
 	}
-	/* Here and now: handed over, it would come back through the same collect. */
+	/* Here and now: handed over, it would come back through the same collect. A removal
+	 * here stops after a few entries: a test that left a big tree in its sandbox must not
+	 * hold the loop up, so a worker removes the rest. */
+	if (s->pool)
+		j->rm_budget = BARE_RM_BUDGET;
 	j->w.run(&j->w);
+	if (kind == JOB_CLEANUP && j->ret == 1) {
+		j->on_worker = true;
+		j->rm_budget = -1;
+		workers_submit(s->pool, &j->w);
+		return;
+	}
 	if (kind == JOB_PREPARE)
 		prepared(s, j);
 	else
 		cleaned(s, j);
 }
 
-/* What a trip to a worker and back costs the loop, about: two wake-ups across CPUs (measured
- * with bench/ on a 2-core VM, where 1000 trivial tests took 0.23 s more CPU with three trips
- * each). Removing a bare sandbox goes to a worker only where it takes longer than this. */
-#define BARE_RM_HANDOFF_NS (NSEC_PER_MSEC / 10)
 
 /*
  * Is staging and cleaning up after t worth a worker thread? Only when it has resources to copy
@@ -249,12 +268,36 @@ static void start_attempt(struct sched *s, size_t ti)
 	a->start_ns = now_ns();
 	a->start_wall_ns = wall_ns();
 	a->strategy = "none";
+	a->cpu_us = a->maxrss_kb = -1;
 	s->slots[a->slot] = a;
 	s->running++;
 	submit(s, j, JOB_PREPARE);
 }
 
 static void ended(struct sched *s, struct attempt *a);
+
+/* Start the test in its slot's init, opening one first if the slot has none yet. */
+static int start_in_init(struct sched *s, struct attempt *a, const struct spawn_req *req,
+			 struct isola_error *e)
+{
+	struct container *c = &s->inits[a->slot];
+	const char *why;
+	a->owner_reason = NULL;
+	if (c->pid < 0) {
+		if (container_open(c, a->slot, s->events[1], e) < 0)
+			return -1;
+		/* The keeper keeps its own copy: ours would only count against the fd limit. */
+		keeper_watch(s->o->keeper, c->pidfd);
+		container_drop_pidfd(c);
+	}
+	a->owner = own_kind_name(c->kind);
+	if (c->kind != container_best(&why) || *why)
+		a->owner_reason = why;
+	int r = container_spawn(c, req, a->seq, NULL, e);
+	if (r == 0)
+		a->pid = c->pid;
+	return r;
+}
 
 /* Back from staging: start the program, unless staging failed or the run is stopping. */
 static void prepared(struct sched *s, struct job *j)
@@ -274,13 +317,13 @@ static void prepared(struct sched *s, struct job *j)
 		a->sandbox_path = xstrdup(a->sb.path);
 		report_test_start(s->o->rep, a);
 	}
-	if (j->ret < 0) {
-		set_reason(a, "isola: %s", j->e.message);
-		goto fail;
-	}
 	if (s->stop_signal) {
 		a->interrupted = true;
 		set_reason(a, "interrupted before it started");
+		goto fail;
+	}
+	if (j->ret < 0) {
+		set_reason(a, "isola: %s", j->e.message);
 		goto fail;
 	}
 
@@ -304,7 +347,7 @@ static void prepared(struct sched *s, struct job *j)
 	};
 	a->exec_ns = now_ns();
 	struct isola_error e = {0};
-	int r = spawn_start(&req, &a->pid, &e);
+	int r = start_in_init(s, a, &req, &e);
 	stage_release(&j->st);
 	strv_release(&envp);
 	free(cwd);
@@ -379,52 +422,13 @@ static void ended(struct sched *s, struct attempt *a)
 {
 	const struct test *t = a->test;
 
-	if (a->pid > 0) {
-		char token[64];
-		snprintf(token, sizeof(token), "%s.%u", s->o->rd->id, a->seq);
-		struct proc_match m = {
-			.ancestor = getpid(),
-			.pgid = a->pid,
-			.mark = token,
-			.min_pid = proctree_min_pid(a->pid, a->end_ns - a->exec_ns),
-		};
-		/* The cheap check first: a live group, or a child of ours that is no test of ours,
-		 * is the only way anything of this test can still be alive. */
-		pid_t *known = xmalloc((s->o->jobs + 1) * sizeof(*known));
-		size_t nknown = 0;
-		bool alone = true;
-		for (unsigned i = 0; i < s->o->jobs; i++) {
-			if (!s->slots[i] || s->slots[i] == a)
-				continue;
-			/* One being staged has no process of its own yet, but a probe of its
-			 * staging may be about: it is not ours to take. */
-			alone = false;
-			if (s->slots[i]->pid > 0)
-				known[nknown++] = s->slots[i]->pid;
-		}
-		if (s->o->keeper_pid > 0)
-			known[nknown++] = s->o->keeper_pid;
-		bool strays = proctree_has_strays(known, nknown);
-		bool maybe = kill(-a->pid, 0) == 0 || errno != ESRCH || strays;
-		/* Alone, the test owns every stray: even one that cleared its environment and left
-		 * its group (setsid env -i daemon) is its leak. With neighbours, only what carries
-		 * its mark or sits in its group is; the rest goes at the end of the run. */
-		if (alone && strays) {
-			m.all = true;
-			m.exclude = &s->o->keeper_pid;
-			m.nexclude = s->o->keeper_pid > 0 ? 1 : 0;
-			m.min_pid = 0;
-		}
-		free(known);
-		unsigned killed = maybe ? proctree_kill(&m, 2000) : 0;
-		/* After our SIGTERM, what is still dying was stopped by us, not left behind. */
-		if (!a->timed_out && !a->interrupted)
-			a->leaked = killed;
-		if (a->leaked && t->s.leak == LEAK_FAIL && a->outcome == OUT_PASS) {
-			a->outcome = OUT_LEAK;
-			set_reason(a, "left %u process%s behind", a->leaked,
-				   a->leaked == 1 ? "" : "es");
-		}
+	/* The init emptied its namespace before it said the test ended: what it killed there is
+	 * what the test left behind (after our SIGTERM, what was still dying was stopped by us). */
+	if (a->timed_out || a->interrupted)
+		a->leaked = 0;
+	if (a->leaked && t->s.leak == LEAK_FAIL && a->outcome == OUT_PASS) {
+		a->outcome = OUT_LEAK;
+		set_reason(a, "left %u process%s behind", a->leaked, a->leaked == 1 ? "" : "es");
 	}
 
 	s->slots[a->slot] = NULL;
@@ -502,27 +506,60 @@ static void completed(struct sched *s, struct job *j)
 	job_free(j);
 }
 
-static struct attempt *find_pid(struct sched *s, pid_t pid)
+/* An init said a test ended (its namespace is empty by now). */
+static void test_ended(struct sched *s, const struct container_end *m)
 {
-	for (unsigned i = 0; i < s->o->jobs; i++)
-		if (s->slots[i] && s->slots[i]->pid == pid && s->slots[i]->state != ATT_DONE)
-			return s->slots[i];
-	return NULL;
+	if (m->slot >= s->o->jobs)
+		return;
+	struct container *c = &s->inits[m->slot];
+	struct attempt *a = s->slots[m->slot];
+	c->busy = false;
+	if (m->mounts_changed)
+		c->retire = true; /* a test changed its mounts: the next one gets a fresh init */
+	if (c->retire)
+		container_close(c, true);
+	if (!a || a->seq != m->gen || a->state < ATT_RUNNING || a->state > ATT_KILLED)
+		return;
+	a->end_ns = now_ns();
+	a->leaked = m->leaked;
+	a->cpu_us = m->cpu_us;
+	a->maxrss_kb = m->maxrss_kb;
+	classify(a, m->status);
+	ended(s, a);
+}
+
+static void read_ends(struct sched *s)
+{
+	struct container_end m;
+	while (container_read_end(s->events[0], &m) == 1)
+		test_ended(s, &m);
 }
 
 static void reap(struct sched *s)
 {
 	for (;;) {
-		int status;
-		pid_t pid = waitpid(-1, &status, WNOHANG);
+		pid_t pid = waitpid(-1, NULL, WNOHANG);
 		if (pid <= 0)
 			return;
-		struct attempt *a = find_pid(s, pid);
-		if (!a)
-			continue; /* an orphan reparented to us (we are a subreaper) */
-		a->end_ns = now_ns();
-		classify(a, status);
-		ended(s, a);
+		for (unsigned i = 0; i < s->o->jobs; i++) {
+			struct container *c = &s->inits[i];
+			if (c->pid != pid)
+				continue;
+			/* An init died. What it said before is in the pipe: read that first. */
+			read_ends(s);
+			struct attempt *a = s->slots[i];
+			bool running = c->busy && a && a->state >= ATT_RUNNING &&
+				       a->state <= ATT_KILLED;
+			container_forget(c);
+			if (running) {
+				a->end_ns = now_ns();
+				a->outcome = OUT_ERROR;
+				set_reason(a, "isola: its init (pid %d) was killed; processes it left "
+					      "are killed at the end of the run",
+					   (int)pid);
+				ended(s, a);
+			}
+		}
 	}
 }
 
@@ -535,11 +572,11 @@ static void stop_all(struct sched *s, int sig)
 			continue; /* one being staged is stopped when it is back */
 		a->interrupted = true;
 		if (sig == SIGKILL || a->state == ATT_TERMINATING) {
-			spawn_signal_group(a->pid, SIGKILL);
+			container_signal(&s->inits[i], SIGKILL);
 			a->state = ATT_KILLED;
 			a->deadline_ns = 0;
 		} else {
-			spawn_signal_group(a->pid, SIGTERM);
+			container_signal(&s->inits[i], SIGTERM);
 			a->state = ATT_TERMINATING;
 			a->deadline_ns = now + a->test->s.grace_ns;
 		}
@@ -555,13 +592,13 @@ static void check_deadlines(struct sched *s)
 			continue;
 		if (a->state == ATT_RUNNING) {
 			a->timed_out = true;
-			spawn_signal_group(a->pid, SIGTERM);
+			container_signal(&s->inits[i], SIGTERM);
 			a->state = ATT_TERMINATING;
 			a->deadline_ns = now + a->test->s.grace_ns;
 			if (a->deadline_ns == now)
 				a->deadline_ns = now + 1;
 		} else if (a->state == ATT_TERMINATING) {
-			spawn_signal_group(a->pid, SIGKILL);
+			container_signal(&s->inits[i], SIGKILL);
 			a->state = ATT_KILLED;
 			a->deadline_ns = 0;
 		}
@@ -618,6 +655,7 @@ static int handle_signals(struct sched *s)
 			if (!s->stop_signal)
 				s->stop_signal = (int)si.ssi_signo;
 			s->stop_count++;
+			stage_cancel(); /* a big copy under way must not hold the stop up */
 			stop_all(s, s->stop_count > 1 ? SIGKILL : SIGTERM);
 			break;
 		}
@@ -635,8 +673,14 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 	s.sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (s.sigfd < 0)
 		return err_set(e, errno, NULL, "cannot create signalfd");
-	/* Orphans of our tests are reparented to us, not init: that is how leaks are caught. */
+	/* Tests run under inits of ours (spawn/container.h); should one of those die, what it
+	 * leaves is reparented to us, not to the system's init, and is killed at the end. */
 	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	if (pipe2(s.events, O_CLOEXEC) < 0) {
+		close(s.sigfd);
+		return err_set(e, errno, NULL, "cannot create a pipe");
+	}
+	(void)fcntl(s.events[0], F_SETFL, O_NONBLOCK);
 
 	/* As many workers as can run at once: each does one sandbox's filesystem work. */
 	unsigned nworkers = o->jobs < online_cpus() ? o->jobs : online_cpus();
@@ -644,6 +688,9 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 	 * sandboxes: slower with big copies, not wrong. */
 	s.pool = env_flag("ISOLA_TEST_NO_WORKERS") ? NULL : workers_new(nworkers < 2 ? 2 : nworkers);
 	s.slots = xcalloc(o->jobs, sizeof(*s.slots));
+	s.inits = xmalloc(o->jobs * sizeof(*s.inits));
+	for (unsigned i = 0; i < o->jobs; i++)
+		s.inits[i] = (struct container)CONTAINER_INIT;
 	s.tries = xcalloc(tl->n, sizeof(*s.tries));
 	s.final = xcalloc(tl->n, sizeof(*s.final));
 	s.failed_once = xcalloc(tl->n, sizeof(*s.failed_once));
@@ -674,11 +721,12 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 		if (s.running == 0 && (!s.pool || workers_pending(s.pool) == 0))
 			break;
 
-		/* pfd[2]: a terminal a reporter reads keys from ('t' lists the running tests). */
-		struct pollfd pfd[3] = {{.fd = s.sigfd, .events = POLLIN},
+		/* pfd[3]: a terminal a reporter reads keys from ('t' lists the running tests). */
+		struct pollfd pfd[4] = {{.fd = s.sigfd, .events = POLLIN},
 					{.fd = s.pool ? workers_fd(s.pool) : -1, .events = POLLIN},
+					{.fd = s.events[0], .events = POLLIN},
 					{.fd = reporters_input_fd(o->rep), .events = POLLIN}};
-		nfds_t npfd = pfd[2].fd >= 0 ? 3 : 2;
+		nfds_t npfd = pfd[3].fd >= 0 ? 4 : 3;
 		int64_t next = next_deadline(&s);
 		if (next_tick && (!next || next_tick < next))
 			next = next_tick;
@@ -697,11 +745,13 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 			stop_all(&s, SIGKILL);
 			break;
 		}
+		if (r > 0 && pfd[2].revents)
+			read_ends(&s);
 		if (r > 0 && pfd[0].revents)
 			handle_signals(&s);
 		if (r > 0 && pfd[1].revents)
 			collect(&s);
-		if (r > 0 && npfd > 2 && pfd[2].revents)
+		if (r > 0 && npfd > 3 && pfd[3].revents)
 			report_input(o->rep, s.slots, o->jobs, now_ns());
 		check_deadlines(&s);
 		if (next_tick && now_ns() >= next_tick) {
@@ -729,20 +779,27 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 		if (oc == OUT_PASS && s.failed_once[i])
 			sum->flaky++;
 	}
-	/* Nothing a test started outlives the run, whatever it did to its environment. */
+	/* Every init goes (each empties its namespace first), then whatever is left of ours no
+	 * test can be charged with: it came loose from an init that was killed. */
+	for (unsigned i = 0; i < o->jobs; i++)
+		container_close(&s.inits[i], true);
+	pid_t keeper_pid = o->keeper ? o->keeper->pid : 0;
 	struct proc_match rest = {
 		.ancestor = getpid(),
 		.all = true,
-		.exclude = &o->keeper_pid,
-		.nexclude = o->keeper_pid > 0 ? 1 : 0,
+		.exclude = &keeper_pid,
+		.nexclude = keeper_pid > 0 ? 1 : 0,
 	};
-	(void)proctree_kill(&rest, 2000);
+	sum->unknown_killed = proctree_kill_noting(&rest, 2000, &sum->unknown_cmds, 5);
 	workers_free(s.pool);
 	sum->wall_ns = now_ns() - t0;
 	sum->signal = s.stop_signal;
 	report_run_end(o->rep, sum);
 
 	close(s.sigfd);
+	close(s.events[0]);
+	close(s.events[1]);
+	free(s.inits);
 	free(s.slots);
 	free(s.tries);
 	free(s.final);
@@ -755,4 +812,5 @@ void run_summary_release(struct run_summary *rs)
 {
 	strv_release(&rs->kept);
 	strv_release(&rs->failed_names);
+	strv_release(&rs->unknown_cmds);
 }

@@ -10,6 +10,7 @@
 #include "config/settings.h"
 #include "report/report.h"
 #include "sandbox/sandbox.h"
+#include "spawn/keeper.h"
 #include "testlist/testlist.h"
 
 struct sched_opts {
@@ -19,7 +20,7 @@ struct sched_opts {
 	struct rundir *rd;
 	const char *source_dir;
 	struct reporters *rep;
-	pid_t keeper_pid; /* a child of ours that is not a test */
+	struct keeper *keeper; /* a child of ours that is not a test; told of every init */
 };
 
 /*

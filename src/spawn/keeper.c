@@ -3,31 +3,91 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "spawn/proctree.h"
 
-static void keeper_main(int rfd, int keep_fd, const char *mark_prefix)
+/* How long the inits get to empty their namespaces before the keeper kills them. */
+#define INIT_GRACE_MS 2000
+
+struct watched {
+	int *fd;
+	size_t n, cap;
+};
+
+static void watch_add(struct watched *w, int fd)
 {
-	/* Hold nothing of the caller's (sockets, pipes) but the pipe and keep_fd, as fds 3 and 4
+	if (w->n == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 16;
+		w->fd = xrealloc(w->fd, w->cap * sizeof(*w->fd));
+	}
+	w->fd[w->n++] = fd;
+}
+
+/* Close the pidfds of processes that have exited (a pidfd polls readable then). */
+static void watch_prune(struct watched *w, struct pollfd *pfd)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < w->n; i++) {
+		if (pfd[i].revents)
+			close(w->fd[i]);
+		else
+			w->fd[k++] = w->fd[i];
+	}
+	w->n = k;
+}
+
+/* A message from isola: 1 for "the run ended", 0 for a pidfd (added), -1 for isola gone. */
+static int take(int sock, struct watched *w)
+{
+	char c;
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {.iov_base = &c, .iov_len = 1};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf)};
+	ssize_t n;
+	do
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		return -1;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+			watch_add(w, fd);
+		}
+	}
+	return c == 'q' ? 1 : 0;
+}
+
+static void keeper_main(int sock, int keep_fd, const char *mark_prefix)
+{
+	/* Hold nothing of the caller's (sockets, pipes) but the socket and keep_fd, as fds 3 and 4
 	 * (moved out of the way first: either may already sit on 3 or 4). */
-	int r = fcntl(rfd, F_DUPFD, 10);
+	int r = fcntl(sock, F_DUPFD, 10);
 	int k = keep_fd >= 0 ? fcntl(keep_fd, F_DUPFD, 10) : -1;
 	if (r < 0 || dup2(r, 3) < 0 || (keep_fd >= 0 && (k < 0 || dup2(k, 4) < 0)))
 		_exit(1);
-	rfd = 3;
+	sock = 3;
 	(void)close_range(keep_fd >= 0 ? 5 : 4, ~0U, 0);
-	/* Out of the terminal's process group and deaf to the signals aimed at isola. */
+	/* Out of the terminal's process group and deaf to every signal it can be: only the end
+	 * of isola (or its word) ends it. */
 	(void)setpgid(0, 0);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGTERM, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGQUIT, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
+	struct sigaction ign = {.sa_handler = SIG_IGN};
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD)
+			(void)sigaction(sig, &ign, NULL);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -39,15 +99,44 @@ static void keeper_main(int rfd, int keep_fd, const char *mark_prefix)
 		dup2(null, 2);
 	}
 
-	char c;
-	ssize_t n;
-	do
-		n = read(rfd, &c, 1);
-	while (n < 0 && errno == EINTR);
-	if (n == 1)
-		_exit(0); /* a normal end: nothing to do */
+	struct watched w = {0};
+	struct pollfd *pfd = NULL;
+	for (;;) {
+		pfd = xrealloc(pfd, (w.n + 1) * sizeof(*pfd));
+		for (size_t i = 0; i < w.n; i++)
+			pfd[i] = (struct pollfd){.fd = w.fd[i], .events = POLLIN};
+		pfd[w.n] = (struct pollfd){.fd = sock, .events = POLLIN};
+		if (poll(pfd, w.n + 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		bool from_isola = pfd[w.n].revents != 0;
+		watch_prune(&w, pfd);
+		if (!from_isola)
+			continue;
+		int t = take(sock, &w);
+		if (t > 0)
+			_exit(0); /* a normal end: nothing to do */
+		if (t < 0)
+			break;
+	}
 
-	/* isola died: everything of its run goes, wherever it was reparented to. */
+	/* isola died. Its inits are emptying their namespaces: give them a moment, then end the
+	 * ones that are not done (a pid namespace dies with its init). */
+	int64_t deadline = now_ns() + INIT_GRACE_MS * NSEC_PER_MSEC;
+	while (w.n) {
+		int64_t left = (deadline - now_ns()) / NSEC_PER_MSEC;
+		if (left <= 0)
+			break;
+		for (size_t i = 0; i < w.n; i++)
+			pfd[i] = (struct pollfd){.fd = w.fd[i], .events = POLLIN};
+		if (poll(pfd, w.n, (int)left) > 0)
+			watch_prune(&w, pfd);
+	}
+	for (size_t i = 0; i < w.n; i++)
+		(void)syscall(SYS_pidfd_send_signal, w.fd[i], SIGKILL, NULL, 0);
+	/* The last fallback: whatever still carries the run's mark, wherever it went. */
 	struct proc_match m = {.mark = mark_prefix, .prefix = true};
 	proctree_kill(&m, 5000);
 	_exit(0);
@@ -55,31 +144,54 @@ static void keeper_main(int rfd, int keep_fd, const char *mark_prefix)
 
 int keeper_start(struct keeper *k, const char *mark_prefix, int keep_fd, struct isola_error *e)
 {
-	int p[2];
+	int sv[2];
 	*k = (struct keeper)KEEPER_INIT;
-	if (pipe2(p, O_CLOEXEC) < 0)
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return err_set(e, errno, NULL, "cannot start the keeper");
 	pid_t pid = fork();
 	if (pid < 0) {
 		int saved = errno;
-		close(p[0]);
-		close(p[1]);
+		close(sv[0]);
+		close(sv[1]);
 		return err_set(e, saved, NULL, "cannot start the keeper");
 	}
 	if (pid == 0) {
-		close(p[1]);
-		keeper_main(p[0], keep_fd, mark_prefix);
+		close(sv[0]);
+		keeper_main(sv[1], keep_fd, mark_prefix);
 	}
-	close(p[0]);
+	close(sv[1]);
 	k->pid = pid;
-	k->fd = p[1];
+	k->fd = sv[0];
 	return 0;
+}
+
+void keeper_watch(struct keeper *k, int pidfd)
+{
+	if (!k || k->fd < 0 || pidfd < 0)
+		return;
+	char c = 'w';
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {.iov_base = &c, .iov_len = 1};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf)};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &pidfd, sizeof(int));
+	ssize_t n;
+	do
+		n = sendmsg(k->fd, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
 }
 
 void keeper_stop(struct keeper *k)
 {
 	if (k->fd >= 0) {
-		(void)write_all(k->fd, "q", 1);
+		(void)!send(k->fd, "q", 1, MSG_NOSIGNAL);
 		close(k->fd);
 	}
 	if (k->pid > 0)

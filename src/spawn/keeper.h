@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The keeper: a tiny process forked at the start of a run that outlives isola if isola is killed
- * (even with SIGKILL) and then kills every process carrying the run's mark. When the run ends
- * normally isola tells it so and it exits without doing anything.
+ * (even with SIGKILL). isola hands it a pidfd of every init it starts (spawn/container.h). When
+ * isola dies, each init notices on its own (its socket to isola closes) and kills its test's
+ * processes; the keeper waits for them to be done, SIGKILLs an init that is not (which, in a pid
+ * namespace, ends everything in it), then kills every process still carrying the run's mark
+ * (the last fallback), and only then lets go of the run's lock. When the run ends normally isola
+ * tells it so and it exits without doing anything. It ignores every signal it can.
  */
 #ifndef ISOLA_KEEPER_H
 #define ISOLA_KEEPER_H
@@ -13,7 +17,7 @@
 
 struct keeper {
 	pid_t pid;
-	int fd; /* write end of its pipe; closing it without a word means "isola is gone" */
+	int fd; /* isola's end of its socket; closing it without a word means "isola is gone" */
 };
 #define KEEPER_INIT {.pid = -1, .fd = -1}
 
@@ -23,6 +27,8 @@ struct keeper {
  * cleaners until its processes are gone; every other inherited fd is closed in the keeper.
  */
 int keeper_start(struct keeper *k, const char *mark_prefix, int keep_fd, struct isola_error *e);
+/* Hand the keeper a pidfd of a process to end if isola dies (the fd stays the caller's). */
+void keeper_watch(struct keeper *k, int pidfd);
 /* The run ended normally: let the keeper go, and reap it. */
 void keeper_stop(struct keeper *k);
 

@@ -55,7 +55,7 @@ void mount_plan_release(struct mount_plan *p)
 
 void mount_exec_prepare(struct mount_exec *x, const struct mount_plan *p)
 {
-	*x = (struct mount_exec){.plan = p};
+	*x = (struct mount_exec){.plan = p, .userns = p->userns};
 	snprintf(x->uid_map, sizeof(x->uid_map), "%u %u 1", (unsigned)geteuid(),
 		 (unsigned)geteuid());
 	snprintf(x->gid_map, sizeof(x->gid_map), "%u %u 1", (unsigned)getegid(),
@@ -64,7 +64,7 @@ void mount_exec_prepare(struct mount_exec *x, const struct mount_plan *p)
 
 int mount_exec_clone_flags(const struct mount_exec *x)
 {
-	return CLONE_NEWNS | (x->plan->userns ? CLONE_NEWUSER : 0);
+	return CLONE_NEWNS | (x->userns ? CLONE_NEWUSER : 0);
 }
 
 /* --- the child: async-signal-safe from here on (no malloc, no stdio, no locks) ------------- */
@@ -248,7 +248,7 @@ int mount_exec_apply(const struct mount_exec *x, struct mount_failure *f)
 {
 	f->op = -1;
 	f->err = 0;
-	if (x->plan->userns) {
+	if (x->userns) {
 		/* Map our own ids to themselves and nothing else: the program keeps its uid and gid,
 		 * and files of other users show as the overflow ids (nobody). setgroups must be
 		 * denied before an unprivileged process may write gid_map. */

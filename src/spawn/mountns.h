@@ -65,6 +65,8 @@ struct mount_failure {
  */
 struct mount_exec {
 	const struct mount_plan *plan;
+	bool userns; /* enter a user namespace first (the plan's userns, unless the caller is in
+		      * one already: isola's init, see spawn/container.h) */
 	char uid_map[32], gid_map[32];
 };
 

@@ -200,7 +200,25 @@ pid_t proctree_min_pid(pid_t first, int64_t elapsed_ns)
 	return last >= first ? first : 0;
 }
 
-unsigned proctree_kill(const struct proc_match *m, unsigned budget_ms)
+/* "sleep 300": a process's command line, spaces for NULs, cut short; "?" if unreadable. */
+static char *cmdline_of(pid_t pid)
+{
+	char path[64], buf[256];
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	int n = read_file_at(AT_FDCWD, path, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return xstrdup("?");
+	while (n > 0 && buf[n - 1] == '\0')
+		n--;
+	for (int i = 0; i < n; i++)
+		if (buf[i] == '\0' || buf[i] == '\n')
+			buf[i] = ' ';
+	buf[n] = '\0';
+	return xstrdup(buf);
+}
+
+unsigned proctree_kill_noting(const struct proc_match *m, unsigned budget_ms, struct strv *cmds,
+			      size_t max_cmds)
 {
 	enum { MAXP = 4096 };
 	pid_t *found = xmalloc(MAXP * sizeof(*found));
@@ -217,10 +235,12 @@ unsigned proctree_kill(const struct proc_match *m, unsigned budget_ms)
 		if (m->pgid)
 			(void)kill(-m->pgid, SIGKILL);
 		for (size_t i = 0; i < n; i++) {
-			(void)kill(found[i], SIGKILL);
 			bool known = false;
 			for (size_t k = 0; k < nseen && !known; k++)
 				known = seen[k] == found[i];
+			if (!known && cmds && cmds->n < max_cmds)
+				strv_push_take(cmds, cmdline_of(found[i]));
+			(void)kill(found[i], SIGKILL);
 			if (!known) {
 				seen = xrealloc(seen, (nseen + 1) * sizeof(*seen));
 				seen[nseen++] = found[i];
@@ -233,4 +253,9 @@ unsigned proctree_kill(const struct proc_match *m, unsigned budget_ms)
 	free(found);
 	free(seen);
 	return (unsigned)nseen;
+}
+
+unsigned proctree_kill(const struct proc_match *m, unsigned budget_ms)
+{
+	return proctree_kill_noting(m, budget_ms, NULL, 0);
 }

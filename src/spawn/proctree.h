@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Finding the processes a test left behind.
+ * Finding processes in /proc: the last fallback of process ownership.
  *
- * Every process isola starts carries ISOLA_MARK in its environment, a ':'-separated chain of
- * "RUNID.N" tokens (nested isola runs append theirs). Processes inherit it, so a daemon that
- * double-forks and calls setsid() still carries it. isola is a child subreaper, so such orphans
- * are reparented to isola instead of init, and stay findable as its descendants.
+ * A test's processes are owned by its init (spawn/container.h), not found by a hunt. What is
+ * left for this file: every process isola starts also carries ISOLA_MARK in its environment, a
+ * ':'-separated chain of "RUNID.N" tokens (nested isola runs append theirs), which the keeper
+ * hunts for if isola and its inits were killed; and the end of a run kills whatever of isola's
+ * descendants no init owns any more (one that a test killed, in the subreaper fallback).
  */
 #ifndef ISOLA_PROCTREE_H
 #define ISOLA_PROCTREE_H
 
 #include <stdbool.h>
 #include <sys/types.h>
+
+#include "util/util.h"
 
 #define MARK_VAR "ISOLA_MARK"
 
@@ -49,5 +52,8 @@ size_t proctree_find(const struct proc_match *m, pid_t *out, size_t max);
  * Returns the number of distinct processes signalled.
  */
 unsigned proctree_kill(const struct proc_match *m, unsigned budget_ms);
+/* proctree_kill(), noting the command lines of the first max_cmds processes into *cmds. */
+unsigned proctree_kill_noting(const struct proc_match *m, unsigned budget_ms, struct strv *cmds,
+			      size_t max_cmds);
 
 #endif

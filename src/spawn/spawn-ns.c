@@ -21,18 +21,11 @@
 #include "spawn/mountns.h"
 #include "spawn/spawn.h"
 
-#define CHILD_STACK (64 * 1024)
-
 enum child_step { STEP_MOUNT = 1, STEP_STDIO, STEP_CHDIR, STEP_EXEC };
-
-struct child_report {
-	int step;
-	struct mount_failure f;
-};
 
 struct child_args {
 	const struct spawn_req *r; /* NULL: a probe, exit after the mounts */
-	const struct mount_exec *x;
+	const struct mount_exec *x; /* NULL: no namespace, no mounts */
 	int report_fd;
 };
 
@@ -40,7 +33,7 @@ static int child_main(void *arg)
 {
 	const struct child_args *a = arg;
 	const struct spawn_req *r = a->r;
-	struct child_report rep = {.step = STEP_MOUNT};
+	struct spawn_failure rep = {.step = STEP_MOUNT};
 	struct sigaction dfl = {.sa_handler = SIG_DFL};
 	sigset_t none;
 
@@ -49,7 +42,7 @@ static int child_main(void *arg)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			(void)sigaction(sig, &dfl, NULL);
 
-	if (mount_exec_apply(a->x, &rep.f) < 0)
+	if (a->x && mount_exec_apply(a->x, &rep.f) < 0)
 		goto fail;
 	if (!r)
 		_exit(0);
@@ -84,10 +77,8 @@ fail:
 	_exit(127);
 }
 
-/* Clone the child and wait until it has exec'd or failed. Returns its pid, or -1 with
- * *rep filled (rep->step 0: the clone itself failed). */
-static pid_t clone_child(const struct spawn_req *r, const struct mount_exec *x,
-			 struct child_report *rep)
+pid_t spawn_clone(const struct spawn_req *r, const struct mount_exec *x, char *stack,
+		  struct spawn_failure *rep)
 {
 	int p[2];
 	memset(rep, 0, sizeof(*rep));
@@ -96,7 +87,7 @@ static pid_t clone_child(const struct spawn_req *r, const struct mount_exec *x,
 		return -1;
 	}
 	/* Allocated before the clone: the child must not call malloc. */
-	char *stack = xmalloc(CHILD_STACK);
+	char *own = stack ? NULL : xmalloc(SPAWN_CHILD_STACK);
 	struct child_args args = {.r = r, .x = x, .report_fd = p[1]};
 	sigset_t all, old;
 	sigfillset(&all);
@@ -105,11 +96,13 @@ static pid_t clone_child(const struct spawn_req *r, const struct mount_exec *x,
 	 * waitpid(-1): with no exit signal, only a __WALL wait by its maker ever sees it end, so
 	 * neither can take the other's child. */
 	int exit_signal = r ? SIGCHLD : 0;
-	pid_t pid = clone(child_main, stack + CHILD_STACK,
-			  CLONE_VM | CLONE_VFORK | exit_signal | mount_exec_clone_flags(x), &args);
+	char *top = (stack ? stack : own) + SPAWN_CHILD_STACK;
+	pid_t pid = clone(child_main, top,
+			  CLONE_VM | CLONE_VFORK | exit_signal | (x ? mount_exec_clone_flags(x) : 0),
+			  &args);
 	int saved = errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	free(stack);
+	free(own);
 	close(p[1]);
 	if (pid < 0) {
 		close(p[0]);
@@ -131,43 +124,49 @@ static pid_t clone_child(const struct spawn_req *r, const struct mount_exec *x,
 	return pid;
 }
 
+int spawn_failure_describe(const struct spawn_req *r, const struct spawn_failure *f,
+			   struct isola_error *e)
+{
+	switch (f->step) {
+	case 0:
+		return err_set(e, f->f.err, r->path, "cannot start '%s'%s", r->path,
+			       r->mounts && r->mounts->n ? " in a mount namespace" : "");
+	case STEP_MOUNT:
+		return mount_failure_describe(r->mounts, &f->f, e);
+	case STEP_STDIO:
+		return err_set(e, f->f.err, r->path, "cannot set up the standard streams of '%s'",
+			       r->path);
+	case STEP_CHDIR:
+		return err_set(e, f->f.err, r->cwd, "cannot change to working directory '%s'",
+			       r->cwd);
+	default:
+		if (f->f.err == ENOENT && access(r->path, F_OK) == 0)
+			return err_set(e, 0, r->path,
+				       "cannot start '%s': its interpreter (the #! line) was not found",
+				       r->path);
+		return err_set(e, f->f.err, r->path, "cannot start '%s'", r->path);
+	}
+}
+
 int spawn_ns_start(const struct spawn_req *r, pid_t *pid, struct isola_error *e)
 {
 	struct mount_exec x;
-	struct child_report rep;
+	struct spawn_failure rep;
 	mount_exec_prepare(&x, r->mounts);
-	pid_t child = clone_child(r, &x, &rep);
+	pid_t child = spawn_clone(r, &x, NULL, &rep);
 	if (child > 0) {
 		*pid = child;
 		return 0;
 	}
-	switch (rep.step) {
-	case 0:
-		return err_set(e, rep.f.err, r->path, "cannot start '%s' in a mount namespace",
-			       r->path);
-	case STEP_MOUNT:
-		return mount_failure_describe(r->mounts, &rep.f, e);
-	case STEP_STDIO:
-		return err_set(e, rep.f.err, r->path, "cannot set up the standard streams of '%s'",
-			       r->path);
-	case STEP_CHDIR:
-		return err_set(e, rep.f.err, r->cwd, "cannot change to working directory '%s'",
-			       r->cwd);
-	default:
-		if (rep.f.err == ENOENT && access(r->path, F_OK) == 0)
-			return err_set(e, 0, r->path,
-				       "cannot start '%s': its interpreter (the #! line) was not found",
-				       r->path);
-		return err_set(e, rep.f.err, r->path, "cannot start '%s'", r->path);
-	}
+	return spawn_failure_describe(r, &rep, e);
 }
 
 int mount_plan_probe(const struct mount_plan *p, struct isola_error *e)
 {
 	struct mount_exec x;
-	struct child_report rep;
+	struct spawn_failure rep;
 	mount_exec_prepare(&x, p);
-	pid_t child = clone_child(NULL, &x, &rep);
+	pid_t child = spawn_clone(NULL, &x, NULL, &rep);
 	if (child > 0) {
 		int status;
 		while (waitpid(child, &status, __WALL) < 0 && errno == EINTR)

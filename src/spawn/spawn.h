@@ -34,6 +34,27 @@ int spawn_start(const struct spawn_req *r, pid_t *pid, struct isola_error *e);
 /* spawn_start() for a request with mounts (spawn-ns.c). */
 int spawn_ns_start(const struct spawn_req *r, pid_t *pid, struct isola_error *e);
 
+/* Where starting a program failed (spawn-ns.c): step 0 is the clone itself. */
+struct spawn_failure {
+	int step;
+	struct mount_failure f;
+};
+
+#define SPAWN_CHILD_STACK (64 * 1024)
+
+/*
+ * Start r in a child that shares the caller's memory until it has exec'd (CLONE_VM|CLONE_VFORK),
+ * after making x's namespaces and mounts (x NULL: none; r NULL: a probe that exits after the
+ * mounts). stack: SPAWN_CHILD_STACK bytes, or NULL to allocate one; with a stack given, nothing
+ * here allocates, so isola's init (spawn/container.c) can call it. Returns the child's pid, or
+ * -1 with *f saying where it failed.
+ */
+pid_t spawn_clone(const struct spawn_req *r, const struct mount_exec *x, char *stack,
+		  struct spawn_failure *f);
+/* Describe f for people, into *e (always returns -1). */
+int spawn_failure_describe(const struct spawn_req *r, const struct spawn_failure *f,
+			   struct isola_error *e);
+
 /* Send sig to the process group a spawned program leads (new_pgroup), or to the program alone
  * if its group is already gone. */
 void spawn_signal_group(pid_t leader, int sig);

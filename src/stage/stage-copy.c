@@ -23,6 +23,7 @@
 #include "stage/stage.h"
 
 #define COPY_CHUNK (1u << 20)
+#define CFR_CHUNK  (64 << 20)
 #define SMALL_FILE (64 * 1024)
 /* The files of a tree with this many files or more are copied by several threads
  * (stage_run_parallel()), so that one test's copy uses the CPUs its neighbours leave idle. */
@@ -89,6 +90,10 @@ static int copy_range_rw(struct walk *w, int in, int out, off_t off, off_t end)
 		w->buf = xmalloc(COPY_CHUNK);
 	char *buf = w->buf;
 	while (off < end) {
+		if (stage_cancelled()) {
+			errno = ECANCELED;
+			return -1;
+		}
 		size_t want = end - off < (off_t)COPY_CHUNK ? (size_t)(end - off) : COPY_CHUNK;
 		ssize_t n = pread(in, buf, want, off);
 		if (n < 0 && errno == EINTR)
@@ -119,8 +124,14 @@ static int copy_range(struct walk *w, int in, int out, off_t off, off_t end)
 	if (end - off <= SMALL_FILE && (!w->o.clone || w->no_clone))
 		return copy_range_rw(w, in, out, off, end);
 	while (!w->no_cfr && off < end) {
+		if (stage_cancelled()) {
+			errno = ECANCELED;
+			return -1;
+		}
+		/* In chunks (a clone is one call anyway): a cancel is seen between them. */
+		size_t want = end - off < CFR_CHUNK ? (size_t)(end - off) : CFR_CHUNK;
 		loff_t oin = off, oout = off;
-		ssize_t n = copy_file_range(in, &oin, out, &oout, (size_t)(end - off), 0);
+		ssize_t n = copy_file_range(in, &oin, out, &oout, want, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
@@ -302,6 +313,10 @@ static int copy_dir(struct walk *w, int in, const struct stat *st, int dfd, cons
 	while (ret == 0 && (errno = 0, de = readdir(d))) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
+		if (stage_cancelled() && !w->check_only) {
+			ret = walk_fail(w, ECANCELED, "");
+			break;
+		}
 		snprintf(w->path + plen, sizeof(w->path) - plen, "/%s", de->d_name);
 		int rn = snprintf(w->rel + rlen, sizeof(w->rel) - rlen, "%s%s", rlen ? "/" : "",
 				  de->d_name);
@@ -419,6 +434,11 @@ static void *copy_worker(void *arg)
 		}
 		if (i >= w->nfiles || __atomic_load_n(&p->failed, __ATOMIC_RELAXED))
 			break;
+		if (stage_cancelled()) {
+			walk_fail(&lw, ECANCELED, "");
+			__atomic_store_n(&p->failed, 1, __ATOMIC_RELAXED);
+			break;
+		}
 		const struct job *j = &w->files[i++];
 		snprintf(lw.path, sizeof(lw.path), "%s/%s", p->src, j->rel);
 		/* O_NONBLOCK: a fifo put in a file's place since the listing must not hang us. */

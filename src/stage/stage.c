@@ -548,6 +548,18 @@ void stage_release(struct stage *st)
 
 static unsigned bulk_running; /* bulk operations in progress, by all threads (atomic) */
 
+static int cancelled;
+
+void stage_cancel(void)
+{
+	__atomic_store_n(&cancelled, 1, __ATOMIC_RELAXED);
+}
+
+bool stage_cancelled(void)
+{
+	return __atomic_load_n(&cancelled, __ATOMIC_RELAXED) != 0;
+}
+
 void stage_run_parallel(size_t cap, void *(*fn)(void *), void *arg)
 {
 	if (cap > STAGE_MAX_THREADS)

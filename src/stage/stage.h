@@ -110,6 +110,14 @@ void stage_unstage(int sandbox_fd, const struct resources *res);
  * signalfd). cap is at most STAGE_MAX_THREADS.
  */
 #define STAGE_MAX_THREADS 4
+
+/*
+ * Cancel every copy under way and every copy started after this (the run is stopping: Ctrl-C).
+ * A cancelled copy fails with ECANCELED between two files, or between two chunks of a big one,
+ * so that a stop never waits for a big tree to be copied.
+ */
+void stage_cancel(void);
+bool stage_cancelled(void);
 void stage_run_parallel(size_t cap, void *(*fn)(void *), void *arg);
 
 /* --- the strategies' entry points --------------------------------------------------------- */

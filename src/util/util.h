@@ -15,6 +15,7 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define NSEC_PER_SEC  INT64_C(1000000000)
 #define NSEC_PER_MSEC INT64_C(1000000)
+#define NSEC_PER_USEC INT64_C(1000)
 
 /* Out-of-memory is the one failure isola does not try to survive: it aborts. */
 void *xmalloc(size_t n);
@@ -74,5 +75,11 @@ bool env_flag(const char *name);
 
 /* Write all of buf to fd, retrying on EINTR and short writes. */
 int write_all(int fd, const void *buf, size_t len);
+/*
+ * Open path for reading only if it is a regular file (never a symlink): a test can put a fifo or
+ * a device where isola expects its log, and opening that must not block isola. Returns the fd,
+ * or -1 with errno (EINVAL: not a regular file).
+ */
+int open_regular(const char *path);
 
 #endif
