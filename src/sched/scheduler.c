@@ -513,7 +513,6 @@ static void test_ended(struct sched *s, const struct container_end *m)
 		return;
 	struct container *c = &s->inits[m->slot];
 	struct attempt *a = s->slots[m->slot];
-	c->busy = false;
 	if (m->mounts_changed)
 		c->retire = true; /* a test changed its mounts: the next one gets a fresh init */
 	if (c->retire)
@@ -548,8 +547,7 @@ static void reap(struct sched *s)
 			/* An init died. What it said before is in the pipe: read that first. */
 			read_ends(s);
 			struct attempt *a = s->slots[i];
-			bool running = c->busy && a && a->state >= ATT_RUNNING &&
-				       a->state <= ATT_KILLED;
+			bool running = a && a->state >= ATT_RUNNING && a->state <= ATT_KILLED;
 			container_forget(c);
 			if (running) {
 				a->end_ns = now_ns();

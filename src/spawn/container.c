@@ -622,8 +622,8 @@ static pid_t pidfd_pid(int pidfd)
 int container_spawn(struct container *c, const struct spawn_req *r, uint32_t gen,
 		    pid_t *host_pid, struct isola_error *e)
 {
-	if (c->sock < 0 || c->busy)
-		return err_set(e, EBUSY, NULL, "isola's init is not ready for '%s'", r->path);
+	if (c->sock < 0)
+		return err_set(e, EPIPE, NULL, "cannot start '%s': isola's init is gone", r->path);
 	if (!pack(c, r))
 		return err_set(e, E2BIG, r->path,
 			       "cannot start '%s': its arguments, environment and mounts take more "
@@ -675,7 +675,6 @@ int container_spawn(struct container *c, const struct spawn_req *r, uint32_t gen
 			close(pidfd);
 		return spawn_failure_describe(r, &rep.f, e);
 	}
-	c->busy = true;
 	if (host_pid)
 		*host_pid = c->kind == OWN_PIDNS ? pidfd_pid(pidfd) : rep.pid;
 	if (pidfd >= 0)
@@ -692,8 +691,8 @@ void container_drop_pidfd(struct container *c)
 
 void container_signal(struct container *c, int sig)
 {
-	if (c->sock < 0 || !c->busy)
-		return;
+	if (c->sock < 0)
+		return; /* the init drops it too if no test runs */
 	struct init_msg m = {.kind = MSG_SIGNAL, .sig = sig};
 	(void)!send(c->sock, &m, sizeof(m), MSG_NOSIGNAL | MSG_DONTWAIT);
 }

@@ -55,7 +55,6 @@ struct container {
 	enum own_kind kind;
 	unsigned slot;  /* echoed in its end messages */
 	void *region;   /* the shared mapping requests are packed into */
-	bool busy;      /* a test is running in it */
 	bool retire;    /* close it once the running test has ended */
 };
 #define CONTAINER_INIT {.pid = -1, .pidfd = -1, .sock = -1}
@@ -87,7 +86,7 @@ enum own_kind container_best(const char **why);
 int container_open(struct container *c, unsigned slot, int events_fd, struct isola_error *e);
 
 /*
- * Start r in c (which must be idle): its fds (stdin_fd, stdout_fd, stderr_fd; -1 as documented
+ * Start r in c (the init refuses if a test of it is still running): its fds (stdin_fd, stdout_fd, stderr_fd; -1 as documented
  * in spawn.h) are passed to the init. r->new_pgroup is honoured inside the namespace. host_pid:
  * if not NULL, the test's pid as this process sees it (a pidfd lookup: only where needed).
  * Returns 0, or -1 with *e (the test never ran; c stays usable unless c->pid is -1 after).

@@ -39,7 +39,10 @@ for status in 0:PASS 77:SKIP 99:ERROR 1:FAIL; do
 		EXIT_STATUS=$code make -C "$RACY" check TESTS=exit_status.sh LOG_COMPILER="$compiler" \
 			AM_LOG_FLAGS= >log 2>&1
 		set -e
-		assert_has log "^$want: exit_status.sh\$"
+		grep -q "^$want: exit_status.sh\$" log || {
+			cat "$RACY/exit_status.sh.log" >&2 || true
+			assert_has log "^$want: exit_status.sh\$"
+		}
 		assert_has "$RACY/exit_status.sh.trs" "^:test-result: $want\$"
 		assert_has "$RACY/exit_status.sh.log" "^exit_status: exiting $code\$"
 	done

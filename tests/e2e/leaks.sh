@@ -34,9 +34,9 @@ assert_has out '^PASS +[0-9.]+s  quiet_fast\.sh$'
 assert_has out '^LEAK +[0-9.]+s  leaky_slow\.sh'
 assert_no_procs
 
-# A daemon that clears its environment (no ISOLA_MARK) and leaves the test's process group:
-# alone, the test is charged with it; beside another test, it is at least killed by the end of
-# the run. Nothing survives the run either way.
+# A daemon that clears its environment (no ISOLA_MARK) and leaves the test's process group is
+# still its test's, alone or beside a neighbour: it lives in the test's pid namespace (or under
+# its init, in the fallback). Nothing survives the run. (More ways: ownership*.sh.)
 run_isola clean --root "$ROOT"
 make_test envi.sh 'setsid env -i /bin/sleep 3071 </dev/null >/dev/null 2>&1 & sleep 0.1'
 make_test neighbour.sh 'sleep 0.6'
@@ -44,6 +44,9 @@ run_isola run --root "$ROOT" --keep none --leak fail envi.sh
 assert_rc 1
 assert_has out '^LEAK +[0-9.]+s  envi\.sh'
 if pgrep -f 'sleep 3071' >/dev/null; then fail "the env -i daemon outlived the run"; fi
-run_isola run --root "$ROOT" --keep none -j2 envi.sh neighbour.sh
+run_isola run --root "$ROOT" --keep none --leak fail -j2 envi.sh neighbour.sh
+assert_rc 1
+assert_has out '^LEAK +[0-9.]+s  envi\.sh \(left 1 process behind\)$'
+assert_has out '^PASS +[0-9.]+s  neighbour\.sh$'
 if pgrep -f 'sleep 3071' >/dev/null; then fail "the env -i daemon outlived a run with neighbours"; fi
 assert_root_empty

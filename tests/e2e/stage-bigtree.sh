@@ -103,3 +103,27 @@ assert_has "$WORK/out" '^ERROR +[0-9.]+s  mark\.sh \(interrupted before it start
 assert_no_procs
 assert_root_empty
 assert_no_mounts
+
+# The copy under way is cancelled, not waited for: the half-made sandbox, kept as evidence of
+# an interrupted test, holds only part of the tree.
+"$ISOLA_BIN" run --root "$ROOT" -j1 --keep failed --stage copy --copy big mark.sh >"$WORK/out" 2>&1 &
+pid=$!
+i=0
+until [ "$(find "$ROOT"/isola-*/1-*/big 2>/dev/null | head -n 1000 | wc -l)" -ge 1000 ]; do
+	i=$((i + 1))
+	[ $i -lt 1000 ] || fail "the copy for mark.sh never got going"
+	sleep 0.01
+done
+kill -INT "$pid"
+set +e
+wait "$pid"
+rc=$?
+set -e
+assert_eq "$rc" 130 "exit status after SIGINT during a copy"
+assert_has "$WORK/out" '^ERROR +[0-9.]+s  mark\.sh \(interrupted before it started\)$'
+copied=$(find "$ROOT"/isola-*/1-*/big | wc -l)
+[ "$copied" -lt "$want" ] || fail "the copy ran to the end ($copied of $want entries) after Ctrl-C"
+[ ! -e "$WORK/mark.ran" ] || fail "mark.sh ran although isola was interrupted while staging it"
+run_isola clean --root "$ROOT"
+assert_root_empty
+assert_no_procs
