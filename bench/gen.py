@@ -550,6 +550,43 @@ def cmd_report(runs_path, tools_path, meta_path, mem_path, out):
                 w("- %s: `%s`" % (t.label, t.command))
         w("")
 
+    # ---- 5: process ownership
+    g5 = [t for t in order if t.group == "ownership"]
+    if g5:
+        w("## 5. Process ownership: %s trivial tests, -j%s, sandbox root on tmpfs (%s runs)\n"
+          % (meta.get("n_trivial", "?"), meta.get("jobs", "?"), meta.get("reps", "?")))
+        T = {t.id: t for t in g5}
+        before, make = T.get("own-before"), T.get("own-make")
+        try:
+            n = int(meta.get("n_trivial", ""))
+        except ValueError:
+            n = None
+        w("| tool | median | min-max | CPU | per test | vs before | vs make -j%s |"
+          % meta.get("jobs", "?"))
+        w("|---|---:|---:|---:|---:|---:|---:|")
+        for t in g5:
+            if not t.ok:
+                w("| %s | %s | | | | | |" % (t.label, t.status))
+                continue
+            vb = t.med() / before.med() if before and before.ok else None
+            vm = t.med() / make.med() if make and make.ok else None
+            per = "-" if not n else "%.2f ms" % (t.med() * 1000 / n)
+            w("| %s | %s | %s - %s | %s | %s | %s | %s |" % (
+                t.label, fmt_s(t.med()), fmt_s(t.lo()), fmt_s(t.hi()), fmt_s(t.cpu()), per,
+                fmt_ratio(vb), fmt_ratio(vm)))
+        w("\n*vs before* is the ratio to isola as it was before process ownership (%s), run "
+          "in the same rounds.\n" % meta.get("own_before", "?"))
+        me = T.get("own-pidns")
+        if me and me.ok and before and before.ok:
+            r = me.med() / before.med()
+            targets.append(("5", "%s within 1.15x of isola before" % me.label, r <= 1.15,
+                            "%s (%s vs %s)%s" % (fmt_ratio(r), fmt_s(me.med()),
+                                                 fmt_s(before.med()), paired(me, before))))
+        w("Commands (run from the suite directory):\n")
+        for t in g5:
+            w("- %s: `%s`" % (t.label, t.command))
+        w("")
+
     if targets:
         w("## Targets\n")
         w("| # | target | verdict | measured |")

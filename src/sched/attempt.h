@@ -47,7 +47,6 @@ struct attempt {
 	unsigned number;  /* ISOLA_ATTEMPT: 1 for the first try, 2 for the first retry... */
 	unsigned slot;    /* ISOLA_SLOT */
 	enum attempt_state state;
-	pid_t pid;
 
 	int64_t start_ns;      /* monotonic: staging began */
 	int64_t exec_ns;       /* monotonic: the program was started */

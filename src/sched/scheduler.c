@@ -293,10 +293,7 @@ static int start_in_init(struct sched *s, struct attempt *a, const struct spawn_
 	a->owner = own_kind_name(c->kind);
 	if (c->kind != container_best(&why) || *why)
 		a->owner_reason = why;
-	int r = container_spawn(c, req, a->seq, NULL, e);
-	if (r == 0)
-		a->pid = c->pid;
-	return r;
+	return container_spawn(c, req, a->seq, NULL, e);
 }
 
 /* Back from staging: start the program, unless staging failed or the run is stopping. */

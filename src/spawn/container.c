@@ -62,7 +62,7 @@ struct init_args {
 	int sock, events;
 	enum own_kind kind;
 	unsigned slot;
-	struct mount_plan empty;  /* no mounts: setup only makes the namespaces usable */
+	struct mount_plan empty; /* no mounts: setup only makes the namespaces usable */
 	struct mount_exec setup;
 	struct packed_req *region;
 	char *spawn_stack;
@@ -110,7 +110,7 @@ static int send_reply(int sock, const struct init_reply *rep, int fd)
 static void account(struct init_state *st, const struct rusage *ru)
 {
 	st->cpu_us += (int64_t)ru->ru_utime.tv_sec * 1000000 + ru->ru_utime.tv_usec +
-		      (int64_t)ru->ru_stime.tv_sec * 1000000 + ru->ru_stime.tv_usec;
+	              (int64_t)ru->ru_stime.tv_sec * 1000000 + ru->ru_stime.tv_usec;
 	if (ru->ru_maxrss > st->maxrss_kb)
 		st->maxrss_kb = ru->ru_maxrss;
 }
@@ -178,9 +178,9 @@ static unsigned empty_out(struct init_state *st)
 static void test_ended(struct init_state *st, int status)
 {
 	struct container_end m = {
-		.slot = st->a->slot,
-		.gen = st->gen,
-		.status = status,
+	    .slot = st->a->slot,
+	    .gen = st->gen,
+	    .status = status,
 	};
 	st->main = 0;
 	m.leaked = empty_out(st);
@@ -256,8 +256,10 @@ static int take_message(struct init_state *st)
 		char buf[CMSG_SPACE(sizeof(fds))];
 		struct cmsghdr align;
 	} u;
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			    .msg_controllen = sizeof(u.buf)};
+	struct msghdr mh = {.msg_iov = &iov,
+	                    .msg_iovlen = 1,
+	                    .msg_control = u.buf,
+	                    .msg_controllen = sizeof(u.buf)};
 	ssize_t n = recvmsg(st->a->sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
@@ -340,7 +342,7 @@ static int init_main(void *arg)
 
 	for (;;) {
 		struct pollfd pfd[2] = {{.fd = a->sock, .events = POLLIN},
-					{.fd = sigfd, .events = POLLIN}};
+		                        {.fd = sigfd, .events = POLLIN}};
 		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
 			break;
 		if (pfd[1].revents) {
@@ -366,8 +368,10 @@ static int recv_reply(int sock, struct init_reply *rep, int *fd)
 		struct cmsghdr align;
 	} u;
 	struct iovec iov = {.iov_base = rep, .iov_len = sizeof(*rep)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			    .msg_controllen = sizeof(u.buf)};
+	struct msghdr mh = {.msg_iov = &iov,
+	                    .msg_iovlen = 1,
+	                    .msg_control = u.buf,
+	                    .msg_controllen = sizeof(u.buf)};
 	ssize_t n;
 	do
 		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
@@ -399,7 +403,7 @@ static void release(struct container *c)
 }
 
 static int open_kind(struct container *c, enum own_kind kind, unsigned slot, int events_fd,
-		     struct isola_error *e)
+                     struct isola_error *e)
 {
 	int sv[2];
 	*c = (struct container)CONTAINER_INIT;
@@ -409,10 +413,10 @@ static int open_kind(struct container *c, enum own_kind kind, unsigned slot, int
 		return err_set(e, errno, NULL, "cannot start isola's init: socketpair");
 	c->sock = sv[0];
 	c->region = mmap(NULL, REGION_SIZE, PROT_READ | PROT_WRITE,
-			 MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	                 MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	size_t stacks_len = INIT_STACK + SPAWN_CHILD_STACK;
 	char *stacks = mmap(NULL, stacks_len, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (c->region == MAP_FAILED || stacks == MAP_FAILED) {
 		int saved = errno;
 		if (c->region == MAP_FAILED)
@@ -426,12 +430,12 @@ static int open_kind(struct container *c, enum own_kind kind, unsigned slot, int
 
 	bool root = geteuid() == 0;
 	struct init_args ia = {
-		.sock = sv[1],
-		.events = events_fd,
-		.kind = kind,
-		.slot = slot,
-		.region = c->region,
-		.spawn_stack = stacks + INIT_STACK,
+	    .sock = sv[1],
+	    .events = events_fd,
+	    .kind = kind,
+	    .slot = slot,
+	    .region = c->region,
+	    .spawn_stack = stacks + INIT_STACK,
 	};
 	ia.empty.userns = kind == OWN_PIDNS && !root;
 	mount_exec_prepare(&ia.setup, &ia.empty);
@@ -451,7 +455,7 @@ static int open_kind(struct container *c, enum own_kind kind, unsigned slot, int
 	if (pid < 0) {
 		release(c);
 		return err_set(e, saved, NULL, "cannot start isola's init%s",
-			       kind == OWN_PIDNS ? " in a pid namespace" : "");
+		               kind == OWN_PIDNS ? " in a pid namespace" : "");
 	}
 	c->pid = pid;
 
@@ -463,15 +467,15 @@ static int open_kind(struct container *c, enum own_kind kind, unsigned slot, int
 		release(c);
 		if (!said)
 			return err_set(e, 0, NULL, "isola's init (pid %d) died while starting",
-				       (int)pid);
+			               (int)pid);
 		switch (rep.f.step) {
 		case SETUP_NAMESPACE:
 			return err_set(e, rep.f.f.err, NULL,
-				       "cannot set up the pid namespace's mount namespace%s",
-				       root ? "" : " (through a user namespace)");
+			               "cannot set up the pid namespace's mount namespace%s",
+			               root ? "" : " (through a user namespace)");
 		case SETUP_PROC:
 			return err_set(e, rep.f.f.err, NULL,
-				       "cannot mount a /proc for the pid namespace");
+			               "cannot mount a /proc for the pid namespace");
 		default:
 			return err_set(e, rep.f.f.err, NULL, "cannot set up isola's init");
 		}
@@ -491,14 +495,14 @@ enum own_kind container_best(const char **why)
 		best = OWN_SUBREAPER;
 		if (env_flag("ISOLA_TEST_NO_PIDNS")) {
 			snprintf(reason, sizeof(reason),
-				 "pid namespaces are disabled (ISOLA_TEST_NO_PIDNS)");
+			         "pid namespaces are disabled (ISOLA_TEST_NO_PIDNS)");
 		} else if (env_flag("ISOLA_TEST_NO_NAMESPACES")) {
 			snprintf(reason, sizeof(reason),
-				 "namespaces are disabled (ISOLA_TEST_NO_NAMESPACES)");
+			         "namespaces are disabled (ISOLA_TEST_NO_NAMESPACES)");
 		} else if (geteuid() != 0 && env_flag("ISOLA_TEST_NO_USERNS")) {
 			snprintf(reason, sizeof(reason),
-				 "an ordinary user needs a user namespace for a pid namespace, "
-				 "and user namespaces are disabled (ISOLA_TEST_NO_USERNS)");
+			         "an ordinary user needs a user namespace for a pid namespace, "
+			         "and user namespaces are disabled (ISOLA_TEST_NO_USERNS)");
 		} else {
 			struct container probe;
 			struct isola_error e = {0};
@@ -508,8 +512,8 @@ enum own_kind container_best(const char **why)
 				reason[0] = '\0';
 			} else {
 				snprintf(reason, sizeof(reason), "no pid namespace: %s%s%s",
-					 e.message, e.code ? ": " : "",
-					 e.code ? strerror(e.code) : "");
+				         e.message, e.code ? ": " : "",
+				         e.code ? strerror(e.code) : "");
 			}
 		}
 	}
@@ -619,22 +623,23 @@ static pid_t pidfd_pid(int pidfd)
 	return p ? (pid_t)strtol(p + 5, NULL, 10) : -1;
 }
 
-int container_spawn(struct container *c, const struct spawn_req *r, uint32_t gen,
-		    pid_t *host_pid, struct isola_error *e)
+int container_spawn(struct container *c, const struct spawn_req *r, uint32_t gen, pid_t *host_pid,
+                    struct isola_error *e)
 {
 	if (c->sock < 0)
 		return err_set(e, EPIPE, NULL, "cannot start '%s': isola's init is gone", r->path);
 	if (!pack(c, r))
 		return err_set(e, E2BIG, r->path,
-			       "cannot start '%s': its arguments, environment and mounts take more "
-			       "than %u MiB", r->path, REGION_SIZE >> 20);
+		               "cannot start '%s': its arguments, environment and mounts take more "
+		               "than %u MiB",
+		               r->path, REGION_SIZE >> 20);
 
-	struct init_msg m = {.kind = MSG_SPAWN, .gen = gen,
-			     .want_pidfd = host_pid && c->kind == OWN_PIDNS};
+	struct init_msg m = {
+	    .kind = MSG_SPAWN, .gen = gen, .want_pidfd = host_pid && c->kind == OWN_PIDNS};
 	int fds[3], nfds = 0;
 	/* -1 is /dev/null for stdin (the init has one), but "inherit" for the others: ours. */
 	const int want[3] = {r->stdin_fd, r->stdout_fd >= 0 ? r->stdout_fd : 1,
-			     r->stderr_fd >= 0 ? r->stderr_fd : 2};
+	                     r->stderr_fd >= 0 ? r->stderr_fd : 2};
 	for (int i = 0; i < 3; i++) {
 		if (want[i] >= 0) {
 			m.fds |= 1u << i;
@@ -668,7 +673,7 @@ int container_spawn(struct container *c, const struct spawn_req *r, uint32_t gen
 		close(c->sock); /* it is dead or dying: the caller reaps it */
 		c->sock = -1;
 		return err_set(e, saved, NULL, "cannot start '%s': isola's init (pid %d) is gone",
-			       r->path, (int)c->pid);
+		               r->path, (int)c->pid);
 	}
 	if (rep.kind != REPLY_STARTED) {
 		if (pidfd >= 0)

@@ -49,24 +49,27 @@ enum own_kind {
 const char *own_kind_name(enum own_kind k);
 
 struct container {
-	pid_t pid;      /* the init, a child of the caller; -1: none */
-	int pidfd;      /* a pidfd of the init (for a keeper), -1 if the kernel has none */
-	int sock;       /* requests and replies */
+	pid_t pid; /* the init, a child of the caller; -1: none */
+	int pidfd; /* a pidfd of the init (for a keeper), -1 if the kernel has none */
+	int sock;  /* requests and replies */
 	enum own_kind kind;
-	unsigned slot;  /* echoed in its end messages */
-	void *region;   /* the shared mapping requests are packed into */
-	bool retire;    /* close it once the running test has ended */
+	unsigned slot; /* echoed in its end messages */
+	void *region;  /* the shared mapping requests are packed into */
+	bool retire;   /* close it once the running test has ended */
 };
-#define CONTAINER_INIT {.pid = -1, .pidfd = -1, .sock = -1}
+#define CONTAINER_INIT                                                                             \
+	{                                                                                          \
+		.pid = -1, .pidfd = -1, .sock = -1                                                 \
+	}
 
 /* What the init says when a test has ended (on the events fd). */
 struct container_end {
 	uint32_t slot;
-	uint32_t gen;        /* the gen of container_spawn() */
-	int32_t status;      /* the main process's wait status */
-	uint32_t leaked;     /* processes still alive when it ended, killed by the init */
-	int64_t cpu_us;      /* user+system time of every process of the test */
-	int64_t maxrss_kb;   /* the peak resident size of its largest process */
+	uint32_t gen;            /* the gen of container_spawn() */
+	int32_t status;          /* the main process's wait status */
+	uint32_t leaked;         /* processes still alive when it ended, killed by the init */
+	int64_t cpu_us;          /* user+system time of every process of the test */
+	int64_t maxrss_kb;       /* the peak resident size of its largest process */
 	uint32_t mounts_changed; /* the init's mount namespace changed: retire it */
 	uint32_t pad;
 };
@@ -86,13 +89,14 @@ enum own_kind container_best(const char **why);
 int container_open(struct container *c, unsigned slot, int events_fd, struct isola_error *e);
 
 /*
- * Start r in c (the init refuses if a test of it is still running): its fds (stdin_fd, stdout_fd, stderr_fd; -1 as documented
- * in spawn.h) are passed to the init. r->new_pgroup is honoured inside the namespace. host_pid:
- * if not NULL, the test's pid as this process sees it (a pidfd lookup: only where needed).
- * Returns 0, or -1 with *e (the test never ran; c stays usable unless c->pid is -1 after).
+ * Start r in c (the init refuses if a test of it is still running): its fds (stdin_fd, stdout_fd,
+ * stderr_fd; -1 as documented in spawn.h) are passed to the init. r->new_pgroup is honoured inside
+ * the namespace. host_pid: if not NULL, the test's pid as this process sees it (a pidfd lookup:
+ * only where needed). Returns 0, or -1 with *e (the test never ran; c stays usable unless c->pid is
+ * -1 after).
  */
-int container_spawn(struct container *c, const struct spawn_req *r, uint32_t gen,
-		    pid_t *host_pid, struct isola_error *e);
+int container_spawn(struct container *c, const struct spawn_req *r, uint32_t gen, pid_t *host_pid,
+                    struct isola_error *e);
 
 /* Close c's pidfd (once it has been handed on: it is not needed for anything else). */
 void container_drop_pidfd(struct container *c);

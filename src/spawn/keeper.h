@@ -19,7 +19,10 @@ struct keeper {
 	pid_t pid;
 	int fd; /* isola's end of its socket; closing it without a word means "isola is gone" */
 };
-#define KEEPER_INIT {.pid = -1, .fd = -1}
+#define KEEPER_INIT                                                                                \
+	{                                                                                          \
+		.pid = -1, .fd = -1                                                                \
+	}
 
 /*
  * mark_prefix: the token prefix every process of the run carries, e.g. "RUNID.". keep_fd (or -1)

@@ -130,8 +130,6 @@ size_t proctree_find(const struct proc_match *m, pid_t *out, size_t max)
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
 		struct pinfo pi = {.pid = (pid_t)atoi(de->d_name)};
-		if (pi.pid < m->min_pid)
-			continue;
 		if (pi.pid == self || !read_stat(procfd, de->d_name, &pi))
 			continue;
 		if (n == cap)
@@ -160,44 +158,6 @@ size_t proctree_find(const struct proc_match *m, pid_t *out, size_t max)
 	free(v);
 	close(procfd);
 	return found;
-}
-
-bool proctree_has_strays(const pid_t *known, size_t nknown)
-{
-	char buf[4096];
-	int n = read_file_at(AT_FDCWD, "/proc/thread-self/children", buf, sizeof(buf) - 1);
-	if (n < 0 || n == (int)sizeof(buf) - 1)
-		return true; /* unreadable, or too many children to read in one go */
-	buf[n] = '\0';
-	for (char *p = buf; *p;) {
-		char *end;
-		long pid = strtol(p, &end, 10);
-		if (end == p)
-			break;
-		bool ok = false;
-		for (size_t i = 0; i < nknown && !ok; i++)
-			ok = known[i] == (pid_t)pid;
-		if (!ok)
-			return true;
-		p = end;
-	}
-	return false;
-}
-
-pid_t proctree_min_pid(pid_t first, int64_t elapsed_ns)
-{
-	/* Given time, the pid counter can wrap and climb past `first` again (pid_max may be
-	 * 32768): trust the window only for short tests. */
-	if (elapsed_ns > NSEC_PER_SEC / 4 || first <= 0)
-		return 0;
-	char buf[32];
-	int n = read_file_at(AT_FDCWD, "/proc/sys/kernel/ns_last_pid", buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	long last = strtol(buf, NULL, 10);
-	/* The counter is below where the test started: it wrapped. */
-	return last >= first ? first : 0;
 }
 
 /* "sleep 300": a process's command line, spaces for NULs, cut short; "?" if unreadable. */

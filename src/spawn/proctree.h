@@ -25,24 +25,8 @@ struct proc_match {
 	bool prefix;
 	const pid_t *exclude; /* pids never to match (e.g. tests still running) */
 	size_t nexclude;
-	pid_t min_pid; /* only pids >= this (all made after it, see proctree_min_pid); 0: all */
 	bool all;      /* every process (that passes the filters above) matches */
 };
-
-/*
- * Has the calling thread a child that is not one of known[] (running or not yet reaped)? As a
- * subreaper, isola adopts whatever a test leaves behind outside its process group, so "no
- * stray child and an empty group" means "nothing left", without a scan of /proc. True when
- * /proc/thread-self/children cannot be read, so that callers fall back to proctree_find().
- */
-bool proctree_has_strays(const pid_t *known, size_t nknown);
-
-/*
- * A lower bound for the pids of every process created since `first` was, or 0 when it cannot
- * be trusted (the pid counter wrapped, or may have: `elapsed_ns` was long). Scanning only those
- * makes the hunt after a short test cost a few syscalls instead of one per process.
- */
-pid_t proctree_min_pid(pid_t first, int64_t elapsed_ns);
 
 /* Live (not zombie) matching processes, at most max stored in out. Returns how many matched. */
 size_t proctree_find(const struct proc_match *m, pid_t *out, size_t max);

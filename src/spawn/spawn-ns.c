@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Starting a program in a mount namespace of its own (Linux): clone with CLONE_NEWNS (and
- * CLONE_NEWUSER when not root), make the plan's mounts, then exec.
+ * Starting a program (spawn_clone()), in a mount namespace of its own when it has a mount plan:
+ * clone, with CLONE_NEWNS (and CLONE_NEWUSER when the caller needs one to mount) for a plan,
+ * make the plan's mounts, then exec.
  *
- * The child shares isola's memory until it execs (CLONE_VM|CLONE_VFORK, as posix_spawn does):
- * no page tables are copied, and isola waits only for the mounts and the exec. So the child
- * runs on its own stack with every signal blocked, touches nothing of isola's but what was made
- * for it before the clone, and makes only async-signal-safe calls. What fails there travels back
- * over a close-on-exec pipe as {step, op, errno}.
+ * The child shares its caller's memory until it execs (CLONE_VM|CLONE_VFORK, as posix_spawn
+ * does): no page tables are copied, and the caller waits only for the mounts and the exec. So
+ * the child runs on its own stack with every signal blocked, touches nothing of its caller's but
+ * what was made for it before the clone, and makes only async-signal-safe calls. What fails
+ * there travels back over a close-on-exec pipe as {step, op, errno}.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -146,19 +147,6 @@ int spawn_failure_describe(const struct spawn_req *r, const struct spawn_failure
 				       r->path);
 		return err_set(e, f->f.err, r->path, "cannot start '%s'", r->path);
 	}
-}
-
-int spawn_ns_start(const struct spawn_req *r, pid_t *pid, struct isola_error *e)
-{
-	struct mount_exec x;
-	struct spawn_failure rep;
-	mount_exec_prepare(&x, r->mounts);
-	pid_t child = spawn_clone(r, &x, NULL, &rep);
-	if (child > 0) {
-		*pid = child;
-		return 0;
-	}
-	return spawn_failure_describe(r, &rep, e);
 }
 
 int mount_plan_probe(const struct mount_plan *p, struct isola_error *e)

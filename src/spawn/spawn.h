@@ -2,12 +2,12 @@
 /*
  * Starting a process: argv and an explicit envp, never a shell. The child leads a new process
  * group, gets an empty signal mask and default signal dispositions, its stdin from the given fd
- * (or /dev/null) and its stdout/stderr on the given fds. A failure to start (chdir, exec) comes
- * back as an error, never as exit status 127.
+ * (or /dev/null) and its stdout/stderr on the given fds. A failure to start (mount, chdir, exec)
+ * comes back as an error, never as exit status 127.
  *
- * Without mounts this is posix_spawn (glibc's vfork-style clone: the cheapest start there is).
- * With a mount plan the child is cloned into a mount namespace of its own (spawn-ns.c), makes
- * the plan's mounts there, and only then executes the program: see spawn/mountns.h.
+ * Tests are started by isola's init (spawn/container.h), which calls spawn_clone(): a
+ * vfork-style clone (no page tables copied), into a mount namespace of its own when the request
+ * has a mount plan, whose mounts the child makes before it executes the program (mountns.h).
  */
 #ifndef ISOLA_SPAWN_H
 #define ISOLA_SPAWN_H
@@ -30,10 +30,6 @@ struct spawn_req {
 	const struct mount_plan *mounts; /* NULL or empty: no namespace (the fast path) */
 };
 
-int spawn_start(const struct spawn_req *r, pid_t *pid, struct isola_error *e);
-/* spawn_start() for a request with mounts (spawn-ns.c). */
-int spawn_ns_start(const struct spawn_req *r, pid_t *pid, struct isola_error *e);
-
 /* Where starting a program failed (spawn-ns.c): step 0 is the clone itself. */
 struct spawn_failure {
 	int step;
@@ -54,10 +50,6 @@ pid_t spawn_clone(const struct spawn_req *r, const struct mount_exec *x, char *s
 /* Describe f for people, into *e (always returns -1). */
 int spawn_failure_describe(const struct spawn_req *r, const struct spawn_failure *f,
 			   struct isola_error *e);
-
-/* Send sig to the process group a spawned program leads (new_pgroup), or to the program alone
- * if its group is already gone. */
-void spawn_signal_group(pid_t leader, int sig);
 
 /* Describe a wait status: "exit 3", "killed by SIGSEGV (core dumped)". */
 const char *describe_status(int status, char *buf, size_t len);

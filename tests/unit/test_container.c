@@ -49,9 +49,14 @@ static int teardown(void **state)
 static int start_sh(struct fixture *f, const char *script, uint32_t gen, struct isola_error *e)
 {
 	char *argv[] = {"sh", "-c", (char *)script, NULL};
-	struct spawn_req r = {.path = "/bin/sh", .argv = argv, .envp = environ, .cwd = f->dir,
-			      .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1,
-			      .new_pgroup = true};
+	struct spawn_req r = {.path = "/bin/sh",
+	                      .argv = argv,
+	                      .envp = environ,
+	                      .cwd = f->dir,
+	                      .stdin_fd = -1,
+	                      .stdout_fd = -1,
+	                      .stderr_fd = -1,
+	                      .new_pgroup = true};
 	return container_spawn(&f->c, &r, gen, NULL, e);
 }
 
@@ -77,7 +82,8 @@ static void test_status_and_leftovers(void **state)
 	assert_int_equal(m.leaked, 0);
 
 	/* Two processes left, one of them out of the group and the session. */
-	assert_int_equal(start_sh(f, "sleep 100 & setsid sleep 101 & sleep 0.05; exit 0", 8, &e), 0);
+	assert_int_equal(start_sh(f, "sleep 100 & setsid sleep 101 & sleep 0.05; exit 0", 8, &e),
+	                 0);
 	m = wait_end(f);
 	assert_int_equal(m.gen, 8);
 	assert_true(WIFEXITED(m.status) && WEXITSTATUS(m.status) == 0);
@@ -131,8 +137,12 @@ static void test_start_failures_leave_it_usable(void **state)
 	struct fixture *f = *state;
 	struct isola_error e = {0};
 	char *argv[] = {"nope", NULL};
-	struct spawn_req r = {.path = "/nonexistent/nope", .argv = argv, .envp = environ,
-			      .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1};
+	struct spawn_req r = {.path = "/nonexistent/nope",
+	                      .argv = argv,
+	                      .envp = environ,
+	                      .stdin_fd = -1,
+	                      .stdout_fd = -1,
+	                      .stderr_fd = -1};
 	assert_int_equal(container_spawn(&f->c, &r, 1, NULL, &e), -1);
 	assert_contains(e.message, "cannot start '/nonexistent/nope'");
 	assert_int_equal(e.code, ENOENT);
@@ -169,8 +179,14 @@ static void test_host_pid_and_own_pids(void **state)
 	struct fixture *f = *state;
 	struct isola_error e = {0};
 	char *argv[] = {"sh", "-c", "echo $$ >pid; sleep 100", NULL};
-	struct spawn_req r = {.path = "/bin/sh", .argv = argv, .envp = environ, .cwd = f->dir,
-			      .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1, .new_pgroup = true};
+	struct spawn_req r = {.path = "/bin/sh",
+	                      .argv = argv,
+	                      .envp = environ,
+	                      .cwd = f->dir,
+	                      .stdin_fd = -1,
+	                      .stdout_fd = -1,
+	                      .stderr_fd = -1,
+	                      .new_pgroup = true};
 	pid_t host = -1;
 	assert_int_equal(container_spawn(&f->c, &r, 1, &host, &e), 0);
 	assert_true(host > 0);
@@ -202,8 +218,14 @@ static void test_death_of_the_init_is_seen(void **state)
 	close(f->ev[1]);
 	f->ev[1] = -1;
 	char *argv[] = {"sh", "-c", "sleep 100", NULL};
-	struct spawn_req r = {.path = "/bin/sh", .argv = argv, .envp = environ, .cwd = f->dir,
-			      .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1, .new_pgroup = true};
+	struct spawn_req r = {.path = "/bin/sh",
+	                      .argv = argv,
+	                      .envp = environ,
+	                      .cwd = f->dir,
+	                      .stdin_fd = -1,
+	                      .stdout_fd = -1,
+	                      .stderr_fd = -1,
+	                      .new_pgroup = true};
 	pid_t host = -1;
 	assert_int_equal(container_spawn(&f->c, &r, 1, &host, &e), 0);
 	assert_int_equal(kill(f->c.pid, SIGKILL), 0);
