@@ -283,6 +283,8 @@ static int start_in_init(struct sched *s, struct attempt *a, const struct spawn_
 	struct container *c = &s->inits[a->slot];
 	const char *why;
 	a->owner_reason = NULL;
+	if (c->pid > 0 && c->sock < 0)
+		container_close(c, true); /* it died under the last test: not reaped yet */
 	if (c->pid < 0) {
 		if (container_open(c, a->slot, s->events[1], e) < 0)
 			return -1;
