@@ -44,7 +44,7 @@ LDLIBS_REPORT := $(shell pkg-config --libs $(REPORT_PKGS) 2>/dev/null)
 
 # The pipeline, stage by stage (see README "Source layout").
 CORE_SRCS := \
-	src/util/util.c \
+	src/util/util.c src/util/fdpass.c \
 	src/config/settings.c src/config/config.c \
 	src/testlist/testlist.c \
 	src/sched/scheduler.c \

@@ -21,6 +21,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "util/fdpass.h"
+
 #define REGION_SIZE (8u << 20) /* more than execve takes (ARG_MAX is a quarter of the stack) */
 #define INIT_STACK  (256u << 10)
 
@@ -85,25 +87,7 @@ struct init_state {
 
 static int send_reply(int sock, const struct init_reply *rep, int fd)
 {
-	struct iovec iov = {.iov_base = (void *)rep, .iov_len = sizeof(*rep)};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (fd >= 0) {
-		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof(u.buf);
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
-	ssize_t n;
-	do
-		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
+	ssize_t n = fdpass_send(sock, rep, sizeof(*rep), &fd, fd >= 0 ? 1 : 0);
 	return n == (ssize_t)sizeof(*rep) ? 0 : -1;
 }
 
@@ -249,28 +233,15 @@ static void start_test(struct init_state *st, const struct init_msg *m, const in
 static int take_message(struct init_state *st)
 {
 	struct init_msg m;
-	int fds[3];
+	int fds[FDPASS_MAX];
 	int nfds = 0;
-	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
-	union {
-		char buf[CMSG_SPACE(sizeof(fds))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = {.msg_iov = &iov,
-	                    .msg_iovlen = 1,
-	                    .msg_control = u.buf,
-	                    .msg_controllen = sizeof(u.buf)};
-	ssize_t n = recvmsg(st->a->sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	ssize_t n = fdpass_recv(st->a->sock, &m, sizeof(m), fds, &nfds, MSG_DONTWAIT);
+	if (n < 0 && errno == EAGAIN)
 		return 0;
-	if (n != (ssize_t)sizeof(m))
+	if (n != (ssize_t)sizeof(m)) {
+		for (int i = 0; i < nfds; i++)
+			close(fds[i]);
 		return -1;
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < k && nfds < 3; i++)
-			memcpy(&fds[nfds++], CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
 	}
 	if (m.kind == MSG_SPAWN)
 		start_test(st, &m, fds, nfds);
@@ -363,31 +334,16 @@ static int init_main(void *arg)
 
 static int recv_reply(int sock, struct init_reply *rep, int *fd)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {.iov_base = rep, .iov_len = sizeof(*rep)};
-	struct msghdr mh = {.msg_iov = &iov,
-	                    .msg_iovlen = 1,
-	                    .msg_control = u.buf,
-	                    .msg_controllen = sizeof(u.buf)};
-	ssize_t n;
-	do
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (fd)
-		*fd = -1;
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); n > 0 && cm; cm = CMSG_NXTHDR(&mh, cm)) {
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-			int got;
-			memcpy(&got, CMSG_DATA(cm), sizeof(int));
-			if (fd)
-				*fd = got;
-			else
-				close(got);
-		}
+	int fds[FDPASS_MAX], nfds;
+	ssize_t n = fdpass_recv(sock, rep, sizeof(*rep), fds, &nfds, 0);
+	for (int i = 0; i < nfds; i++) {
+		if (fd && i == 0)
+			*fd = fds[i];
+		else
+			close(fds[i]);
 	}
+	if (fd && nfds == 0)
+		*fd = -1;
 	return n == (ssize_t)sizeof(*rep) ? 0 : -1;
 }
 
@@ -646,25 +602,7 @@ int container_spawn(struct container *c, const struct spawn_req *r, uint32_t gen
 			fds[nfds++] = want[i];
 		}
 	}
-	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
-	union {
-		char buf[CMSG_SPACE(sizeof(fds))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (nfds) {
-		mh.msg_control = u.buf;
-		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-		memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
-	}
-	ssize_t n;
-	do
-		n = sendmsg(c->sock, &mh, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
+	ssize_t n = fdpass_send(c->sock, &m, sizeof(m), fds, nfds);
 
 	struct init_reply rep;
 	int pidfd = -1;

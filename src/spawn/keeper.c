@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "spawn/proctree.h"
+#include "util/fdpass.h"
 
 /* How long the inits get to empty their namespaces before the keeper kills them. */
 #define INIT_GRACE_MS 2000
@@ -48,28 +49,14 @@ static void watch_prune(struct watched *w, struct pollfd *pfd)
 static int take(int sock, struct watched *w)
 {
 	char c;
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {.iov_base = &c, .iov_len = 1};
-	struct msghdr mh = {.msg_iov = &iov,
-	                    .msg_iovlen = 1,
-	                    .msg_control = u.buf,
-	                    .msg_controllen = sizeof(u.buf)};
-	ssize_t n;
-	do
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n != 1)
+	int fds[FDPASS_MAX], nfds;
+	if (fdpass_recv(sock, &c, 1, fds, &nfds, 0) != 1) {
+		for (int i = 0; i < nfds; i++)
+			close(fds[i]);
 		return -1;
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-			int fd;
-			memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
-			watch_add(w, fd);
-		}
 	}
+	for (int i = 0; i < nfds; i++)
+		watch_add(w, fds[i]);
 	return c == 'q' ? 1 : 0;
 }
 
@@ -169,27 +156,8 @@ int keeper_start(struct keeper *k, const char *mark_prefix, int keep_fd, struct 
 
 void keeper_watch(struct keeper *k, int pidfd)
 {
-	if (!k || k->fd < 0 || pidfd < 0)
-		return;
-	char c = 'w';
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {.iov_base = &c, .iov_len = 1};
-	struct msghdr mh = {.msg_iov = &iov,
-	                    .msg_iovlen = 1,
-	                    .msg_control = u.buf,
-	                    .msg_controllen = sizeof(u.buf)};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &pidfd, sizeof(int));
-	ssize_t n;
-	do
-		n = sendmsg(k->fd, &mh, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
+	if (k && k->fd >= 0 && pidfd >= 0)
+		(void)fdpass_send(k->fd, "w", 1, &pidfd, 1);
 }
 
 void keeper_stop(struct keeper *k)

@@ -75,15 +75,32 @@ assert_no_procs() {
 	done
 }
 
-# wait_for FILE: until a test has signalled (by creating FILE) that it got somewhere; no timing
-# assumption beyond a generous bound.
-wait_for() {
+# wait_until WHAT COMMAND...: until COMMAND succeeds; no timing assumption beyond a generous
+# bound (about 10 s), after which the test fails saying WHAT did not happen.
+wait_until() {
+	_what=$1
+	shift
 	_i=0
-	while [ ! -e "$1" ]; do
+	until "$@"; do
 		_i=$((_i + 1))
-		[ $_i -lt 1000 ] || fail "timed out waiting for $1"
+		[ $_i -lt 1000 ] || fail "$_what"
 		sleep 0.01
 	done
+}
+
+# wait_for FILE: until a test has signalled (by creating FILE) that it got somewhere.
+wait_for() {
+	wait_until "timed out waiting for $1" test -e "$1"
+}
+
+# as_user COMMAND...: run COMMAND in $UDIR as the ordinary user $UID_TEST (no capabilities,
+# HOME=$UDIR); stdout in $WORK/out, stderr in $WORK/err, status in $RC, as run_isola.
+as_user() {
+	set +e
+	(cd "$UDIR" && setpriv --reuid="$UID_TEST" --regid="$UID_TEST" --clear-groups \
+		--inh-caps=-all --bounding-set=-all env HOME="$UDIR" "$@") >"$WORK/out" 2>"$WORK/err"
+	RC=$?
+	set -e
 }
 
 # wait_no_procs: until assert_no_procs holds (killing is not instantaneous), then assert it.

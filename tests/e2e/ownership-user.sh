@@ -41,13 +41,6 @@ chmod 2755 "$UDIR/sgsleep"
 LEAKERS="$LEAKERS sgid.sh"
 WORK=$MYWORK
 
-as_user() {
-	set +e
-	(cd "$UDIR" && setpriv --reuid="$UID_TEST" --regid="$UID_TEST" --clear-groups \
-		--inh-caps=-all --bounding-set=-all env HOME="$UDIR" "$@") >"$WORK/out" 2>"$WORK/err"
-	RC=$?
-	set -e
-}
 # assert_no_procs and assert_root_empty, for the user's directory.
 user_clean() {
 	SAVED=$WORK

@@ -78,20 +78,12 @@ printf '#!/bin/sh\ntouch "%s/mark.ran"\n' "$WORK" >mark.sh
 chmod +x mark.sh
 "$ISOLA_BIN" run --root "$ROOT" -j1 --keep none --stage copy --copy big mark.sh >"$WORK/out" 2>&1 &
 pid=$!
-i=0
-until ls -d "$ROOT"/isola-*/1-* >/dev/null 2>&1; do
-	i=$((i + 1))
-	[ $i -lt 1000 ] || fail "the sandbox of mark.sh never appeared"
-	sleep 0.01
-done
+sandbox_made() { ls -d "$ROOT"/isola-*/1-* >/dev/null 2>&1; }
+wait_until "the sandbox of mark.sh never appeared" sandbox_made
 # SIGUSR1 lists it as being staged.
 kill -USR1 "$pid"
-i=0
-until grep -q '^  slot 0 .*  mark\.sh  (staging)$' "$WORK/out"; do
-	i=$((i + 1))
-	[ $i -lt 1000 ] || fail "SIGUSR1 did not list mark.sh as being staged: $(cat "$WORK/out")"
-	sleep 0.01
-done
+wait_until "SIGUSR1 did not list mark.sh as being staged" \
+	grep -q '^  slot 0 .*  mark\.sh  (staging)$' "$WORK/out"
 kill -INT "$pid"
 set +e
 wait "$pid"
@@ -108,12 +100,8 @@ assert_no_mounts
 # an interrupted test, holds only part of the tree.
 "$ISOLA_BIN" run --root "$ROOT" -j1 --keep failed --stage copy --copy big mark.sh >"$WORK/out" 2>&1 &
 pid=$!
-i=0
-until [ "$(find "$ROOT"/isola-*/1-*/big 2>/dev/null | head -n 1000 | wc -l)" -ge 1000 ]; do
-	i=$((i + 1))
-	[ $i -lt 1000 ] || fail "the copy for mark.sh never got going"
-	sleep 0.01
-done
+copy_going() { [ "$(find "$ROOT"/isola-*/1-*/big 2>/dev/null | head -n 1000 | wc -l)" -ge 1000 ]; }
+wait_until "the copy for mark.sh never got going" copy_going
 kill -INT "$pid"
 set +e
 wait "$pid"

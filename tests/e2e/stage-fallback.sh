@@ -77,13 +77,6 @@ cp -a fx single.cfg fxlink "$UDIR/"
 cp check1.sh check2.sh "$UDIR/"
 mkdir "$UDIR/root"
 chown -R "$UID_TEST:$UID_TEST" "$UDIR"
-as_user() {
-	set +e
-	(cd "$UDIR" && setpriv --reuid="$UID_TEST" --regid="$UID_TEST" --clear-groups \
-		--inh-caps=-all --bounding-set=-all env HOME="$UDIR" "$@") >"$WORK/out" 2>"$WORK/err"
-	RC=$?
-	set -e
-}
 user_state() {
 	(cd "$UDIR" && tree_state fx single.cfg)
 }

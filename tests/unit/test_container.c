@@ -46,17 +46,27 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* sh -c script in the fixture's directory; argv must have room for 4 pointers. */
+static struct spawn_req sh_req(struct fixture *f, const char *script, char **argv)
+{
+	argv[0] = "sh";
+	argv[1] = "-c";
+	argv[2] = (char *)script;
+	argv[3] = NULL;
+	return (struct spawn_req){.path = "/bin/sh",
+	                          .argv = argv,
+	                          .envp = environ,
+	                          .cwd = f->dir,
+	                          .stdin_fd = -1,
+	                          .stdout_fd = -1,
+	                          .stderr_fd = -1,
+	                          .new_pgroup = true};
+}
+
 static int start_sh(struct fixture *f, const char *script, uint32_t gen, struct isola_error *e)
 {
-	char *argv[] = {"sh", "-c", (char *)script, NULL};
-	struct spawn_req r = {.path = "/bin/sh",
-	                      .argv = argv,
-	                      .envp = environ,
-	                      .cwd = f->dir,
-	                      .stdin_fd = -1,
-	                      .stdout_fd = -1,
-	                      .stderr_fd = -1,
-	                      .new_pgroup = true};
+	char *argv[4];
+	struct spawn_req r = sh_req(f, script, argv);
 	return container_spawn(&f->c, &r, gen, NULL, e);
 }
 
@@ -178,15 +188,8 @@ static void test_host_pid_and_own_pids(void **state)
 {
 	struct fixture *f = *state;
 	struct isola_error e = {0};
-	char *argv[] = {"sh", "-c", "echo $$ >pid; sleep 100", NULL};
-	struct spawn_req r = {.path = "/bin/sh",
-	                      .argv = argv,
-	                      .envp = environ,
-	                      .cwd = f->dir,
-	                      .stdin_fd = -1,
-	                      .stdout_fd = -1,
-	                      .stderr_fd = -1,
-	                      .new_pgroup = true};
+	char *argv[4];
+	struct spawn_req r = sh_req(f, "echo $$ >pid; sleep 100", argv);
 	pid_t host = -1;
 	assert_int_equal(container_spawn(&f->c, &r, 1, &host, &e), 0);
 	assert_true(host > 0);
@@ -217,15 +220,8 @@ static void test_death_of_the_init_is_seen(void **state)
 	/* Only the init holds the write end now: its death reads as EOF. */
 	close(f->ev[1]);
 	f->ev[1] = -1;
-	char *argv[] = {"sh", "-c", "sleep 100", NULL};
-	struct spawn_req r = {.path = "/bin/sh",
-	                      .argv = argv,
-	                      .envp = environ,
-	                      .cwd = f->dir,
-	                      .stdin_fd = -1,
-	                      .stdout_fd = -1,
-	                      .stderr_fd = -1,
-	                      .new_pgroup = true};
+	char *argv[4];
+	struct spawn_req r = sh_req(f, "sleep 100", argv);
 	pid_t host = -1;
 	assert_int_equal(container_spawn(&f->c, &r, 1, &host, &e), 0);
 	assert_int_equal(kill(f->c.pid, SIGKILL), 0);
