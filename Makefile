@@ -26,9 +26,12 @@ ifeq ($(WERROR),1)
 WARNINGS += -Werror
 endif
 
-CPPFLAGS += -Iinclude -Isrc -D_GNU_SOURCE -DISOLA_BUILDING -DISOLA_VERSION='"$(VERSION)"'
-CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 $(WARNINGS) -fvisibility=hidden -fPIC -MMD -MP
+# What the build needs goes in ISOLA_CPPFLAGS and ISOLA_CFLAGS; CPPFLAGS and CFLAGS are the
+# user's and come last, so that `make CFLAGS='-O0 -fsanitize=address'` adds to the build's flags
+# (and overrides its -O2 -g) instead of replacing -fPIC, the warnings and the include paths.
+ISOLA_CPPFLAGS := -Iinclude -Isrc -D_GNU_SOURCE -DISOLA_BUILDING -DISOLA_VERSION='"$(VERSION)"'
+ISOLA_CFLAGS   := -std=gnu11 $(WARNINGS) -fvisibility=hidden -fPIC -MMD -MP
+CFLAGS         ?= -O2 -g
 LDLIBS_CORE := -linih
 
 # Reporters: one file per format (src/report/). report.c, the callback table the scheduler calls,
@@ -39,7 +42,7 @@ REPORT_SRCS := src/report/report-setup.c src/report/report-human.c src/report/li
 	src/report/report-json.c src/report/report-tap.c src/report/report-junit.c \
 	src/report/report-trace.c src/report/report-html.c
 REPORT_PKGS   := libxml-2.0 jansson
-CPPFLAGS      += $(shell pkg-config --cflags $(REPORT_PKGS) 2>/dev/null)
+ISOLA_CPPFLAGS += $(shell pkg-config --cflags $(REPORT_PKGS) 2>/dev/null)
 LDLIBS_REPORT := $(shell pkg-config --libs $(REPORT_PKGS) 2>/dev/null)
 
 # The pipeline, stage by stage (see README "Source layout").
@@ -85,7 +88,7 @@ lib: $(LIB_SO) $(LIB_A) $(LIB_PC)
 
 # Only ISOLA_API symbols are exported: everything is built -fvisibility=hidden.
 $(LIB_SO): $(CORE_OBJS)
-	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(LIB_SONAME) -Wl,--no-undefined -o $@ $(CORE_OBJS) \
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(LIB_SONAME) -Wl,--no-undefined -o $@ $(CORE_OBJS) \
 		$(LDLIBS_CORE) -lpthread
 	ln -sf $(notdir $@) $(B)/$(LIB_SONAME)
 	ln -sf $(LIB_SONAME) $(B)/libisola.so
@@ -105,12 +108,12 @@ $(LIB_PC): isola.pc.in Makefile
 
 $(B)/tests/lib/%: tests/lib/%.c $(LIB_SO)
 	@mkdir -p $(dir $@)
-	$(CC) -Iinclude -std=gnu11 $(WARNINGS) -g -o $@ $< -L$(B) -lisola -lcmocka -Wl,-rpath,$(abspath $(B))
+	$(CC) -Iinclude -std=gnu11 $(WARNINGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -L$(B) -lisola -lcmocka -Wl,-rpath,$(abspath $(B))
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(ISOLA_CPPFLAGS) $(CPPFLAGS) $(ISOLA_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(CORE_LIB): $(CORE_OBJS)
 	@rm -f $@
@@ -121,17 +124,17 @@ $(REPORT_LIB): $(REPORT_OBJS)
 	$(AR) rcs $@ $^
 
 $(B)/isola: $(CLI_OBJS) $(REPORT_LIB) $(CORE_LIB)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(REPORT_LIB) $(CORE_LIB) $(LDLIBS_CORE) $(LDLIBS_REPORT)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(REPORT_LIB) $(CORE_LIB) $(LDLIBS_CORE) $(LDLIBS_REPORT)
 
 $(B)/tests/unit/%: tests/unit/%.c $(REPORT_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(REPORT_LIB) $(CORE_LIB) $(LDLIBS_CORE) \
+	$(CC) $(ISOLA_CPPFLAGS) $(CPPFLAGS) $(ISOLA_CFLAGS) $(CFLAGS) -o $@ $< $(REPORT_LIB) $(CORE_LIB) $(LDLIBS_CORE) \
 		$(LDLIBS_REPORT) -lcmocka
 
 # Helpers may open pseudo-terminals (openpty/forkpty: -lutil).
 $(B)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< -lutil
+	$(CC) $(ISOLA_CPPFLAGS) $(CPPFLAGS) $(ISOLA_CFLAGS) $(CFLAGS) -o $@ $< -lutil
 
 # Installs the Debian packages the build and the tests need, only those missing.
 deps:

@@ -45,6 +45,37 @@ static int check_resources(const struct testlist *tl, struct isola_error *e)
 	return ret;
 }
 
+/*
+ * A resource that holds the sandbox root would be copied into every sandbox with the sandboxes
+ * made before it, recursing until the path is too long: refuse it before anything starts.
+ */
+static int check_root_outside(const struct testlist *tl, const char *root, struct isola_error *e)
+{
+	char *rroot = realpath(root, NULL);
+	if (!rroot)
+		return 0; /* not there yet: it cannot be inside anything that is */
+	int ret = 0;
+	for (size_t i = 0; i < tl->n && !ret; i++) {
+		const struct resources *res = &tl->v[i].s.res;
+		for (size_t k = 0; k < res->n && !ret; k++) {
+			const struct resource *r = &res->v[k];
+			if (r->kind == RES_MKDIR)
+				continue;
+			char *rsrc = realpath(r->src, NULL);
+			size_t n = rsrc ? strlen(rsrc) : 0;
+			if (rsrc && strncmp(rroot, rsrc, n) == 0 &&
+			    (rroot[n] == '/' || rroot[n] == '\0' || (n == 1 && rsrc[0] == '/')))
+				ret = err_set(e, 0, r->src,
+					      "the resource '%s' holds the sandbox root '%s': each copy "
+					      "would hold the ones before it; pass --root DIR outside it",
+					      r->src, rroot);
+			free(rsrc);
+		}
+	}
+	free(rroot);
+	return ret;
+}
+
 static void list_tests(const struct testlist *tl, bool verbose)
 {
 	for (size_t i = 0; i < tl->n; i++) {
@@ -135,6 +166,7 @@ int cmd_run(int argc, char **argv, bool list_only)
 	if (cfg_path) {
 		if (config_load(&cfg, cfg_path, &e) < 0) {
 			cli_error("%s", e.message);
+			config_release(&cfg); /* what it read before the error */
 			goto out;
 		}
 		have_cfg = true;
@@ -186,6 +218,10 @@ int cmd_run(int argc, char **argv, bool list_only)
 	if (!root && !getenv("ISOLA_ROOT"))
 		root = cfg.root;
 	root = rundir_default_root(root);
+	if (check_root_outside(&tl, root, &e) < 0) {
+		cli_error("%s", e.message);
+		goto out;
+	}
 
 	enum keep_mode keep = cl.keep >= 0 ? (enum keep_mode)cl.keep
 			      : cfg.keep >= 0 ? (enum keep_mode)cfg.keep

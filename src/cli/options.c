@@ -142,12 +142,14 @@ int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct 
 		snprintf(cwd, sizeof(cwd), ".");
 	*c = (struct cmdline){.cmd = cmd, .s = SETTINGS_INIT, .keep = -1, .retries = -1};
 	/* exec: options stop at the first non-option (the program). */
-	const char *shortopts = strcmp(cmd, "exec") == 0 ? "+:j:e:k:vh" : ":j:e:k:vh";
+	const char *shortopts = strcmp(cmd, "exec") == 0 ? "+:j:e:k:c:vh" : ":j:e:k:c:vh";
 	optind = 1;
 	opterr = 0;
 	int opt, idx;
 	bool is_run = strcmp(cmd, "run") == 0 || strcmp(cmd, "list") == 0;
 	while ((opt = getopt_long(argc, argv, shortopts, long_opts, &idx)) != -1) {
+		if (opt == 'c')
+			opt = OPT_CONFIG; /* -c FILE is --config FILE */
 		if (!is_run && suite_only(opt))
 			return err_set(e, 0, NULL, "option '%s' is for isola run, not isola %s",
 				       option_name(opt), cmd);

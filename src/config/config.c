@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <search.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,6 +18,10 @@ struct parse {
 	bool long_line; /* the current line did not fit inih's buffer */
 	int section_line; /* where the current [section] header is */
 	char *section;    /* its whole name: inih keeps only its first 49 characters */
+	unsigned section_keys; /* keys seen in it so far */
+	void *names;      /* tsearch tree of struct decl_ref: [test NAME] -> c->decls index */
+	size_t last;      /* 1 + the c->decls index of the last key's section (most keys follow
+			   * it); 0: none */
 	int err_line;
 	struct isola_error err;
 };
@@ -24,6 +29,17 @@ struct parse {
 static bool section_known(const char *name)
 {
 	return strcmp(name, "suite") == 0 || (strncmp(name, "test ", 5) == 0 && name[5]);
+}
+
+/* A [test NAME] section with no key in it says nothing: an error, not a test quietly dropped. */
+static void check_section_used(struct parse *p)
+{
+	if (p->section && !p->section_keys && strncmp(p->section, "test ", 5) == 0 &&
+	    !p->err_line) {
+		p->err_line = p->section_line;
+		err_set(&p->err, 0, NULL, "[%s] is empty (give it a command = ..., or remove it)",
+			p->section);
+	}
 }
 
 /* inih calls this for every line: count them so that errors can name their line. */
@@ -46,9 +62,12 @@ static char *reader(char *str, int num, void *stream)
 		}
 		const char *t = r;
 		const char *end = *t == '[' ? strchr(t, ']') : NULL;
+		if (end)
+			check_section_used(p);
 		if (end) {
 			/* The same text inih takes as the name: from '[' to the first ']'. */
 			p->section_line = p->line;
+			p->section_keys = 0;
 			free(p->section);
 			p->section = strndup(t + 1, (size_t)(end - t - 1));
 			if (!p->section)
@@ -78,12 +97,38 @@ static int fail(struct parse *p, struct isola_error *e)
 	return 0;
 }
 
-static struct test_decl *find_decl(struct config *c, const char *name)
+/* The index of a [test NAME] in c->decls, by name (a tsearch tree: big configs stay linear). */
+struct decl_ref {
+	const char *name; /* the decl's own copy */
+	size_t index;
+};
+
+static int decl_ref_cmp(const void *a, const void *b)
 {
-	for (size_t i = 0; i < c->ndecls; i++)
-		if (strcmp(c->decls[i].name, name) == 0)
-			return &c->decls[i];
-	return NULL;
+	return strcmp(((const struct decl_ref *)a)->name, ((const struct decl_ref *)b)->name);
+}
+
+static struct test_decl *find_decl(struct parse *p, const char *name)
+{
+	struct config *c = p->c;
+	if (p->last && strcmp(c->decls[p->last - 1].name, name) == 0)
+		return &c->decls[p->last - 1];
+	struct decl_ref key = {.name = name};
+	struct decl_ref *const *found = tfind(&key, &p->names, decl_ref_cmp);
+	return found ? &c->decls[(*found)->index] : NULL;
+}
+
+static struct test_decl *add_decl(struct parse *p, const char *name)
+{
+	struct config *c = p->c;
+	c->decls = xrealloc(c->decls, (c->ndecls + 1) * sizeof(*c->decls));
+	struct test_decl *d = &c->decls[c->ndecls];
+	*d = (struct test_decl){.name = xstrdup(name), .s = SETTINGS_INIT, .line = p->line};
+	struct decl_ref *ref = xmalloc(sizeof(*ref));
+	*ref = (struct decl_ref){.name = d->name, .index = c->ndecls++};
+	if (!tsearch(ref, &p->names, decl_ref_cmp))
+		abort();
+	return d;
 }
 
 static int handler(void *user, const char *section, const char *key, const char *value)
@@ -98,6 +143,7 @@ static int handler(void *user, const char *section, const char *key, const char 
 		/* INI_CALL_HANDLER_ON_NEW_SECTION builds call us per section; nothing to do. */
 		return 1;
 	}
+	p->section_keys++;
 
 	/* Our copy of the name is whole where inih's may be cut short. */
 	if (p->section && strncmp(p->section, section, strlen(section)) == 0)
@@ -108,13 +154,10 @@ static int handler(void *user, const char *section, const char *key, const char 
 		s = &c->suite;
 	} else if (strncmp(section, "test ", 5) == 0 && section[5]) {
 		const char *name = section + 5;
-		struct test_decl *d = find_decl(c, name);
-		if (!d) {
-			c->decls = xrealloc(c->decls, (c->ndecls + 1) * sizeof(*c->decls));
-			d = &c->decls[c->ndecls++];
-			*d = (struct test_decl){.name = xstrdup(name), .s = SETTINGS_INIT,
-						.line = p->line};
-		}
+		struct test_decl *d = find_decl(p, name);
+		if (!d)
+			d = add_decl(p, name);
+		p->last = (size_t)(d - c->decls) + 1;
 		if (strcmp(key, "command") == 0) {
 			strv_release(&d->argv);
 			d->line = p->line;
@@ -180,6 +223,23 @@ static int handler(void *user, const char *section, const char *key, const char 
 	return fail(p, &e);
 }
 
+/* A config is text: a NUL byte is an error at its line (fgets would cut the line there). */
+static bool nul_free(struct parse *p)
+{
+	int ch, line = 1;
+	while ((ch = getc(p->fp)) != EOF) {
+		if (ch == '\n')
+			line++;
+		if (ch == '\0') {
+			p->err_line = line;
+			err_set(&p->err, 0, NULL, "a NUL byte: this is not a text file");
+			return false;
+		}
+	}
+	rewind(p->fp);
+	return true;
+}
+
 int config_load(struct config *c, const char *path, struct isola_error *e)
 {
 	*c = (struct config)CONFIG_INIT;
@@ -203,9 +263,12 @@ int config_load(struct config *c, const char *path, struct isola_error *e)
 	c->dir = slash == resolved ? xstrdup("/") : strndup(resolved, (size_t)(slash - resolved));
 
 	struct parse p = {.c = c, .fp = fp};
-	int r = ini_parse_stream(reader, &p, handler, &p);
+	int r = nul_free(&p) ? ini_parse_stream(reader, &p, handler, &p) : 0;
+	if (r == 0)
+		check_section_used(&p);
 	fclose(fp);
 	free(p.section);
+	tdestroy(p.names, free);
 	if (r != 0 || p.err_line) {
 		int line = p.err_line ? p.err_line : r;
 		if (p.err_line && r > 0 && r < p.err_line)

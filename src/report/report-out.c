@@ -108,7 +108,21 @@ struct report_out *report_out_open(const char *path, const char *what, struct is
 	 * written in place, through the link (/dev/stdout is a symlink to /proc/self/fd/1:
 	 * replacing the link, or the file it reaches, would be wrong); a regular file is replaced
 	 * at the end. */
-	struct stat st, lst;
+	struct stat st, lst, dst;
+	/* Never through a symlink another user planted in a sticky, world-writable directory
+	 * (/tmp): that is how root is made to overwrite a file of the attacker's choosing. This is
+	 * what fs.protected_symlinks does, whether or not the kernel has it on. */
+	if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) && lst.st_uid != geteuid() &&
+	    stat(dir, &dst) == 0 && (dst.st_mode & S_ISVTX) && (dst.st_mode & S_IWOTH) &&
+	    lst.st_uid != dst.st_uid) {
+		free(dir);
+		char why[160];
+		snprintf(why, sizeof(why),
+		         "it is a symlink of another user's (uid %u) in a sticky, world-writable "
+		         "directory; remove it or write the report elsewhere",
+		         (unsigned)lst.st_uid);
+		return fail(o, 0, e, why);
+	}
 	if (stat(path, &st) == 0) {
 		if (S_ISDIR(st.st_mode)) {
 			free(dir);

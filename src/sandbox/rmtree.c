@@ -191,23 +191,13 @@ static void level_release(struct level *lv)
 	strv_release(&lv->pending);
 }
 
-/* Empty the directory `name` of dfd and remove it. */
-static void rm_dir(struct rm_ctx *c, int dfd, const char *name)
+/* Empty the directory open as fd (taken over), whose identity is id, and then remove it as
+ * `name` of dfd, unless name is NULL (then it stays, empty). */
+static void rm_walk(struct rm_ctx *c, int fd, struct ident id, int dfd, const char *name)
 {
 	struct level *stack = NULL;
 	size_t depth = 0, cap = 0;
-	struct ident id;
-
-	/* enter() checks against c->top: the top defines it. c->path is "" until we are in. */
-	if (ident_at(dfd, name, &c->top) < 0) {
-		rm_fail(c, errno, name, "");
-		return;
-	}
-	int fd = enter(c, dfd, name, &id);
-	if (fd < 0)
-		return;
-	path_push(c, name);
-	const char *entered = name;
+	const char *entered = name ? name : ".";
 	for (;;) {
 		if (depth == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -239,7 +229,7 @@ static void rm_dir(struct rm_ctx *c, int dfd, const char *name)
 			if (depth == 1) {
 				close(fd);
 				fd = -1;
-				if (unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+				if (name && unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
 					rm_fail(c, errno, NULL, "");
 				break;
 			}
@@ -270,6 +260,37 @@ static void rm_dir(struct rm_ctx *c, int dfd, const char *name)
 	while (depth)
 		level_release(&stack[--depth]);
 	free(stack);
+}
+
+/* Empty the directory `name` of dfd and remove it. */
+static void rm_dir(struct rm_ctx *c, int dfd, const char *name)
+{
+	struct ident id;
+	/* enter() checks against c->top: the top defines it. c->path is "" until we are in. */
+	if (ident_at(dfd, name, &c->top) < 0) {
+		rm_fail(c, errno, name, "");
+		return;
+	}
+	int fd = enter(c, dfd, name, &id);
+	if (fd < 0)
+		return;
+	path_push(c, name);
+	rm_walk(c, fd, id, dfd, name);
+}
+
+int rmtree_contents(int fd, const char *what, struct isola_error *e)
+{
+	struct rm_ctx c = {.e = e, .budget = -1};
+	snprintf(c.path, sizeof(c.path), "%s", what);
+	int own = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (own < 0 || ident_at(own, "", &c.top) < 0) {
+		err_set(e, errno, what, "cannot remove '%s'", what);
+		if (own >= 0)
+			close(own);
+		return -1;
+	}
+	rm_walk(&c, own, c.top, -1, NULL);
+	return c.failed ? -1 : 0;
 }
 
 int rmtree_at(int dfd, const char *name, struct isola_error *e)

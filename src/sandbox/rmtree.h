@@ -18,5 +18,8 @@ int rmtree_at(int dfd, const char *name, struct isola_error *e);
 /* rmtree_at(), but stop after removing `budget` entries (< 0: no limit) and return 1 if there
  * is more: what was removed is gone, and a later call goes on from there. */
 int rmtree_at_budget(int dfd, const char *name, long budget, struct isola_error *e);
+/* Empty the directory open as fd (the caller's fd stays open; the directory stays), with the
+ * same rules; what: its path, for messages. */
+int rmtree_contents(int fd, const char *what, struct isola_error *e);
 
 #endif

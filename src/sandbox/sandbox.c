@@ -15,6 +15,8 @@
 #include "sandbox/rmtree.h"
 
 #define RUN_PREFIX "isola-"
+/* The first line of a run directory's marker (lock, done); the run id follows ("id ..."). */
+#define RUN_MAGIC "isola-run 1\n"
 
 const char *rundir_default_root(const char *explicit_root)
 {
@@ -70,8 +72,8 @@ int rundir_create(struct rundir *rd, const char *root, struct isola_error *e)
 	int lfd = openat(rd->fd, "lock", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (lfd < 0)
 		goto fail;
-	char buf[64];
-	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	char buf[128];
+	int n = snprintf(buf, sizeof(buf), RUN_MAGIC "id %s\npid %ld\n", rd->id, (long)getpid());
 	(void)write_all(lfd, buf, (size_t)n);
 	close(lfd);
 	return 0;
@@ -115,20 +117,65 @@ int rundir_finish(struct rundir *rd, struct isola_error *e)
 	return ret;
 }
 
-/* Is this entry of root a run directory we may remove? Returns an fd holding its lock, or -1. */
+/* Is marker (in the run directory fd, named name) one isola wrote for that directory? A regular
+ * file of ours, small, starting with RUN_MAGIC and naming a run id made from the directory's
+ * name. */
+static bool marker_ours(int fd, const char *marker, const char *name)
+{
+	int mfd = openat(fd, marker, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (mfd < 0)
+		return false;
+	struct stat st;
+	char buf[256];
+	ssize_t n = -1;
+	if (fstat(mfd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+	    st.st_size < (off_t)sizeof(buf))
+		n = read(mfd, buf, sizeof(buf) - 1);
+	close(mfd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	/* "isola-run 1\nid XXXXXX-hhhhhhhh\n...": XXXXXX is the directory's own suffix. */
+	const char *suffix = name + strlen(RUN_PREFIX);
+	char want[64];
+	snprintf(want, sizeof(want), RUN_MAGIC "id %s-", suffix);
+	return strncmp(buf, want, strlen(want)) == 0;
+}
+
+/* A name mkdtemp could have made from RUN_PREFIX "XXXXXX". */
+static bool run_name(const char *name)
+{
+	if (strncmp(name, RUN_PREFIX, strlen(RUN_PREFIX)) != 0)
+		return false;
+	const char *s = name + strlen(RUN_PREFIX);
+	size_t n = 0;
+	for (; s[n]; n++)
+		if (!((s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= 'a' && s[n] <= 'z') ||
+		      (s[n] >= '0' && s[n] <= '9')))
+			return false;
+	return n == 6;
+}
+
+/*
+ * Is this entry of root a run directory we may remove? Only what isola can prove it made: the
+ * name mkdtemp gave it, our own, mode 0700, with isola's marker for it (lock: a run that died;
+ * done: one that ended keeping sandboxes, only when finished). Returns an fd holding its lock,
+ * or -1.
+ */
 static int claim_dead_run(int rootfd, const char *name, bool finished)
 {
 	struct stat st;
-	if (strncmp(name, RUN_PREFIX, strlen(RUN_PREFIX)) != 0)
-		return -1;
-	if (fstatat(rootfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) ||
-	    st.st_uid != geteuid())
+	if (!run_name(name))
 		return -1;
 	int fd = openat(rootfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	bool crashed = faccessat(fd, "lock", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
-	bool done = finished && faccessat(fd, "done", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 07777) != 0700) {
+		close(fd);
+		return -1;
+	}
+	bool crashed = marker_ours(fd, "lock", name);
+	bool done = finished && marker_ours(fd, "done", name);
 	if ((!crashed && !done) || flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		close(fd);
 		return -1;
@@ -160,9 +207,26 @@ int rundir_clean(const char *root, bool finished, unsigned *removed, struct isol
 		int held = claim_dead_run(rootfd, de->d_name, finished);
 		if (held < 0)
 			continue;
-		/* We hold its lock: no other cleaner races us, and its owner is gone. */
+		/* We hold its lock: no other cleaner races us, and its owner is gone. What is
+		 * removed is what we locked (through its fd), never what its name may meanwhile
+		 * point at; the name goes only if it is still that directory (then empty). */
 		struct isola_error e2 = {0};
-		if (rmtree_at(rootfd, de->d_name, &e2) < 0) {
+		char *path = xasprintf("%s/%s", root, de->d_name);
+		struct stat held_st, now_st;
+		int r = rmtree_contents(held, path, &e2);
+		if (r == 0) {
+			bool same = fstat(held, &held_st) == 0 &&
+				    fstatat(rootfd, de->d_name, &now_st, AT_SYMLINK_NOFOLLOW) == 0 &&
+				    held_st.st_dev == now_st.st_dev && held_st.st_ino == now_st.st_ino;
+			if (!same)
+				r = err_set(&e2, 0, path,
+					    "cannot remove '%s': it was replaced while being removed",
+					    path);
+			else if (unlinkat(rootfd, de->d_name, AT_REMOVEDIR) < 0)
+				r = err_set(&e2, errno, path, "cannot remove '%s'", path);
+		}
+		free(path);
+		if (r < 0) {
 			if (!ret && e)
 				*e = e2;
 			ret = -1;

@@ -4,9 +4,12 @@
  *
  * A run owns one directory under the sandbox root, `ROOT/isola-XXXXXX` (mkdtemp, 0700). It holds a
  * flock on that directory for its whole life and, once it holds it, creates the marker file `lock`
- * inside. A directory with `lock` whose flock is free belongs to a run that died: any later run
- * removes it. A run that ends keeping sandboxes renames `lock` to `done`; `isola clean` removes
- * those too. Each test attempt gets `RUNDIR/N-XXXXXX` (mkdtemp, 0700) with `tmp/` and `home/`, and
+ * inside, which says "isola-run 1" and the run's id. A directory with `lock` whose flock is free
+ * belongs to a run that died: any later run removes it. A run that ends keeping sandboxes renames
+ * `lock` to `done`; `isola clean` removes those too. Only what isola can prove it made is ever
+ * removed: a name mkdtemp could have given, the user's own, mode 0700, and a marker of isola's
+ * that names that directory's run; and it is removed through the fd that holds its lock, so a
+ * name swapped meanwhile is never what goes. Each test attempt gets `RUNDIR/N-XXXXXX` (mkdtemp, 0700) with `tmp/` and `home/`, and
  * its log beside it as `RUNDIR/N-XXXXXX.log`.
  */
 #ifndef ISOLA_SANDBOX_H

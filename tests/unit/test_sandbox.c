@@ -41,8 +41,8 @@ static void test_rundir_create_layout(void **state)
 	assert_int_equal(strncmp(rd.id, rd.path + strlen(rd.path) - 6, 6), 0);
 	assert_true(strlen(rd.id) > 6);
 
-	/* The lock marker holds our pid; the flock is really held. */
-	assert_file_text(P("%s/lock", rd.path), P("%ld\n", (long)getpid()));
+	/* The lock marker says isola made it, for this run, and our pid; the flock is held. */
+	assert_file_text(P("%s/lock", rd.path), P("isola-run 1\nid %s\npid %ld\n", rd.id, (long)getpid()));
 	assert_int_equal(mode_of(P("%s/lock", rd.path)) & 07777, 0600);
 	int other = open(rd.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(other >= 0);
@@ -434,8 +434,16 @@ static void test_rundir_clean_ignores_what_is_not_ours(void **state)
 	write_file(P("%s/notisola-abcdef/lock", root), "", 0600);
 	make_dir(P("%s/isola-starting", root), 0700); /* neither lock nor done: being created */
 	write_file(P("%s/isola-file", root), "lock", 0644);
-	make_dir(P("%s/isola-byhand", root), 0700); /* a dead run as another isola left it */
+	/* Look-alikes of a dead run that isola did not make: never removed (the user's data). */
+	make_dir(P("%s/isola-mydata", root), 0700); /* the issue's: a name and a "lock" */
+	make_dir(P("%s/isola-mydata/sub", root), 0700);
+	write_file(P("%s/isola-mydata/lock", root), "", 0600);
+	make_dir(P("%s/isola-byhand", root), 0700); /* an old marker: a pid, no magic */
 	write_file(P("%s/isola-byhand/lock", root), "1\n", 0600);
+	make_dir(P("%s/isola-wrngid", root), 0700); /* magic, but another directory's run */
+	write_file(P("%s/isola-wrngid/lock", root), "isola-run 1\nid abcdef-00000000\n", 0600);
+	make_dir(P("%s/isola-opened", root), 0755); /* magic and its id, but not 0700 */
+	write_file(P("%s/isola-opened/lock", root), "isola-run 1\nid opened-00000000\n", 0600);
 	bool root_user = getuid() == 0;
 	if (root_user) {
 		make_dir(P("%s/isola-foreign", root), 0700);
@@ -449,9 +457,12 @@ static void test_rundir_clean_ignores_what_is_not_ours(void **state)
 	unsigned removed = 99;
 	struct isola_error e = {0};
 	assert_int_equal(rundir_clean(root, true, &removed, &e), 0);
-	assert_int_equal(removed, 2); /* the dead run and isola-byhand */
-	assert_int_equal(count_entries(root), before - 2);
-	assert_missing(P("%s/isola-byhand", root));
+	assert_int_equal(removed, 1); /* the dead run only */
+	assert_int_equal(count_entries(root), before - 1);
+	assert_exists(P("%s/isola-mydata/sub", root));
+	assert_exists(P("%s/isola-byhand/lock", root));
+	assert_exists(P("%s/isola-wrngid/lock", root));
+	assert_exists(P("%s/isola-opened/lock", root));
 	assert_int_equal(mode_of(P("%s/isola-link", root)) & S_IFMT, S_IFLNK);
 	assert_file_text(P("%s/elsewhere/canary", s), "alive");
 	assert_exists(P("%s/elsewhere/lock", s));
