@@ -19,7 +19,6 @@ struct parse {
 	int section_line; /* where the current [section] header is */
 	char *section;    /* its whole name: inih keeps only its first 49 characters */
 	unsigned section_keys; /* keys seen in it so far */
-	void *names;      /* tsearch tree of struct decl_ref: [test NAME] -> c->decls index */
 	size_t last;      /* 1 + the c->decls index of the last key's section (most keys follow
 			   * it); 0: none */
 	int err_line;
@@ -108,14 +107,19 @@ static int decl_ref_cmp(const void *a, const void *b)
 	return strcmp(((const struct decl_ref *)a)->name, ((const struct decl_ref *)b)->name);
 }
 
+const struct test_decl *config_decl(const struct config *c, const char *name)
+{
+	struct decl_ref key = {.name = name};
+	struct decl_ref *const *found = tfind(&key, &c->decl_index, decl_ref_cmp);
+	return found ? &c->decls[(*found)->index] : NULL;
+}
+
 static struct test_decl *find_decl(struct parse *p, const char *name)
 {
 	struct config *c = p->c;
 	if (p->last && strcmp(c->decls[p->last - 1].name, name) == 0)
 		return &c->decls[p->last - 1];
-	struct decl_ref key = {.name = name};
-	struct decl_ref *const *found = tfind(&key, &p->names, decl_ref_cmp);
-	return found ? &c->decls[(*found)->index] : NULL;
+	return (struct test_decl *)config_decl(c, name);
 }
 
 static struct test_decl *add_decl(struct parse *p, const char *name)
@@ -126,7 +130,7 @@ static struct test_decl *add_decl(struct parse *p, const char *name)
 	*d = (struct test_decl){.name = xstrdup(name), .s = SETTINGS_INIT, .line = p->line};
 	struct decl_ref *ref = xmalloc(sizeof(*ref));
 	*ref = (struct decl_ref){.name = d->name, .index = c->ndecls++};
-	if (!tsearch(ref, &p->names, decl_ref_cmp))
+	if (!tsearch(ref, &c->decl_index, decl_ref_cmp))
 		abort();
 	return d;
 }
@@ -268,7 +272,6 @@ int config_load(struct config *c, const char *path, struct isola_error *e)
 		check_section_used(&p);
 	fclose(fp);
 	free(p.section);
-	tdestroy(p.names, free);
 	if (r != 0 || p.err_line) {
 		int line = p.err_line ? p.err_line : r;
 		if (p.err_line && r > 0 && r < p.err_line)
@@ -296,6 +299,7 @@ void config_release(struct config *c)
 		settings_release(&c->decls[i].s);
 	}
 	free(c->decls);
+	tdestroy(c->decl_index, free);
 	free(c->root);
 	*c = (struct config)CONFIG_INIT;
 }

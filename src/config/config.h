@@ -30,6 +30,7 @@ struct config {
 	struct strv tests;     /* absolute glob patterns */
 	struct test_decl *decls;
 	size_t ndecls;
+	void *decl_index; /* decls by name (tsearch): see config_decl() */
 	unsigned jobs;    /* 0: not given */
 	int keep;         /* -1: not given, else enum keep_mode */
 	char *root;       /* NULL: not given */
@@ -40,6 +41,8 @@ struct config {
 /* Load path into c. Returns 0, or -1 with e->message "FILE:LINE: ...". */
 int config_load(struct config *c, const char *path, struct isola_error *e);
 void config_release(struct config *c);
+/* The [test NAME] section of that name, or NULL. O(log n): suites have thousands. */
+const struct test_decl *config_decl(const struct config *c, const char *name);
 
 /*
  * Split a command line into words: blanks separate words, '...' and "..." quote, a backslash

@@ -197,10 +197,7 @@ int testlist_build(struct testlist *tl, const struct testlist_opts *o, struct is
 	if (o->nargs) {
 		for (size_t i = 0; i < o->nargs; i++) {
 			const char *a = o->args[i];
-			const struct test_decl *d = NULL;
-			for (size_t k = 0; cfg && k < cfg->ndecls && !d; k++)
-				if (strcmp(cfg->decls[k].name, a) == 0)
-					d = &cfg->decls[k];
+			const struct test_decl *d = cfg ? config_decl(cfg, a) : NULL;
 			int r;
 			if (d && d->argv.n) {
 				add_test(tl, a, a);
@@ -248,11 +245,10 @@ int testlist_build(struct testlist *tl, const struct testlist_opts *o, struct is
 		struct test *t = &tl->v[i];
 		if (cfg) {
 			settings_merge(&t->s, &cfg->suite);
-			for (size_t k = 0; k < cfg->ndecls; k++) {
-				if (strcmp(cfg->decls[k].name, t->name) != 0)
-					continue;
-				settings_merge(&t->s, &cfg->decls[k].s);
-				if (resolve_decl(t, &cfg->decls[k], cfg, e) < 0)
+			const struct test_decl *d = config_decl(cfg, t->name);
+			if (d) {
+				settings_merge(&t->s, &d->s);
+				if (resolve_decl(t, d, cfg, e) < 0)
 					goto fail;
 			}
 		}
