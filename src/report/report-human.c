@@ -45,6 +45,7 @@ struct human {
 	bool follow_newline; /* what was printed of it ends with a newline (or nothing was) */
 
 	bool tty_saved;
+	bool out_tty; /* output goes to a terminal: a test's control bytes are shown escaped */
 	struct termios saved_tio;
 	struct tbuf tmp;
 };
@@ -58,6 +59,7 @@ void *report_human_new(const struct human_opts *o)
 	if (!h->o.jobs)
 		h->o.jobs = 1;
 	lp_init(&h->lp, h->o.out);
+	h->out_tty = isatty(fileno(h->o.out));
 	h->streaming = h->o.verbose && h->o.jobs == 1;
 	h->running = xcalloc(h->o.jobs, sizeof(*h->running));
 	h->follow_fd = -1;
@@ -271,7 +273,15 @@ static void follow_log(struct human *h, bool all)
 		}
 		if (!out)
 			out = lp_begin(&h->lp);
-		fwrite(buf, 1, len, out);
+		/* A test's escape sequences never reach a terminal (they could retitle it, move the
+		 * cursor, answer back): there control bytes are shown as less and git show them. */
+		if (h->out_tty) {
+			tbuf_reset(&h->tmp);
+			text_visible(&h->tmp, buf, len, true, true);
+			fputs(tbuf_str(&h->tmp), out);
+		} else {
+			fwrite(buf, 1, len, out);
+		}
 		h->follow_newline = buf[len - 1] == '\n';
 		h->follow_off += (off_t)len;
 		printed = true;

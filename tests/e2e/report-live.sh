@@ -148,3 +148,20 @@ assert_rc 1
 assert_not_has out '^first line$'
 assert_has out '^    \| first line$'
 assert_no_procs
+
+# A test's escape sequences never reach a terminal: streamed (-v -j1) or in a failure's tail
+# they are shown in caret notation there, and written as they are into a file.
+printf '#!/bin/sh\nprintf "a\\033]0;pwned\\007b\\033[31mred\\n"; exit 1\n' >esc.sh
+chmod +x esc.sh
+for args in "-v -j1" "-j1"; do
+	set +e
+	# shellcheck disable=SC2086 # two options, on purpose
+	"$pty_run" -o pty.out -- "$ISOLA_BIN" run --root "$ROOT" --keep none $args esc.sh >/dev/null 2>pty.err
+	set -e
+	if grep -q "$(printf '\033]0;pwned')" pty.out; then
+		fail "isola $args passed a test's escape sequence to the terminal"
+	fi
+	grep -qF 'a^[]0;pwned^Gb^[[31mred' pty.out || fail "isola $args did not show the escapes visibly"
+done
+run_isola run --root "$ROOT" --keep none -v -j1 esc.sh
+grep -q "$(printf 'a\033]0;pwned\007b')" out || fail "streamed output into a file was not kept as it is"
