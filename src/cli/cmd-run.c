@@ -256,7 +256,7 @@ int cmd_run(int argc, char **argv, bool list_only)
 
 	struct keeper keeper;
 	char *mark_prefix = xasprintf("%s.", rd.id);
-	if (keeper_start(&keeper, mark_prefix, rd.fd, &e) < 0) {
+	if (keeper_start_tty(&keeper, mark_prefix, rd.fd, reporters_input_fd(&rep), &e) < 0) {
 		free(mark_prefix);
 		cli_error("%s", e.message);
 		rundir_finish(&rd, NULL);

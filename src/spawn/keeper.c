@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "spawn/proctree.h"
@@ -60,16 +61,25 @@ static int take(int sock, struct watched *w)
 	return c == 'q' ? 1 : 0;
 }
 
-static void keeper_main(int sock, int keep_fd, const char *mark_prefix)
+static void keeper_main(int sock, int keep_fd, int tty_fd, const struct termios *tio,
+                        const char *mark_prefix)
 {
-	/* Hold nothing of the caller's (sockets, pipes) but the socket and keep_fd, as fds 3 and 4
-	 * (moved out of the way first: either may already sit on 3 or 4). */
+	/* Hold nothing of the caller's (sockets, pipes) but the socket, keep_fd and tty_fd, as fds
+	 * 3, 4 and 5 (moved out of the way first: any may already sit on 3, 4 or 5). */
 	int r = fcntl(sock, F_DUPFD, 10);
 	int k = keep_fd >= 0 ? fcntl(keep_fd, F_DUPFD, 10) : -1;
+	int t = tty_fd >= 0 ? fcntl(tty_fd, F_DUPFD, 10) : -1;
 	if (r < 0 || dup2(r, 3) < 0 || (keep_fd >= 0 && (k < 0 || dup2(k, 4) < 0)))
 		_exit(1);
+	if (t >= 0 && dup2(t, 5) < 0)
+		_exit(1);
 	sock = 3;
-	(void)close_range(keep_fd >= 0 ? 5 : 4, ~0U, 0);
+	tty_fd = t >= 0 ? 5 : -1;
+	(void)close_range(6, ~0U, 0);
+	if (keep_fd < 0)
+		close(4);
+	if (tty_fd < 0)
+		close(5);
 	/* Out of the terminal's process group and deaf to every signal it can be: only the end
 	 * of isola (or its word) ends it. */
 	(void)setpgid(0, 0);
@@ -104,14 +114,17 @@ static void keeper_main(int sock, int keep_fd, const char *mark_prefix)
 		watch_prune(&w, pfd);
 		if (!from_isola)
 			continue;
-		int t = take(sock, &w);
-		if (t > 0)
+		int said = take(sock, &w);
+		if (said > 0)
 			_exit(0); /* a normal end: nothing to do */
-		if (t < 0)
+		if (said < 0)
 			break;
 	}
 
-	/* isola died. Its inits are emptying their namespaces: give them a moment, then end the
+	/* isola died. The terminal first: the user's shell is about to take it back. */
+	if (tty_fd >= 0)
+		(void)tcsetattr(tty_fd, TCSANOW, tio);
+	/* Its inits are emptying their namespaces: give them a moment, then end the
 	 * ones that are not done (a pid namespace dies with its init). */
 	int64_t deadline = now_ns() + INIT_GRACE_MS * NSEC_PER_MSEC;
 	while (w.n) {
@@ -133,6 +146,15 @@ static void keeper_main(int sock, int keep_fd, const char *mark_prefix)
 
 int keeper_start(struct keeper *k, const char *mark_prefix, int keep_fd, struct isola_error *e)
 {
+	return keeper_start_tty(k, mark_prefix, keep_fd, -1, e);
+}
+
+int keeper_start_tty(struct keeper *k, const char *mark_prefix, int keep_fd, int tty_fd,
+                     struct isola_error *e)
+{
+	struct termios tio = {0};
+	if (tty_fd >= 0 && (!isatty(tty_fd) || tcgetattr(tty_fd, &tio) < 0))
+		tty_fd = -1;
 	int sv[2];
 	*k = (struct keeper)KEEPER_INIT;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -146,7 +168,7 @@ int keeper_start(struct keeper *k, const char *mark_prefix, int keep_fd, struct 
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		keeper_main(sv[1], keep_fd, mark_prefix);
+		keeper_main(sv[1], keep_fd, tty_fd, &tio, mark_prefix);
 	}
 	close(sv[1]);
 	k->pid = pid;

@@ -30,6 +30,13 @@ struct keeper {
  * cleaners until its processes are gone; every other inherited fd is closed in the keeper.
  */
 int keeper_start(struct keeper *k, const char *mark_prefix, int keep_fd, struct isola_error *e);
+/*
+ * keeper_start(), and if isola dies, put the terminal tty_fd back in the modes it has now (the
+ * human report turns echo and line editing off while it reads keys: a SIGKILLed isola would
+ * leave the user's shell without them). tty_fd < 0, or not a terminal: nothing to restore.
+ */
+int keeper_start_tty(struct keeper *k, const char *mark_prefix, int keep_fd, int tty_fd,
+                     struct isola_error *e);
 /* Hand the keeper a pidfd of a process to end if isola dies (the fd stays the caller's). */
 void keeper_watch(struct keeper *k, int pidfd);
 /* The run ended normally: let the keeper go, and reap it. */

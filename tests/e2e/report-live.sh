@@ -165,3 +165,22 @@ for args in "-v -j1" "-j1"; do
 done
 run_isola run --root "$ROOT" --keep none -v -j1 esc.sh
 grep -q "$(printf 'a\033]0;pwned\007b')" out || fail "streamed output into a file was not kept as it is"
+
+# isola killed with SIGKILL while it reads keys (echo and line editing off): the keeper puts the
+# terminal back as it was.
+make_test hang.sh 'touch "$1"; sleep 300'
+printf '[test hang]\ncommand = %s/hang.sh %s/hang.started\n' "$WORK" "$WORK" >hang.ini
+rm -f hang.started isola.pid
+set +e
+"$pty_run" -m -o pty.out -- sh -c 'echo $$ >"$1"; exec "$2" run --root "$3" --config "$4"' \
+	sh "$WORK/isola.pid" "$ISOLA_BIN" "$ROOT" "$WORK/hang.ini" >/dev/null 2>pty.err &
+pty=$!
+set -e
+wait_for "$WORK/hang.started"
+kill -KILL "$(cat isola.pid)"
+set +e
+wait "$pty"
+set -e
+assert_eq "$(grep modes pty.err)" "pty-run: modes: icanon echo" "the terminal's modes after SIGKILL"
+assert_no_procs
+run_isola clean --root "$ROOT"
