@@ -38,8 +38,9 @@ void tbuf_adds(struct tbuf *b, const char *s)
 void tbuf_addf(struct tbuf *b, const char *fmt, ...)
 {
 	va_list ap;
+	char probe[1]; /* (not NULL, 0: GCC 12 with -fsanitize=undefined calls that a null format) */
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	int n = vsnprintf(probe, sizeof(probe), fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
