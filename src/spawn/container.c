@@ -133,18 +133,14 @@ static void kill_children(void)
  */
 static unsigned empty_out(struct init_state *st)
 {
+	int status;
+	struct rusage ru;
+	pid_t p;
+	/* What had already ended (orphans reparented to us as zombies) was not left running. */
+	while ((p = wait4(-1, &status, WNOHANG, &ru)) > 0)
+		account(st, &ru);
 	unsigned n = 0;
-	for (;;) {
-		int status;
-		struct rusage ru;
-		pid_t p = wait4(-1, &status, WNOHANG, &ru);
-		if (p < 0)
-			return n; /* ECHILD: nothing left */
-		if (p > 0) {
-			n++;
-			account(st, &ru);
-			continue;
-		}
+	while (p == 0) {
 		/* Alive: in a namespace of its own, kill(-1) is everything but the init itself;
 		 * without one, never: there it would be every process of the user. */
 		if (st->a->kind == OWN_PIDNS)
@@ -155,8 +151,10 @@ static unsigned empty_out(struct init_state *st)
 		if (p > 0) {
 			n++;
 			account(st, &ru);
+			p = 0; /* there may be more: until ECHILD */
 		}
 	}
+	return n;
 }
 
 static void test_ended(struct init_state *st, int status)

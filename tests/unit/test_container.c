@@ -102,6 +102,20 @@ static void test_status_and_leftovers(void **state)
 	assert_true(m.maxrss_kb > 0);
 }
 
+/* A process of the test that had ended when its main process did (a zombie the main process
+ * never waited for, handed to the init at its exit) was not left running: never counted. */
+static void test_what_had_ended_is_no_leftover(void **state)
+{
+	struct fixture *f = *state;
+	struct isola_error e = {0};
+	for (uint32_t i = 1; i <= 5; i++) {
+		assert_int_equal(start_sh(f, "true & exec sleep 0.1", i, &e), 0);
+		struct container_end m = wait_end(f);
+		assert_int_equal(m.gen, i);
+		assert_int_equal(m.leaked, 0);
+	}
+}
+
 static void test_one_test_at_a_time_many_in_a_row(void **state)
 {
 	struct fixture *f = *state;
@@ -240,6 +254,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_status_and_leftovers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_what_had_ended_is_no_leftover, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_one_test_at_a_time_many_in_a_row, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_signals_reach_the_group, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_start_failures_leave_it_usable, setup, teardown),
