@@ -251,7 +251,7 @@ static int take_message(struct init_state *st)
 	return 0;
 }
 
-static void setup_failed(int sock, int step, int err)
+NO_SANITIZE_ADDRESS static void setup_failed(int sock, int step, int err)
 {
 	struct init_reply rep = {.kind = REPLY_SETUP_FAILED};
 	rep.f.step = step;
@@ -260,7 +260,7 @@ static void setup_failed(int sock, int step, int err)
 	_exit(1);
 }
 
-static int init_main(void *arg)
+NO_SANITIZE_ADDRESS static int init_main(void *arg)
 {
 	const struct init_args *a = arg;
 	struct init_state st = {.a = a, .mountinfo = -1};

@@ -30,7 +30,7 @@ struct child_args {
 	int report_fd;
 };
 
-static int child_main(void *arg)
+NO_SANITIZE_ADDRESS static int child_main(void *arg)
 {
 	const struct child_args *a = arg;
 	const struct spawn_req *r = a->r;

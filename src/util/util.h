@@ -75,6 +75,14 @@ bool env_flag(const char *name);
 
 /* Write all of buf to fd, retrying on EINTR and short writes. */
 int write_all(int fd, const void *buf, size_t len);
+
+/* For code that runs on a stack of its own after a clone (isola's init, a child before exec):
+ * AddressSanitizer cannot follow the stack switch and warns of false positives there. */
+#if defined(__SANITIZE_ADDRESS__)
+#define NO_SANITIZE_ADDRESS __attribute__((no_sanitize_address))
+#else
+#define NO_SANITIZE_ADDRESS
+#endif
 /*
  * Open path for reading only if it is a regular file (never a symlink): a test can put a fifo or
  * a device where isola expects its log, and opening that must not block isola. Returns the fd,
