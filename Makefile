@@ -82,7 +82,7 @@ INCLUDEDIR ?= $(PREFIX)/include
 LIB_TEST_SRCS := $(wildcard tests/lib/test_*.c)
 LIB_TEST_BINS := $(LIB_TEST_SRCS:%.c=$(B)/%)
 
-.PHONY: all lib demo check check-sanitize test unit bench install deps clean format
+.PHONY: all lib demo check check-sanitize test unit bench fuzz fuzzers install deps clean format
 all: $(B)/isola lib $(UNIT_BINS) $(HELPER_BINS) $(LIB_TEST_BINS)
 lib: $(LIB_SO) $(LIB_A) $(LIB_PC)
 
@@ -185,7 +185,27 @@ install: $(B)/isola lib
 format:
 	clang-format -i $(CORE_SRCS) $(REPORT_SRCS) $(CLI_SRCS) src/*/*.h include/isola/*.h
 
-clean:
-	rm -rf $(B) build-sanitize
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c): built with clang, ASan and UBSan into build-fuzz/,
+# each run for FUZZ_SECONDS from its seed corpus tests/fuzz/corpus/NAME/ (what it finds new goes
+# to build-fuzz/corpus/NAME/, never into the repository). A crash, leak or UB stops it, with the
+# input saved as build-fuzz/crash-NAME-*.
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+	-Wno-format-nonliteral
+fuzz:
+	@scripts/install-deps build fuzz
+	@$(MAKE) --no-print-directory CC=clang B=build-fuzz CFLAGS='$(FUZZ_CFLAGS)' fuzzers
+	@scripts/fuzz build-fuzz $(FUZZ_SECONDS)
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_CLI  := $(B)/src/cli/options.o $(B)/src/cli/usage.o
+fuzzers: $(FUZZ_BINS)
+$(B)/fuzz/%: tests/fuzz/%.c $(CORE_LIB) $(FUZZ_CLI)
+	@mkdir -p $(dir $@)
+	$(CC) $(ISOLA_CPPFLAGS) $(CPPFLAGS) $(ISOLA_CFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(FUZZ_CLI) $(CORE_LIB) $(LDLIBS_CORE) -lpthread
+
+clean:
+	rm -rf $(B) build-sanitize build-fuzz
+
+-include $(shell find $(B) -name '*.d' -type f 2>/dev/null)

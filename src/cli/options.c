@@ -143,7 +143,9 @@ int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct 
 	*c = (struct cmdline){.cmd = cmd, .s = SETTINGS_INIT, .keep = -1, .retries = -1};
 	/* exec: options stop at the first non-option (the program). */
 	const char *shortopts = strcmp(cmd, "exec") == 0 ? "+:j:e:k:c:vh" : ":j:e:k:c:vh";
-	optind = 1;
+	/* 0, not 1: glibc then also forgets where it was inside a grouped option (-abc) of an
+	 * earlier parse, a pointer into that parse's argv (found by tests/fuzz/fuzz_options). */
+	optind = 0;
 	opterr = 0;
 	int opt, idx;
 	bool is_run = strcmp(cmd, "run") == 0 || strcmp(cmd, "list") == 0;

@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: MIT
 # Process ownership for an ordinary user: in a pid namespace (through a user namespace) and,
 # with user namespaces disabled (ISOLA_TEST_NO_USERNS), in the subreaper fallback, which -v
-# names with its reason. The leakers of ownership.inc at -j1, -j2, -j3 and -j8, plus a setgid
-# daemon (its environment is unreadable to its own user, as ssh-agent's is), are charged exactly
-# and nothing survives, also when isola is killed. Needs root to make the user's files.
+# names with its reason. The leakers of ownership.inc plus a setgid daemon (its environment is
+# unreadable to its own user, as ssh-agent's is), at -j1, -j2, -j3 and -j8, ten runs each, are
+# charged exactly and nothing survives, also when isola is killed. Needs root to make the
+# user's files.
 set -eu
 [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null || {
 	echo "SKIP: needs root and setpriv (util-linux) to run isola as an ordinary user"
@@ -53,7 +54,7 @@ user_clean() {
 for mode in "" ISOLA_TEST_NO_USERNS=1; do
 	for j in 1 2 3 8; do
 		r=1
-		while [ $r -le 3 ]; do
+		while [ $r -le 10 ]; do
 			as_user env $mode ./isola run --root "$UDIR/root" --keep none --leak fail -v -j$j \
 				$LEAKERS $CLEAN
 			assert_rc 1

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* libFuzzer: the config parser (config_load over a file holding the input, then the test list
+ * built from it, as isola list does). Anything may come back as an error; nothing may crash,
+ * leak or read out of bounds. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "testlist/testlist.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static char path[64];
+
+static void remove_file(void)
+{
+	unlink(path);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (!path[0]) {
+		snprintf(path, sizeof(path), "/tmp/isola-fuzz-config.%d.ini", (int)getpid());
+		atexit(remove_file);
+	}
+	FILE *f = fopen(path, "w");
+	if (!f)
+		abort();
+	if (size && fwrite(data, 1, size, f) != size)
+		abort();
+	fclose(f);
+
+	struct config c = CONFIG_INIT;
+	struct isola_error e = {0};
+	if (config_load(&c, path, &e) == 0) {
+		struct testlist tl;
+		struct testlist_opts o = {.cfg = &c, .source_dir = "/tmp"};
+		struct isola_error e2 = {0};
+		if (testlist_build(&tl, &o, &e2) == 0)
+			testlist_release(&tl);
+	}
+	config_release(&c);
+	return 0;
+}
