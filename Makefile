@@ -82,7 +82,7 @@ INCLUDEDIR ?= $(PREFIX)/include
 LIB_TEST_SRCS := $(wildcard tests/lib/test_*.c)
 LIB_TEST_BINS := $(LIB_TEST_SRCS:%.c=$(B)/%)
 
-.PHONY: all lib demo check check-sanitize test unit bench fuzz fuzzers install deps clean format
+.PHONY: all lib demo check check-sanitize test unit bench soak fuzz fuzzers install deps clean format
 all: $(B)/isola lib $(UNIT_BINS) $(HELPER_BINS) $(LIB_TEST_BINS)
 lib: $(LIB_SO) $(LIB_A) $(LIB_PC)
 
@@ -162,6 +162,13 @@ check-sanitize: deps
 	@$(MAKE) --no-print-directory B=build-sanitize CFLAGS='$(SANITIZE_CFLAGS)' all
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		ISOLA_CHECK_BUILD=build-sanitize scripts/check build-sanitize/isola
+
+# The soak of issue 14: 10,000 mixed tests, two runs at once with isola clean looping beside them;
+# writes doc/soak.md (several minutes; not in CI).
+soak:
+	@scripts/install-deps build test
+	@$(MAKE) --no-print-directory $(B)/isola
+	@bench/soak
 
 bench:
 	@scripts/install-deps build bench
