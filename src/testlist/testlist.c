@@ -160,19 +160,34 @@ static int add_glob(struct testlist *tl, const char *pattern, const char *dir, c
 	return 0;
 }
 
+/* The program the last section named, and where it was found: thousands of sections often run
+ * one program, and looking it up costs a search of PATH and two system calls. */
+struct prog_cache {
+	char *prog, *path;
+};
+
 static int resolve_decl(struct test *t, const struct test_decl *d, const struct config *cfg,
-			struct isola_error *e)
+			struct prog_cache *pc, struct isola_error *e)
 {
 	if (d->argv.n == 0)
 		return 0;
 	const char *prog = d->argv.v[0];
-	char *path = strchr(prog, '/') ? join(cfg->dir, prog) : find_in_path(prog);
-	if (!path || !executable_file(path)) {
-		free(path);
-		return err_set(e, 0, cfg->path,
-			       "%s:%d: command '%s' of test '%s' is not an executable program%s",
-			       cfg->path, d->line, prog, d->name,
-			       strchr(prog, '/') ? "" : " found in PATH");
+	char *path;
+	if (pc->prog && strcmp(pc->prog, prog) == 0) {
+		path = xstrdup(pc->path);
+	} else {
+		path = strchr(prog, '/') ? join(cfg->dir, prog) : find_in_path(prog);
+		if (!path || !executable_file(path)) {
+			free(path);
+			return err_set(e, 0, cfg->path,
+				       "%s:%d: command '%s' of test '%s' is not an executable program%s",
+				       cfg->path, d->line, prog, d->name,
+				       strchr(prog, '/') ? "" : " found in PATH");
+		}
+		free(pc->prog);
+		free(pc->path);
+		pc->prog = xstrdup(prog);
+		pc->path = xstrdup(path);
 	}
 	free(t->path);
 	t->path = path;
@@ -241,6 +256,7 @@ int testlist_build(struct testlist *tl, const struct testlist_opts *o, struct is
 	}
 
 	/* Settings: suite < [test NAME] < command line; and the program a section names. */
+	struct prog_cache pc = {0};
 	for (size_t i = 0; i < tl->n; i++) {
 		struct test *t = &tl->v[i];
 		if (cfg) {
@@ -248,14 +264,19 @@ int testlist_build(struct testlist *tl, const struct testlist_opts *o, struct is
 			const struct test_decl *d = config_decl(cfg, t->name);
 			if (d) {
 				settings_merge(&t->s, &d->s);
-				if (resolve_decl(t, d, cfg, e) < 0)
+				if (resolve_decl(t, d, cfg, &pc, e) < 0) {
+					free(pc.prog);
+					free(pc.path);
 					goto fail;
+				}
 			}
 		}
 		if (o->cli)
 			settings_merge(&t->s, o->cli);
 		settings_finalise(&t->s);
 	}
+	free(pc.prog);
+	free(pc.path);
 
 	size_t kept = 0;
 	for (size_t i = 0; i < tl->n; i++) {
