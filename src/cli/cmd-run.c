@@ -21,10 +21,32 @@
 
 #define DEFAULT_CONFIG "isola.ini"
 
-/* Check every distinct resource source once, before any test starts. */
-static int check_resources(const struct testlist *tl, struct isola_error *e)
+/*
+ * A resource that holds the sandbox root would be copied into every sandbox with the sandboxes
+ * made before it, recursing until the path is too long. rroot: the root's real path, or NULL
+ * when it is not there yet (then it cannot be inside anything that is).
+ */
+static int check_root_outside(const struct resource *r, const char *rroot, struct isola_error *e)
+{
+	char *rsrc = rroot ? realpath(r->src, NULL) : NULL;
+	size_t n = rsrc ? strlen(rsrc) : 0;
+	int ret = 0;
+	if (rsrc && strncmp(rroot, rsrc, n) == 0 &&
+	    (rroot[n] == '/' || rroot[n] == '\0' || (n == 1 && rsrc[0] == '/')))
+		ret = err_set(e, 0, r->src,
+			      "the resource '%s' holds the sandbox root '%s': each copy would hold "
+			      "the ones before it; pass --root DIR outside it",
+			      r->src, rroot);
+	free(rsrc);
+	return ret;
+}
+
+/* Check every distinct resource source once, before any test starts: that it can be staged, and
+ * that it does not hold the sandbox root. */
+static int check_resources(const struct testlist *tl, const char *root, struct isola_error *e)
 {
 	struct strv seen = STRV_INIT;
+	char *rroot = realpath(root, NULL);
 	int ret = 0;
 	for (size_t i = 0; i < tl->n && !ret; i++) {
 		const struct resources *res = &tl->v[i].s.res;
@@ -39,40 +61,12 @@ static int check_resources(const struct testlist *tl, struct isola_error *e)
 				continue;
 			strv_push(&seen, r->src);
 			ret = stage_check(r, e);
-		}
-	}
-	strv_release(&seen);
-	return ret;
-}
-
-/*
- * A resource that holds the sandbox root would be copied into every sandbox with the sandboxes
- * made before it, recursing until the path is too long: refuse it before anything starts.
- */
-static int check_root_outside(const struct testlist *tl, const char *root, struct isola_error *e)
-{
-	char *rroot = realpath(root, NULL);
-	if (!rroot)
-		return 0; /* not there yet: it cannot be inside anything that is */
-	int ret = 0;
-	for (size_t i = 0; i < tl->n && !ret; i++) {
-		const struct resources *res = &tl->v[i].s.res;
-		for (size_t k = 0; k < res->n && !ret; k++) {
-			const struct resource *r = &res->v[k];
-			if (r->kind == RES_MKDIR)
-				continue;
-			char *rsrc = realpath(r->src, NULL);
-			size_t n = rsrc ? strlen(rsrc) : 0;
-			if (rsrc && strncmp(rroot, rsrc, n) == 0 &&
-			    (rroot[n] == '/' || rroot[n] == '\0' || (n == 1 && rsrc[0] == '/')))
-				ret = err_set(e, 0, r->src,
-					      "the resource '%s' holds the sandbox root '%s': each copy "
-					      "would hold the ones before it; pass --root DIR outside it",
-					      r->src, rroot);
-			free(rsrc);
+			if (!ret)
+				ret = check_root_outside(r, rroot, e);
 		}
 	}
 	free(rroot);
+	strv_release(&seen);
 	return ret;
 }
 
@@ -194,10 +188,6 @@ int cmd_run(int argc, char **argv, bool list_only)
 		rc = EXIT_OK;
 		goto out;
 	}
-	if (check_resources(&tl, &e) < 0) {
-		cli_error("%s", e.message);
-		goto out;
-	}
 
 	unsigned jobs = cl.jobs;
 	const char *env_jobs = getenv("ISOLA_JOBS");
@@ -218,7 +208,7 @@ int cmd_run(int argc, char **argv, bool list_only)
 	if (!root && !getenv("ISOLA_ROOT"))
 		root = cfg.root;
 	root = rundir_default_root(root);
-	if (check_root_outside(&tl, root, &e) < 0) {
+	if (check_resources(&tl, root, &e) < 0) {
 		cli_error("%s", e.message);
 		goto out;
 	}
