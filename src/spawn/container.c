@@ -440,46 +440,67 @@ static int open_kind(struct container *c, enum own_kind kind, unsigned slot, int
 
 static pthread_mutex_t best_lock = PTHREAD_MUTEX_INITIALIZER;
 
+static int best = -1; /* enum own_kind once decided; under best_lock */
+static char best_why[sizeof(((struct isola_error *)0)->message) + 64];
+
+/*
+ * Decide the best kind, under best_lock. Where that takes trying a pid namespace, the try is the
+ * caller's container c (slot, events_fd) when there is one, so that the first init of a process
+ * costs one clone, not a probe and then the real one: returns 1 if c was opened that way.
+ */
+static int decide(struct container *c, unsigned slot, int events_fd)
+{
+	if (best >= 0)
+		return 0;
+	best = OWN_SUBREAPER;
+	if (env_flag("ISOLA_TEST_NO_PIDNS")) {
+		snprintf(best_why, sizeof(best_why), "pid namespaces are disabled (ISOLA_TEST_NO_PIDNS)");
+		return 0;
+	}
+	if (env_flag("ISOLA_TEST_NO_NAMESPACES")) {
+		snprintf(best_why, sizeof(best_why),
+		         "namespaces are disabled (ISOLA_TEST_NO_NAMESPACES)");
+		return 0;
+	}
+	if (geteuid() != 0 && env_flag("ISOLA_TEST_NO_USERNS")) {
+		snprintf(best_why, sizeof(best_why),
+		         "an ordinary user needs a user namespace for a pid namespace, and user "
+		         "namespaces are disabled (ISOLA_TEST_NO_USERNS)");
+		return 0;
+	}
+	struct container probe;
+	struct isola_error e = {0};
+	if (open_kind(c ? c : &probe, OWN_PIDNS, slot, c ? events_fd : -1, &e) == 0) {
+		best = OWN_PIDNS;
+		best_why[0] = '\0';
+		if (c)
+			return 1;
+		container_close(&probe, true);
+		return 0;
+	}
+	snprintf(best_why, sizeof(best_why), "no pid namespace: %s%s%s", e.message,
+	         e.code ? ": " : "", e.code ? strerror(e.code) : "");
+	return 0;
+}
+
 enum own_kind container_best(const char **why)
 {
-	static int best = -1;
-	static char reason[sizeof(((struct isola_error *)0)->message) + 64];
 	pthread_mutex_lock(&best_lock);
-	if (best < 0) {
-		best = OWN_SUBREAPER;
-		if (env_flag("ISOLA_TEST_NO_PIDNS")) {
-			snprintf(reason, sizeof(reason),
-			         "pid namespaces are disabled (ISOLA_TEST_NO_PIDNS)");
-		} else if (env_flag("ISOLA_TEST_NO_NAMESPACES")) {
-			snprintf(reason, sizeof(reason),
-			         "namespaces are disabled (ISOLA_TEST_NO_NAMESPACES)");
-		} else if (geteuid() != 0 && env_flag("ISOLA_TEST_NO_USERNS")) {
-			snprintf(reason, sizeof(reason),
-			         "an ordinary user needs a user namespace for a pid namespace, "
-			         "and user namespaces are disabled (ISOLA_TEST_NO_USERNS)");
-		} else {
-			struct container probe;
-			struct isola_error e = {0};
-			if (open_kind(&probe, OWN_PIDNS, 0, -1, &e) == 0) {
-				container_close(&probe, true);
-				best = OWN_PIDNS;
-				reason[0] = '\0';
-			} else {
-				snprintf(reason, sizeof(reason), "no pid namespace: %s%s%s",
-				         e.message, e.code ? ": " : "",
-				         e.code ? strerror(e.code) : "");
-			}
-		}
-	}
+	(void)decide(NULL, 0, -1);
+	enum own_kind k = (enum own_kind)best;
 	pthread_mutex_unlock(&best_lock);
 	if (why)
-		*why = reason;
-	return (enum own_kind)best;
+		*why = best_why;
+	return k;
 }
 
 int container_open(struct container *c, unsigned slot, int events_fd, struct isola_error *e)
 {
-	return open_kind(c, container_best(NULL), slot, events_fd, e);
+	pthread_mutex_lock(&best_lock);
+	int opened = decide(c, slot, events_fd);
+	enum own_kind k = (enum own_kind)best;
+	pthread_mutex_unlock(&best_lock);
+	return opened ? 0 : open_kind(c, k, slot, events_fd, e);
 }
 
 /* A bump allocator over the shared region. */
