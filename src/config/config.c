@@ -41,6 +41,30 @@ static void check_section_used(struct parse *p)
 	}
 }
 
+/*
+ * In INI a ';' after a space starts a comment: "command = true ; false" would silently run only
+ * "true". A command is no shell line, so such a ';' can only be a mistake or an argument: refuse
+ * it, and say how to pass it as an argument (";" quoted, which inih leaves alone).
+ */
+static void check_command_comment(struct parse *p, const char *line)
+{
+	size_t k = strcspn(line, " \t=");
+	if (k != 7 || strncmp(line, "command", 7) != 0 || p->err_line)
+		return;
+	const char *eq = strchr(line, '=');
+	if (!eq || line[k + strspn(line + k, " \t")] != '=')
+		return;
+	for (const char *c = eq + 1; *c; c++) {
+		if (*c == ';' && (c[-1] == ' ' || c[-1] == '\t')) {
+			p->err_line = p->line;
+			err_set(&p->err, 0, NULL,
+				"' ;' starts a comment in this file, which would cut the command short "
+				"(commands run no shell); to pass ';' as an argument, quote it: \";\"");
+			return;
+		}
+	}
+}
+
 /* inih calls this for every line: count them so that errors can name their line. */
 static char *reader(char *str, int num, void *stream)
 {
@@ -63,6 +87,7 @@ static char *reader(char *str, int num, void *stream)
 		const char *end = *t == '[' ? strchr(t, ']') : NULL;
 		if (end)
 			check_section_used(p);
+		check_command_comment(p, t);
 		if (end) {
 			/* The same text inih takes as the name: from '[' to the first ']'. */
 			p->section_line = p->line;

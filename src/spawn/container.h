@@ -76,8 +76,9 @@ struct container_end {
 
 /*
  * Which kind this process can have, best first, and why not a better one (why: "" when the
- * best). Probed once (a throwaway init) and cached; ISOLA_TEST_NO_PIDNS (tests) forces the
- * subreaper, and so do ISOLA_TEST_NO_NAMESPACES and, for an ordinary user, ISOLA_TEST_NO_USERNS.
+ * best). Decided once per process and cached: by the first container_open(), whose init is the
+ * try, or else by a throwaway init. ISOLA_TEST_NO_PIDNS (tests) forces the subreaper, and so do
+ * ISOLA_TEST_NO_NAMESPACES and, for an ordinary user, ISOLA_TEST_NO_USERNS.
  */
 enum own_kind container_best(const char **why);
 

@@ -54,3 +54,15 @@ run_isola list --config ../proj/isola.ini -v -k make-like
 assert_rc 0
 assert_has "$WORK/out" '^make-like$'
 assert_has "$WORK/out" '^  command: /.*/sh -c '
+
+# " ;" starts an INI comment: in a command it would run less than was written, so it is refused;
+# a quoted ";" is an argument like any other.
+make_test semi.sh '[ "$1" = ";" ] && [ "$2" = x ]'
+printf '[test cut]\ncommand = %s/semi.sh ; x\n' "$WORK" >"$WORK/semi.ini"
+run_isola run --root "$ROOT" --config "$WORK/semi.ini"
+assert_rc 2
+assert_eq "$(cat "$WORK/err")" "isola: $WORK/semi.ini:2: ' ;' starts a comment in this file, which would cut the command short (commands run no shell); to pass ';' as an argument, quote it: \";\""
+printf '[test quoted]\ncommand = %s/semi.sh ";" x\ntimeout = 5s ; a comment elsewhere is fine\n' "$WORK" >"$WORK/semi.ini"
+run_isola run --root "$ROOT" --config "$WORK/semi.ini"
+assert_rc 0
+assert_has "$WORK/out" '^PASS +[0-9.]+s  quoted$'
