@@ -232,7 +232,6 @@ static void submit(struct sched *s, struct job *j, enum job_kind kind)
 		cleaned(s, j);
 }
 
-
 /*
  * Is staging and cleaning up after t worth a worker thread? Only when it has resources to copy
  * or mount: a copy can take seconds, and the loop must keep starting, reaping and timing tests
