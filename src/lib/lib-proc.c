@@ -15,7 +15,6 @@
 
 #include "lib/lib.h"
 #include "spawn/contract.h"
-#include "spawn/proctree.h"
 #include "spawn/spawn.h"
 #include "testlist/testlist.h"
 

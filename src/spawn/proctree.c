@@ -13,7 +13,7 @@
 #include "util/util.h"
 
 struct pinfo {
-	pid_t pid, ppid, pgid;
+	pid_t pid, ppid;
 };
 
 static int read_file_at(int dfd, const char *name, char *buf, size_t cap)
@@ -34,7 +34,7 @@ static int read_file_at(int dfd, const char *name, char *buf, size_t cap)
 	return (int)n;
 }
 
-/* Parse /proc/PID/stat: "pid (comm) S ppid pgrp ...". comm may hold ')' and spaces. */
+/* Parse /proc/PID/stat: "pid (comm) S ppid ...". comm may hold ')' and spaces. */
 static bool read_stat(int procfd, const char *name, struct pinfo *pi)
 {
 	char path[64], buf[512];
@@ -45,13 +45,12 @@ static bool read_stat(int procfd, const char *name, struct pinfo *pi)
 	buf[n] = '\0';
 	char *p = strrchr(buf, ')');
 	char state;
-	int ppid, pgid;
-	if (!p || sscanf(p + 1, " %c %d %d", &state, &ppid, &pgid) != 3)
+	int ppid;
+	if (!p || sscanf(p + 1, " %c %d", &state, &ppid) != 2)
 		return false;
 	if (state == 'Z' || state == 'X')
 		return false;
 	pi->ppid = ppid;
-	pi->pgid = pgid;
 	return true;
 }
 
@@ -148,8 +147,7 @@ size_t proctree_find(const struct proc_match *m, pid_t *out, size_t max)
 			continue;
 		if (m->ancestor && !descends_from(v, n, v[i].pid, m->ancestor))
 			continue;
-		if (m->all || (m->pgid && v[i].pgid == m->pgid) ||
-		    (m->mark && mark_matches(procfd, v[i].pid, m))) {
+		if (m->all || (m->mark && mark_matches(procfd, v[i].pid, m))) {
 			if (found < max)
 				out[found] = v[i].pid;
 			found++;
@@ -192,8 +190,6 @@ unsigned proctree_kill_noting(const struct proc_match *m, unsigned budget_ms, st
 			n = MAXP;
 		if (n == 0 || now_ns() > deadline)
 			break;
-		if (m->pgid)
-			(void)kill(-m->pgid, SIGKILL);
 		for (size_t i = 0; i < n; i++) {
 			bool known = false;
 			for (size_t k = 0; k < nseen && !known; k++)

@@ -20,7 +20,6 @@
 
 struct proc_match {
 	pid_t ancestor;   /* only descendants of this pid; 0: any process */
-	pid_t pgid;       /* every live member of this process group matches; 0: none */
 	const char *mark; /* a token of ISOLA_MARK equal to this (or starting with it, see prefix) */
 	bool prefix;
 	const pid_t *exclude; /* pids never to match (e.g. tests still running) */
