@@ -35,15 +35,26 @@ CFLAGS         ?= -O2 -g
 LDLIBS_CORE := -linih
 
 # Reporters: one file per format (src/report/). report.c, the callback table the scheduler calls,
-# is core; the formats and the libraries they write with (libxml2, jansson: pkg-config) go into
-# the isola command and the unit tests only, so that libisola does not depend on them.
+# is core; the formats go into the isola command and the unit tests only, so that libisola does
+# not depend on them. The formats that need a heavy library are plugins (report-plugin.h), opened
+# only when that report is asked for: JSON and the trace (jansson) in report-json.so, JUnit
+# (libxml2, which pulls in ICU and the C++ runtime) in report-junit.so. A plain run loads neither.
 REPORT_SRCS := src/report/report-setup.c src/report/report-human.c src/report/lineprinter.c \
 	src/report/report-text.c src/report/report-out.c src/report/report-record.c \
-	src/report/report-json.c src/report/report-tap.c src/report/report-junit.c \
-	src/report/report-trace.c src/report/report-html.c
-REPORT_PKGS   := libxml-2.0 jansson
-ISOLA_CPPFLAGS += $(shell pkg-config --cflags $(REPORT_PKGS) 2>/dev/null)
-LDLIBS_REPORT := $(shell pkg-config --libs $(REPORT_PKGS) 2>/dev/null)
+	src/report/report-tap.c src/report/report-html.c src/report/report-plugin.c
+PLUGIN_JSON_SRCS  := src/report/plugin-json.c src/report/report-json.c src/report/report-trace.c
+PLUGIN_JUNIT_SRCS := src/report/plugin-junit.c src/report/report-junit.c
+ISOLA_CPPFLAGS += $(shell pkg-config --cflags libxml-2.0 jansson 2>/dev/null)
+LDLIBS_JSON  := $(shell pkg-config --libs jansson 2>/dev/null)
+LDLIBS_JUNIT := $(shell pkg-config --libs libxml-2.0 2>/dev/null)
+LDLIBS_DL    := -ldl
+
+# Plugins sit in lib/isola/ beside bin/: in the build tree (build/bin/isola, build/isola being a
+# link to it) as where make install puts them. ISOLA_PLUGINDIR is where isola looks when the
+# binary was moved away from its lib/.
+PLUGINDIR   ?= $(PREFIX)/lib/isola
+PLUGINS     := $(B)/lib/isola/report-json.so $(B)/lib/isola/report-junit.so
+ISOLA_CPPFLAGS += -DISOLA_PLUGINDIR='"$(PLUGINDIR)"'
 
 # The pipeline, stage by stage (see README "Source layout").
 CORE_SRCS := \
@@ -65,6 +76,8 @@ CLI_OBJS  := $(CLI_SRCS:%.c=$(B)/%.o)
 CORE_LIB  := $(B)/libisola-core.a
 REPORT_OBJS := $(REPORT_SRCS:%.c=$(B)/%.o)
 REPORT_LIB  := $(B)/libisola-report.a
+PLUGIN_JSON_OBJS  := $(PLUGIN_JSON_SRCS:%.c=$(B)/%.o)
+PLUGIN_JUNIT_OBJS := $(PLUGIN_JUNIT_SRCS:%.c=$(B)/%.o)
 
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:%.c=$(B)/%)
@@ -83,7 +96,7 @@ LIB_TEST_SRCS := $(wildcard tests/lib/test_*.c)
 LIB_TEST_BINS := $(LIB_TEST_SRCS:%.c=$(B)/%)
 
 .PHONY: all lib demo check check-sanitize test unit bench soak fuzz fuzzers install deps clean format
-all: $(B)/isola lib $(UNIT_BINS) $(HELPER_BINS) $(LIB_TEST_BINS)
+all: $(B)/isola $(PLUGINS) lib $(UNIT_BINS) $(HELPER_BINS) $(LIB_TEST_BINS)
 lib: $(LIB_SO) $(LIB_A) $(LIB_PC)
 
 # Only ISOLA_API symbols are exported: everything is built -fvisibility=hidden.
@@ -123,13 +136,30 @@ $(REPORT_LIB): $(REPORT_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(B)/isola: $(CLI_OBJS) $(REPORT_LIB) $(CORE_LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(REPORT_LIB) $(CORE_LIB) $(LDLIBS_CORE) $(LDLIBS_REPORT)
+$(B)/bin/isola: $(CLI_OBJS) $(REPORT_LIB) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(REPORT_LIB) $(CORE_LIB) $(LDLIBS_CORE) $(LDLIBS_DL)
+
+# build/isola is what the scripts, the tests and the README run; it is a link so that the binary
+# finds its plugins in ../lib/isola/ (it resolves /proc/self/exe). Its plugins come with it.
+$(B)/isola: $(B)/bin/isola $(PLUGINS)
+	ln -sfn bin/isola $@
+
+# A plugin is linked with what it uses of the core (its own hidden copy) and its library; it
+# exports isola_report_plugin only (src/report/plugin.map).
+$(B)/lib/isola/report-json.so: $(PLUGIN_JSON_OBJS) $(REPORT_LIB) $(CORE_LIB) src/report/plugin.map
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,--no-undefined -Wl,--version-script=src/report/plugin.map \
+		-o $@ $(PLUGIN_JSON_OBJS) $(REPORT_LIB) $(CORE_LIB) $(LDLIBS_CORE) $(LDLIBS_JSON) -lpthread
+$(B)/lib/isola/report-junit.so: $(PLUGIN_JUNIT_OBJS) $(REPORT_LIB) $(CORE_LIB) src/report/plugin.map
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,--no-undefined -Wl,--version-script=src/report/plugin.map \
+		-o $@ $(PLUGIN_JUNIT_OBJS) $(REPORT_LIB) $(CORE_LIB) $(LDLIBS_CORE) $(LDLIBS_JUNIT) -lpthread
 
 $(B)/tests/unit/%: tests/unit/%.c $(REPORT_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ISOLA_CPPFLAGS) $(CPPFLAGS) $(ISOLA_CFLAGS) $(CFLAGS) -o $@ $< $(REPORT_LIB) $(CORE_LIB) $(LDLIBS_CORE) \
-		$(LDLIBS_REPORT) -lcmocka
+		$(LDLIBS_DL) -lcmocka
 
 # Helpers may open pseudo-terminals (openpty/forkpty: -lutil).
 $(B)/tests/helpers/%: tests/helpers/%.c
@@ -177,8 +207,9 @@ bench:
 
 install: $(B)/isola lib
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
-		$(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/isola
-	install -m 0755 $(B)/isola $(DESTDIR)$(BINDIR)/isola
+		$(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/isola $(DESTDIR)$(PLUGINDIR)
+	install -m 0755 $(B)/bin/isola $(DESTDIR)$(BINDIR)/isola
+	install -m 0644 $(PLUGINS) $(DESTDIR)$(PLUGINDIR)/
 	install -m 0644 doc/isola.1 $(DESTDIR)$(MANDIR)/man1/isola.1
 	install -m 0644 doc/libisola.3 $(DESTDIR)$(MANDIR)/man3/libisola.3
 	install -m 0644 include/isola/isola.h $(DESTDIR)$(INCLUDEDIR)/isola/isola.h
@@ -190,7 +221,7 @@ install: $(B)/isola lib
 		-e 's|@VERSION@|$(VERSION)|' isola.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/isola.pc
 
 format:
-	clang-format -i $(CORE_SRCS) $(REPORT_SRCS) $(CLI_SRCS) src/*/*.h include/isola/*.h
+	clang-format -i $(CORE_SRCS) $(REPORT_SRCS) $(PLUGIN_JSON_SRCS) $(PLUGIN_JUNIT_SRCS) $(CLI_SRCS) src/*/*.h include/isola/*.h
 
 # libFuzzer harnesses (tests/fuzz/fuzz_*.c): built with clang, ASan and UBSan into build-fuzz/,
 # each run for FUZZ_SECONDS from its seed corpus tests/fuzz/corpus/NAME/ (what it finds new goes

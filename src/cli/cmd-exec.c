@@ -87,6 +87,8 @@ int cmd_exec(int argc, char **argv)
 		cli_release(&cl);
 		return EXEC_EXIT_ISOLA;
 	}
+	/* This thread starts the command and waits for it: its init can die with it. */
+	lib_sandbox_die_with_caller(sb);
 	int rc = EXEC_EXIT_ISOLA;
 	if (stage_all(sb, &cl.s, &e) < 0) {
 		cli_error("exec: %s", e.message);

@@ -224,8 +224,11 @@ int cmd_run(int argc, char **argv, bool list_only)
 	cl.report.run_opts_set = true;
 	cl.report.keep = keep;
 	cl.report.retries = (unsigned)retries;
-	if (reporters_setup(&rep, &cl.report, &e) < 0) {
+	int setup = reporters_setup(&rep, &cl.report, &e);
+	if (setup < 0) {
 		cli_error("%s", e.message);
+		if (setup == -2)
+			rc = EXIT_INTERNAL; /* a plugin of isola's own is missing or broken */
 		goto out;
 	}
 
@@ -244,16 +247,20 @@ int cmd_run(int argc, char **argv, bool list_only)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* The keeper starts now only for a terminal to put back; else the scheduler starts it for
+	 * the first init that needs one, if any (keeper.h). */
 	struct keeper keeper;
 	char *mark_prefix = xasprintf("%s.", rd.id);
-	if (keeper_start_tty(&keeper, mark_prefix, rd.fd, reporters_input_fd(&rep), &e) < 0) {
-		free(mark_prefix);
+	keeper_prepare(&keeper, mark_prefix, rd.fd);
+	free(mark_prefix);
+	int tty = reporters_input_fd(&rep);
+	if (tty >= 0 && keeper_start(&keeper, tty, &e) < 0) {
+		keeper_stop(&keeper);
 		cli_error("%s", e.message);
 		rundir_finish(&rd, NULL);
 		rc = EXIT_INTERNAL;
 		goto out;
 	}
-	free(mark_prefix);
 
 	struct sched_opts so = {
 		.keeper = &keeper,

@@ -68,17 +68,6 @@ ISOLA_API isola_proc *isola_start(isola_sandbox *sb, char *const argv[],
 		return NULL;
 	}
 
-	/* If this process dies (even by SIGKILL), the keeper kills what it started here. */
-	if (sb->keeper.pid <= 0) {
-		char *prefix = xasprintf("%s.", sb->rd.id);
-		int kr = keeper_start(&sb->keeper, prefix, sb->rd.fd, err);
-		free(prefix);
-		if (kr < 0) {
-			free(path);
-			return NULL;
-		}
-	}
-
 	isola_proc *p = xcalloc(1, sizeof(*p));
 	unsigned n = ++sb->nprocs;
 	p->sb = sb;
@@ -134,11 +123,23 @@ ISOLA_API isola_proc *isola_start(isola_sandbox *sb, char *const argv[],
 		err_set(err, errno, NULL, "cannot create a pipe");
 	} else {
 		p->events = ev[0];
-		r = container_open(&p->init, 0, ev[1], err);
+		r = container_open(&p->init, 0, ev[1],
+		                   sb->die_with_caller ? CONTAINER_DIE_WITH_CALLER : 0, err);
 		close(ev[1]);
 	}
+	if (r == 0 && (!sb->die_with_caller || p->init.kind != OWN_PIDNS)) {
+		/* If this process dies (even by SIGKILL), the keeper kills what it started here.
+		 * (An init that dies with its caller needs none.) */
+		if (sb->keeper.pid <= 0 && !sb->keeper.mark_prefix) {
+			char *prefix = xasprintf("%s.", sb->rd.id);
+			keeper_prepare(&sb->keeper, prefix, sb->rd.fd);
+			free(prefix);
+		}
+		r = keeper_start(&sb->keeper, -1, err);
+		if (r == 0)
+			keeper_watch(&sb->keeper, p->init.pidfd);
+	}
 	if (r == 0) {
-		keeper_watch(&sb->keeper, p->init.pidfd);
 		container_drop_pidfd(&p->init);
 		p->start_ns = now_ns();
 		r = container_spawn(&p->init, &req, 1, &p->pid, err);

@@ -163,6 +163,11 @@ ISOLA_API void isola_sandbox_fail(isola_sandbox *sb)
 		sb->failed = true;
 }
 
+void lib_sandbox_die_with_caller(isola_sandbox *sb)
+{
+	sb->die_with_caller = true;
+}
+
 void lib_sandbox_forget(isola_sandbox *sb, isola_proc *p)
 {
 	for (isola_proc **pp = &sb->procs; *pp; pp = &(*pp)->next) {
@@ -195,8 +200,10 @@ ISOLA_API int isola_sandbox_free(isola_sandbox *sb, struct isola_error *err)
 		    (sb->keep == ISOLA_KEEP_ON_FAILURE && sb->failed);
 	if (ours) {
 		keeper_stop(&sb->keeper);
-	} else if (sb->keeper.fd >= 0) {
-		close(sb->keeper.fd); /* the parent's keeper: not ours to stop */
+	} else {
+		if (sb->keeper.fd >= 0)
+			close(sb->keeper.fd); /* the parent's keeper: not ours to stop */
+		free(sb->keeper.mark_prefix);
 	}
 	if (!ours) {
 		/* Not ours (a forked child's copy): forget it without touching the disk. */

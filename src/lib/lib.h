@@ -24,6 +24,7 @@ struct isola_sandbox {
 	pid_t owner;     /* the process that made it: only it may clean up */
 	struct isola_proc *procs; /* still running */
 	struct keeper keeper;     /* kills its commands if this process dies; from the first */
+	bool die_with_caller;     /* lib_sandbox_die_with_caller() */
 	struct isola_sandbox *next;
 };
 
@@ -50,6 +51,14 @@ int lib_proc_wait(isola_proc *p, int sigfd, struct isola_result *res, struct iso
 
 /* Drop p (unlinked from its sandbox, fds closed, freed) without signalling or waiting. */
 void lib_proc_forget(isola_proc *p);
+
+/*
+ * For isola exec: its commands are started and waited for by the main thread, which lives until
+ * they end, so an init in a pid namespace can die with it (CONTAINER_DIE_WITH_CALLER) and no
+ * keeper process is needed (one fork less per command). Not for libisola's callers, whose
+ * threads may end before the commands they started.
+ */
+void lib_sandbox_die_with_caller(isola_sandbox *sb);
 
 /* Unlink p from its sandbox's list of running commands. */
 void lib_sandbox_forget(isola_sandbox *sb, isola_proc *p);

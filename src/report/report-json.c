@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "report/plugin-json.h"
 #include "report/report-out.h"
 #include "report/report-record.h"
 #include "report/report-text.h"

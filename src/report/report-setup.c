@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "report/report-out.h"
+#include "report/report-plugin.h"
 #include "report/report.h"
 
 static void problems_free(void *ctx)
@@ -28,9 +29,14 @@ size_t reporters_problems(const struct reporters *r)
 	return 0;
 }
 
+/* Where each file format's writer is: built in (plugin NULL: new), or in a plugin, loaded only
+ * when that report is asked for (report-plugin.h). */
 struct file_report {
 	const char *option, *what;
 	const char *path;
+	const char *plugin, *name;
+	void *(*new)(struct report_out *out, struct report_problems *p);
+	const struct reporter_ops *ops;
 };
 
 int reporters_setup(struct reporters *r, const struct report_opts *o, struct isola_error *e)
@@ -39,9 +45,11 @@ int reporters_setup(struct reporters *r, const struct report_opts *o, struct iso
 	reporters_add(r, &problems_ops, problems);
 
 	const struct file_report files[] = {
-	    {"--junit", "JUnit report", o->junit}, {"--tap", "TAP report", o->tap},
-	    {"--json", "JSON report", o->json},    {"--trace", "trace", o->trace},
-	    {"--html", "HTML report", o->html},
+	    {"--junit", "JUnit report", o->junit, "report-junit", "junit", NULL, NULL},
+	    {"--tap", "TAP report", o->tap, NULL, NULL, report_tap_new, &report_tap_ops},
+	    {"--json", "JSON report", o->json, "report-json", "json", NULL, NULL},
+	    {"--trace", "trace", o->trace, "report-json", "trace", NULL, NULL},
+	    {"--html", "HTML report", o->html, NULL, NULL, report_html_new, &report_html_ops},
 	};
 	/* Two reports cannot share a file, nor standard output. */
 	bool to_stdout = false;
@@ -57,33 +65,23 @@ int reporters_setup(struct reporters *r, const struct report_opts *o, struct iso
 				    files[k].option, files[i].option, files[i].path);
 	}
 
-	/* Every file is created now, before any test runs: a bad path stops the run here. */
+	/* Every writer is loaded and every file created now, before any test runs: a missing
+	 * plugin or a bad path stops the run here. */
+	const struct report_format *fmt[ARRAY_SIZE(files)] = {0};
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
+		if (files[i].path && files[i].plugin &&
+		    !(fmt[i] = report_format_load(files[i].plugin, files[i].what, files[i].name, e)))
+			return -2;
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		if (!files[i].path)
 			continue;
 		struct report_out *out = report_out_open(files[i].path, files[i].what, e);
 		if (!out)
 			return -1;
-		void *ctx;
-		const struct reporter_ops *ops;
-		switch (i) {
-		case 0:
-			ctx = report_junit_new(out, problems), ops = &report_junit_ops;
-			break;
-		case 1:
-			ctx = report_tap_new(out, problems), ops = &report_tap_ops;
-			break;
-		case 2:
-			ctx = report_json_new(out, problems, o), ops = &report_json_ops;
-			break;
-		case 3:
-			ctx = report_trace_new(out, problems), ops = &report_trace_ops;
-			break;
-		default:
-			ctx = report_html_new(out, problems), ops = &report_html_ops;
-			break;
-		}
-		reporters_add(r, ops, ctx);
+		if (fmt[i])
+			reporters_add(r, fmt[i]->ops, fmt[i]->open(out, problems, o));
+		else
+			reporters_add(r, files[i].ops, files[i].new(out, problems));
 	}
 
 	/* The human reporter comes last, so that at the end of the run it can tell what the file

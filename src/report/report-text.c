@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "report/report-text.h"
 
-#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -217,20 +216,6 @@ void text_tap_desc(struct tbuf *out, const char *s, size_t n)
 void text_yaml_quoted(struct tbuf *out, const char *s, size_t n)
 {
 	convert(out, s, n, (struct opts){.m = M_YAML});
-}
-
-json_t *text_jsonn(const char *s, size_t n)
-{
-	struct tbuf b = {0};
-	text_utf8(&b, s, n);
-	json_t *j = json_stringn(tbuf_str(&b), b.len);
-	tbuf_release(&b);
-	return j;
-}
-
-json_t *text_json(const char *s)
-{
-	return s ? text_jsonn(s, strlen(s)) : json_null();
 }
 
 size_t text_columns(const char *s, size_t n)

@@ -52,12 +52,6 @@ void text_tap_desc(struct tbuf *out, const char *s, size_t n);
  * '\', TAB and LF as \t and \n, other control characters visible. */
 void text_yaml_quoted(struct tbuf *out, const char *s, size_t n);
 
-/* A jansson string of s (NULL: JSON null), made valid UTF-8 first: jansson refuses anything
- * else, and a test's name or output may be anything. New reference. */
-struct json_t;
-struct json_t *text_json(const char *s);
-struct json_t *text_jsonn(const char *s, size_t n);
-
 /* The number of columns s (valid UTF-8, no controls) takes, counting a code point as one. */
 size_t text_columns(const char *s, size_t n);
 /* The length in bytes of the longest prefix of s that fits in cols columns, on a code point

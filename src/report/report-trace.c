@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/plugin-json.h"
 #include "report/report-out.h"
 #include "report/report-record.h"
 #include "report/report-text.h"

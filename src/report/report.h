@@ -76,7 +76,8 @@ struct report_opts {
  * Add the human reporter and every file reporter asked for. Every file is created here, before
  * any test runs, as an invisible temporary beside its target that replaces the target only when
  * the run ends (report-out.h). Returns 0, or -1 with *e naming the file (nothing is left
- * behind; the reporters added so far are still r's to release).
+ * behind; the reporters added so far are still r's to release), or -2 with *e when a format's
+ * plugin cannot be loaded (isola is not installed completely: not the user's input).
  */
 int reporters_setup(struct reporters *r, const struct report_opts *o, struct isola_error *e);
 /* How many problems the file reporters met (each already told to the user). */
@@ -106,7 +107,8 @@ extern const struct reporter_ops report_human_ops;
 /* Interval of the human reporter's ticks (status line, live output); 0 if it wants none. */
 int64_t report_human_tick_ns(void *ctx);
 
-/* The file reporters (report-<format>.c). Each takes ownership of out (report-out.h). */
+/* The file reporters (report-<format>.c). Each takes ownership of out (report-out.h). JSON,
+ * trace and JUnit are built into plugins (report-plugin.h), TAP and HTML into isola. */
 struct report_out;
 void *report_junit_new(struct report_out *out, struct report_problems *p);
 void *report_tap_new(struct report_out *out, struct report_problems *p);

@@ -285,10 +285,20 @@ static int start_in_init(struct sched *s, struct attempt *a, const struct spawn_
 	if (c->pid > 0 && c->sock < 0)
 		container_close(c, true); /* it died under the last test: not reaped yet */
 	if (c->pid < 0) {
-		if (container_open(c, a->slot, s->events[1], e) < 0)
+		/* Inits are opened on this thread, which runs to the end of the run: one in a pid
+		 * namespace can die with it, and then needs no keeper (keeper.h). */
+		if (container_open(c, a->slot, s->events[1], CONTAINER_DIE_WITH_CALLER, e) < 0)
 			return -1;
-		/* The keeper keeps its own copy: ours would only count against the fd limit. */
-		keeper_watch(s->o->keeper, c->pidfd);
+		struct keeper *k = s->o->keeper;
+		if (k && (c->kind != OWN_PIDNS || k->pid > 0)) {
+			if (keeper_start(k, -1, e) < 0) {
+				container_close(c, true);
+				return -1;
+			}
+			/* The keeper keeps its own copy: ours would only count against the fd
+			 * limit. */
+			keeper_watch(k, c->pidfd);
+		}
 		container_drop_pidfd(c);
 	}
 	a->owner = own_kind_name(c->kind);

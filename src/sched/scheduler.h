@@ -20,7 +20,7 @@ struct sched_opts {
 	struct rundir *rd;
 	const char *source_dir;
 	struct reporters *rep;
-	struct keeper *keeper; /* a child of ours that is not a test; told of every init */
+	struct keeper *keeper; /* prepared; started for the first init that needs one (keeper.h) */
 };
 
 /*

@@ -68,6 +68,7 @@ struct init_args {
 	struct mount_exec setup;
 	struct packed_req *region;
 	char *spawn_stack;
+	bool die_with_caller; /* PR_SET_PDEATHSIG: SIGKILL when isola's thread ends */
 };
 
 const char *own_kind_name(enum own_kind k)
@@ -265,6 +266,11 @@ NO_SANITIZE_ADDRESS static int init_main(void *arg)
 	const struct init_args *a = arg;
 	struct init_state st = {.a = a, .mountinfo = -1};
 
+	/* First of all: if isola is already gone, its socket is closed and the first reply below
+	 * fails, so there is no window. The kernel then ends everything in the namespace. */
+	if (a->die_with_caller && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		_exit(1);
+
 	/* Keep the socket and the events fd as 3 and 4 (moved out of the way first: either may
 	 * sit there already), /dev/null as 0-2, and nothing else of isola's. */
 	int s = fcntl(a->sock, F_DUPFD_CLOEXEC, 10);
@@ -357,7 +363,7 @@ static void release(struct container *c)
 }
 
 static int open_kind(struct container *c, enum own_kind kind, unsigned slot, int events_fd,
-                     struct isola_error *e)
+                     unsigned flags, struct isola_error *e)
 {
 	int sv[2];
 	*c = (struct container)CONTAINER_INIT;
@@ -390,18 +396,19 @@ static int open_kind(struct container *c, enum own_kind kind, unsigned slot, int
 	    .slot = slot,
 	    .region = c->region,
 	    .spawn_stack = stacks + INIT_STACK,
+	    .die_with_caller = kind == OWN_PIDNS && (flags & CONTAINER_DIE_WITH_CALLER),
 	};
 	ia.empty.userns = kind == OWN_PIDNS && !root;
 	mount_exec_prepare(&ia.setup, &ia.empty);
 	ia.setup.plan = &ia.empty; /* the init's copy of ia, at the same address */
-	int flags = SIGCHLD;
+	int clone_flags = SIGCHLD;
 	if (kind == OWN_PIDNS)
-		flags |= CLONE_NEWPID | CLONE_NEWNS | (root ? 0 : CLONE_NEWUSER);
+		clone_flags |= CLONE_NEWPID | CLONE_NEWNS | (root ? 0 : CLONE_NEWUSER);
 
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pid_t pid = clone(init_main, stacks + INIT_STACK, flags, &ia);
+	pid_t pid = clone(init_main, stacks + INIT_STACK, clone_flags, &ia);
 	int saved = errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	munmap(stacks, stacks_len); /* the init has its own copy */
@@ -448,7 +455,7 @@ static char best_why[sizeof(((struct isola_error *)0)->message) + 64];
  * caller's container c (slot, events_fd) when there is one, so that the first init of a process
  * costs one clone, not a probe and then the real one: returns 1 if c was opened that way.
  */
-static int decide(struct container *c, unsigned slot, int events_fd)
+static int decide(struct container *c, unsigned slot, int events_fd, unsigned flags)
 {
 	if (best >= 0)
 		return 0;
@@ -470,7 +477,7 @@ static int decide(struct container *c, unsigned slot, int events_fd)
 	}
 	struct container probe;
 	struct isola_error e = {0};
-	if (open_kind(c ? c : &probe, OWN_PIDNS, slot, c ? events_fd : -1, &e) == 0) {
+	if (open_kind(c ? c : &probe, OWN_PIDNS, slot, c ? events_fd : -1, c ? flags : 0, &e) == 0) {
 		best = OWN_PIDNS;
 		best_why[0] = '\0';
 		if (c)
@@ -486,7 +493,7 @@ static int decide(struct container *c, unsigned slot, int events_fd)
 enum own_kind container_best(const char **why)
 {
 	pthread_mutex_lock(&best_lock);
-	(void)decide(NULL, 0, -1);
+	(void)decide(NULL, 0, -1, 0);
 	enum own_kind k = (enum own_kind)best;
 	pthread_mutex_unlock(&best_lock);
 	if (why)
@@ -494,13 +501,14 @@ enum own_kind container_best(const char **why)
 	return k;
 }
 
-int container_open(struct container *c, unsigned slot, int events_fd, struct isola_error *e)
+int container_open(struct container *c, unsigned slot, int events_fd, unsigned flags,
+                   struct isola_error *e)
 {
 	pthread_mutex_lock(&best_lock);
-	int opened = decide(c, slot, events_fd);
+	int opened = decide(c, slot, events_fd, flags);
 	enum own_kind k = (enum own_kind)best;
 	pthread_mutex_unlock(&best_lock);
-	return opened ? 0 : open_kind(c, k, slot, events_fd, e);
+	return opened ? 0 : open_kind(c, k, slot, events_fd, flags, e);
 }
 
 /* A bump allocator over the shared region. */

@@ -83,11 +83,21 @@ struct container_end {
 enum own_kind container_best(const char **why);
 
 /*
- * Start an init of the best kind (container_best()) for slot. events_fd: where it reports ends
- * (a pipe's write end, or one end of a socketpair; the caller keeps its own copy). Returns 0 or
- * -1 with *e (nothing left running).
+ * CONTAINER_DIE_WITH_CALLER: a pid namespace's init is SIGKILLed by the kernel when the calling
+ * thread ends (PR_SET_PDEATHSIG), which ends everything in the namespace: then no keeper is
+ * needed (keeper.h). Only for a caller whose thread lives as long as the init should, like the
+ * main thread of isola exec. Without a pid namespace the flag does nothing: killing a subreaper
+ * would set its test's processes loose.
  */
-int container_open(struct container *c, unsigned slot, int events_fd, struct isola_error *e);
+enum { CONTAINER_DIE_WITH_CALLER = 1 };
+
+/*
+ * Start an init of the best kind (container_best()) for slot. events_fd: where it reports ends
+ * (a pipe's write end, or one end of a socketpair; the caller keeps its own copy). flags:
+ * CONTAINER_DIE_WITH_CALLER or 0. Returns 0 or -1 with *e (nothing left running).
+ */
+int container_open(struct container *c, unsigned slot, int events_fd, unsigned flags,
+                   struct isola_error *e);
 
 /*
  * Start r in c (the init refuses if a test of it is still running): its fds (stdin_fd, stdout_fd,

@@ -138,25 +138,30 @@ static void keeper_main(int sock, int keep_fd, int tty_fd, const struct termios 
 	}
 	for (size_t i = 0; i < w.n; i++)
 		(void)syscall(SYS_pidfd_send_signal, w.fd[i], SIGKILL, NULL, 0);
-	/* The last fallback: whatever still carries the run's mark, wherever it went. */
-	struct proc_match m = {.mark = mark_prefix, .prefix = true};
-	proctree_kill(&m, 5000);
+	/* The last fallback: whatever still carries the run's mark, wherever it went (never an
+	 * empty prefix: that would be every run's). */
+	if (mark_prefix && *mark_prefix) {
+		struct proc_match m = {.mark = mark_prefix, .prefix = true};
+		proctree_kill(&m, 5000);
+	}
 	_exit(0);
 }
 
-int keeper_start(struct keeper *k, const char *mark_prefix, int keep_fd, struct isola_error *e)
+void keeper_prepare(struct keeper *k, const char *mark_prefix, int keep_fd)
 {
-	return keeper_start_tty(k, mark_prefix, keep_fd, -1, e);
+	*k = (struct keeper)KEEPER_INIT;
+	k->mark_prefix = xstrdup(mark_prefix);
+	k->keep_fd = keep_fd;
 }
 
-int keeper_start_tty(struct keeper *k, const char *mark_prefix, int keep_fd, int tty_fd,
-                     struct isola_error *e)
+int keeper_start(struct keeper *k, int tty_fd, struct isola_error *e)
 {
+	if (k->pid > 0)
+		return 0;
 	struct termios tio = {0};
 	if (tty_fd >= 0 && (!isatty(tty_fd) || tcgetattr(tty_fd, &tio) < 0))
 		tty_fd = -1;
 	int sv[2];
-	*k = (struct keeper)KEEPER_INIT;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return err_set(e, errno, NULL, "cannot start the keeper");
 	pid_t pid = fork();
@@ -168,7 +173,7 @@ int keeper_start_tty(struct keeper *k, const char *mark_prefix, int keep_fd, int
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		keeper_main(sv[1], keep_fd, tty_fd, &tio, mark_prefix);
+		keeper_main(sv[1], k->keep_fd, tty_fd, &tio, k->mark_prefix);
 	}
 	close(sv[1]);
 	k->pid = pid;
@@ -191,5 +196,6 @@ void keeper_stop(struct keeper *k)
 	if (k->pid > 0)
 		while (waitpid(k->pid, NULL, 0) < 0 && errno == EINTR)
 			;
+	free(k->mark_prefix);
 	*k = (struct keeper)KEEPER_INIT;
 }

@@ -77,6 +77,8 @@ static int walk_fail(struct walk *w, int errnum, const char *what)
 
 static void note(struct walk *w, const struct stat *st)
 {
+	if (S_ISREG(st->st_mode))
+		w->res->bytes += (unsigned long long)st->st_size;
 	if (st->st_uid != w->uid || st->st_gid != w->gid)
 		w->res->foreign = true;
 	/* Directories only: on an overlay, files report their layer's device. */
@@ -317,6 +319,7 @@ static int copy_dir(struct walk *w, int in, const struct stat *st, int dfd, cons
 			ret = walk_fail(w, ECANCELED, "");
 			break;
 		}
+		w->res->entries++;
 		snprintf(w->path + plen, sizeof(w->path) - plen, "/%s", de->d_name);
 		int rn = snprintf(w->rel + rlen, sizeof(w->rel) - rlen, "%s%s", rlen ? "/" : "",
 				  de->d_name);
@@ -470,6 +473,7 @@ static void *copy_worker(void *arg)
 	p->w->res->files += res.files;
 	p->w->res->cloned += res.cloned;
 	p->w->res->foreign |= res.foreign;
+	p->w->res->bytes += res.bytes;
 	if (!p->w->res->clone_err)
 		p->w->res->clone_err = res.clone_err;
 	if (e.message[0] && p->w->e && !p->w->e->message[0])

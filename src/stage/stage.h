@@ -136,6 +136,8 @@ struct copy_result {
 	bool foreign;         /* something is owned by another uid or gid than ours */
 	bool submounts;       /* something is on another filesystem than the top */
 	bool is_dir;          /* the source (followed if a symlink) is a directory */
+	unsigned long entries;    /* everything below the top: files, directories, links... */
+	unsigned long long bytes; /* the sizes of its regular files */
 };
 
 /*

@@ -19,6 +19,8 @@ struct probe {
 	bool userns;    /* PROBE_NAMESPACE: mounts need a user namespace */
 	bool foreign;   /* PROBE_FACTS: see struct copy_result */
 	bool submounts; /* PROBE_FACTS */
+	unsigned long entries;    /* PROBE_FACTS: see struct copy_result */
+	unsigned long long bytes; /* PROBE_FACTS */
 	char why[256];  /* when !ok: why not, a phrase for "X by copy: WHY" */
 };
 

@@ -26,7 +26,7 @@ static int setup(void **state)
 	if (!mkdtemp(f->dir) || pipe2(f->ev, O_CLOEXEC) < 0)
 		return -1;
 	struct isola_error e = {0};
-	if (container_open(&f->c, 3, f->ev[1], &e) < 0) {
+	if (container_open(&f->c, 3, f->ev[1], 0, &e) < 0) {
 		fprintf(stderr, "container_open: %s\n", e.message);
 		return -1;
 	}

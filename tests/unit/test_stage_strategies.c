@@ -277,7 +277,7 @@ static int spawn_in_init(const struct spawn_req *req, struct isola_error *e)
 	struct container c;
 	int ev[2];
 	assert_int_equal(pipe2(ev, O_CLOEXEC), 0);
-	if (container_open(&c, 0, ev[1], e) < 0)
+	if (container_open(&c, 0, ev[1], 0, e) < 0)
 		fail_msg("container_open: %s", e->message);
 	int status = -1;
 	if (container_spawn(&c, req, 1, NULL, e) == 0) {
