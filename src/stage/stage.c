@@ -286,15 +286,23 @@ static void facts_from(struct probe *p, const struct copy_result *res)
 	                    .bytes = res->bytes};
 }
 
+/* Facts are keyed by the top's change time too: a tree removed and made again (a long-lived
+ * libisola caller, a test suite) may come back with the same inode number. */
+static dev_t facts_stamp(const struct stat *st)
+{
+	return (dev_t)st->st_ctim.tv_sec * 1000000007u + (dev_t)st->st_ctim.tv_nsec;
+}
+
 int source_facts(const char *src, const struct stat *st, struct probe *out, struct isola_error *e)
 {
-	if (probe_lookup(PROBE_FACTS, st->st_dev, st->st_ino, 0, out))
+	dev_t stamp = facts_stamp(st);
+	if (probe_lookup(PROBE_FACTS, st->st_dev, st->st_ino, stamp, out))
 		return 0;
 	struct copy_result res;
 	if (copy_tree_opts(src, -1, "", NULL, &res, e) < 0)
 		return -1;
 	facts_from(out, &res);
-	probe_store(PROBE_FACTS, st->st_dev, st->st_ino, 0, out);
+	probe_store(PROBE_FACTS, st->st_dev, st->st_ino, stamp, out);
 	return 0;
 }
 
@@ -329,8 +337,9 @@ int stage_check(const struct resource *r, struct isola_error *e)
 	if (stat(r->src, &st) == 0) {
 		struct probe p;
 		facts_from(&p, &res);
-		if (!probe_lookup(PROBE_FACTS, st.st_dev, st.st_ino, 0, &p))
-			probe_store(PROBE_FACTS, st.st_dev, st.st_ino, 0, &p);
+		struct probe old;
+		if (!probe_lookup(PROBE_FACTS, st.st_dev, st.st_ino, facts_stamp(&st), &old))
+			probe_store(PROBE_FACTS, st.st_dev, st.st_ino, facts_stamp(&st), &p);
 	}
 	return 0;
 }

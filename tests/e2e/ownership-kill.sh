@@ -55,16 +55,39 @@ if grep -q 'owned by a pid namespace' out; then
 fi
 assert_no_procs
 
-# A keeper sent SIGUSR1 (pkill -USR1 isola reaches it too) ignores it, and still does its job.
+# Inits in a pid namespace die with isola (the kernel ends their namespace when isola's thread
+# ends): no keeper is started for them (SIGKILL above left nothing all the same).
+run_isola run --root "$ROOT" --keep none -v bystander.sh
+pidns=0
+grep -q 'owned by a pid namespace' out && pidns=1
+if [ "$pidns" = 1 ]; then
+	rm -f "$WORK/started"
+	cat >"$WORK/kill.ini" <<-INI
+	[test k_setsid.sh]
+	command = $WORK/k_setsid.sh $WORK/started
+	INI
+	"$ISOLA_BIN" run --root "$ROOT" --config "$WORK/kill.ini" </dev/null >"$WORK/out" 2>&1 &
+	pid=$!
+	wait_for "$WORK/started"
+	pgrep -P "$pid" -x isola-init >/dev/null || fail "no init among isola's children"
+	! pgrep -P "$pid" -x isola-keeper >/dev/null || fail "a keeper was started for a pid namespace"
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null || true
+	wait_no_procs
+	run_isola clean --root "$ROOT"
+fi
+
+# A keeper (started for a subreaper) sent SIGUSR1 (pkill -USR1 isola reaches it too) ignores
+# it, and still does its job.
 rm -f "$WORK/started"
 cat >"$WORK/kill.ini" <<-INI
 [test k_setsid.sh]
 command = $WORK/k_setsid.sh $WORK/started
 INI
-"$ISOLA_BIN" run --root "$ROOT" --config "$WORK/kill.ini" >"$WORK/out" 2>&1 &
+ISOLA_TEST_NO_PIDNS=1 "$ISOLA_BIN" run --root "$ROOT" --config "$WORK/kill.ini" >"$WORK/out" 2>&1 &
 pid=$!
 wait_for "$WORK/started"
-keeper=$(pgrep -P "$pid" -x isola-keeper) || fail "no keeper among isola's children"
+keeper=$(pgrep -P "$pid" -x isola-keeper) || fail "no keeper among isola's children (subreaper)"
 kill -USR1 "$keeper"
 for sig in HUP INT TERM QUIT USR2 PIPE ALRM; do kill -"$sig" "$keeper"; done
 sleep 0.1
@@ -83,13 +106,21 @@ run_isola exec --root "$ROOT" -- sh -c "$WORK/lurk & $WORK/lurk & exit 3"
 assert_rc 3
 assert_has err "left 2 processes behind: killed"
 assert_no_procs
-# ... and nothing of it survives isola exec killed with SIGKILL.
-rm -f "$WORK/started"
-"$ISOLA_BIN" exec --root "$ROOT" -- "$WORK/k_setsid.sh" "$WORK/started" >"$WORK/out" 2>&1 &
-pid=$!
-wait_for "$WORK/started"
-kill -KILL "$pid"
-wait "$pid" 2>/dev/null || true
-wait_no_procs
-run_isola clean --root "$ROOT"
+# ... and nothing of it survives isola exec killed with SIGKILL: its init dies with it (pid
+# namespace), or its keeper ends it (subreaper).
+for mode in "" ISOLA_TEST_NO_PIDNS=1; do
+	rm -f "$WORK/started"
+	env $mode "$ISOLA_BIN" exec --root "$ROOT" -- "$WORK/k_setsid.sh" "$WORK/started" >"$WORK/out" 2>&1 &
+	pid=$!
+	wait_for "$WORK/started"
+	if [ -z "$mode" ] && [ "$pidns" = 1 ]; then
+		! pgrep -P "$pid" -x isola-keeper >/dev/null || fail "isola exec started a keeper"
+	else
+		pgrep -P "$pid" -x isola-keeper >/dev/null || fail "isola exec has no keeper ($mode)"
+	fi
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null || true
+	wait_no_procs
+	run_isola clean --root "$ROOT"
+done
 assert_root_empty

@@ -8,6 +8,7 @@
 
 mkdir -p fx/sub
 echo original >fx/data
+make_bulk fx
 before=$(tree_state fx)
 ARGS="--copy fx --ro fx:ro --mkdir fx/sub/made"
 

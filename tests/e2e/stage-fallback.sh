@@ -120,6 +120,8 @@ assert_rc 0
 mkdir "$UDIR/mixed"
 echo mine >"$UDIR/mixed/mine"
 echo roots >"$UDIR/mixed/roots"
+make_bulk "$UDIR/mixed"
+chown -R "$UID_TEST:$UID_TEST" "$UDIR/mixed/bulk"
 chown "$UID_TEST:$UID_TEST" "$UDIR/mixed" "$UDIR/mixed/mine"
 make_test mixed.sh 'echo changed >mixed/roots && echo changed >mixed/mine'
 cp mixed.sh "$UDIR/" && chown "$UID_TEST" "$UDIR/mixed.sh"
