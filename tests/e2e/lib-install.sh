@@ -13,10 +13,23 @@ make -s -C "$top" install DESTDIR="$dest" PREFIX=/opt/isola >make.out 2>&1 || {
 	fail "make install failed"
 }
 for f in bin/isola lib/libisola.so.0 lib/libisola.so lib/libisola.a lib/pkgconfig/isola.pc \
-	include/isola/isola.h share/man/man1/isola.1 share/man/man3/libisola.3; do
+	include/isola/isola.h share/man/man1/isola.1 share/man/man3/libisola.3 \
+	lib/isola/report-json.so lib/isola/report-junit.so; do
 	[ -e "$dest/opt/isola/$f" ] || fail "make install did not install $f"
 done
 [ ! -e /opt/isola ] || [ -e /opt/isola/.not-ours ] || true
+
+# The report plugins export their descriptor and nothing else, and the installed isola (moved
+# by DESTDIR: found beside its bin/, not at the PREFIX it was built for) loads them.
+for p in report-json report-junit; do
+	syms=$(nm -D --defined-only "$dest/opt/isola/lib/isola/$p.so" | awk '{print $3}')
+	assert_eq "$syms" isola_report_plugin "$p.so exports"
+done
+make_test one.sh 'exit 0'
+"$dest/opt/isola/bin/isola" run --root "$ROOT" --keep none --junit one.xml --json one.jsonl one.sh \
+	>run.out 2>&1 || fail "the installed isola cannot write reports: $(cat run.out)"
+assert_has one.xml '<testcase name="one.sh"'
+assert_has one.jsonl '"event":"test_end"'
 
 soname=$(objdump -p "$dest/opt/isola/lib/libisola.so" | awk '/SONAME/ {print $2}')
 assert_eq "$soname" "libisola.so.0"
