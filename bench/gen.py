@@ -676,7 +676,7 @@ def cmd_report(runs_path, tools_path, meta_path, mem_path, out):
         w("")
 
     # ---- 7: start-up
-    g7 = [t for t in order if t.group in ("startup", "startup-ctest")]
+    g7 = [t for t in order if t.group in ("startup", "startup-ctest", "startup-tiny")]
     if g7:
         T = {t.id: t for t in g7}
         w("## 7. Start-up: one short command, sandbox root on tmpfs (%s rounds of %s runs)\n"
@@ -718,6 +718,23 @@ def cmd_report(runs_path, tools_path, meta_path, mem_path, out):
                 w("| %s | %s | %s - %s | %s | %s |" % (t.label, fmt_s(t.med()), fmt_s(t.lo()),
                                                      fmt_s(t.hi()), fmt_s(t.cpu()),
                                                      fmt_ratio(r)))
+            w("")
+        tiny = [t for t in g7 if t.group == "startup-tiny"]
+        if tiny:
+            w("40 tests, -j%s, each with a private copy of a tree of N 1 KiB files, by overlay "
+              "and by copy (where a copy stops being cheaper: `--stage auto` copies trees of up "
+              "to 32 entries):\n" % meta.get("jobs", "?"))
+            w("| tree | overlay | copy | copy / overlay |")
+            w("|---|---:|---:|---:|")
+            for n in ("0", "16", "64"):
+                o, c = T.get("tiny-%s-overlay" % n), T.get("tiny-%s-copy" % n)
+                if not (o and c):
+                    continue
+                if not (o.ok and c.ok):
+                    w("| %s files | %s | %s | |" % (n, o.status, c.status))
+                    continue
+                w("| %s files | %s | %s | %s%s |" % (n, fmt_s(o.med()), fmt_s(c.med()),
+                                                    fmt_ratio(c.med() / o.med()), paired(c, o)))
             w("")
         for key, what in (("ldd_before", "before"), ("ldd_after", "now")):
             if meta.get(key):
