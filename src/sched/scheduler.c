@@ -91,6 +91,7 @@ struct sched {
 
 	struct attempt **slots; /* [jobs]; NULL = free: attempts being staged or running */
 	struct container *inits; /* [jobs]: the init each slot's tests run under, opened lazily */
+	bool any_subreaper;      /* an init of this run was a subreaper: things may come loose */
 	int events[2];          /* the inits' end messages (a pipe: read end, write end) */
 	unsigned running;       /* slots taken */
 	unsigned cleaning;      /* attempts whose sandbox a worker is removing */
@@ -290,6 +291,8 @@ static int start_in_init(struct sched *s, struct attempt *a, const struct spawn_
 		if (container_open(c, a->slot, s->events[1], CONTAINER_DIE_WITH_CALLER, e) < 0)
 			return -1;
 		struct keeper *k = s->o->keeper;
+		if (c->kind != OWN_PIDNS)
+			s->any_subreaper = true;
 		if (k && (c->kind != OWN_PIDNS || k->pid > 0)) {
 			if (keeper_start(k, -1, e) < 0) {
 				container_close(c, true);
@@ -786,17 +789,21 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 			sum->flaky++;
 	}
 	/* Every init goes (each empties its namespace first), then whatever is left of ours no
-	 * test can be charged with: it came loose from an init that was killed. */
+	 * test can be charged with: it came loose from an init that was killed. (Only a
+	 * subreaper's test can kill its init: in a pid namespace nothing comes loose, and the walk
+	 * over /proc is not made.) */
 	for (unsigned i = 0; i < o->jobs; i++)
 		container_close(&s.inits[i], true);
-	pid_t keeper_pid = o->keeper ? o->keeper->pid : 0;
-	struct proc_match rest = {
-		.ancestor = getpid(),
-		.all = true,
-		.exclude = &keeper_pid,
-		.nexclude = keeper_pid > 0 ? 1 : 0,
-	};
-	sum->unknown_killed = proctree_kill_noting(&rest, 2000, &sum->unknown_cmds, 5);
+	if (s.any_subreaper) {
+		pid_t keeper_pid = o->keeper ? o->keeper->pid : 0;
+		struct proc_match rest = {
+		    .ancestor = getpid(),
+		    .all = true,
+		    .exclude = &keeper_pid,
+		    .nexclude = keeper_pid > 0 ? 1 : 0,
+		};
+		sum->unknown_killed = proctree_kill_noting(&rest, 2000, &sum->unknown_cmds, 5);
+	}
 	workers_free(s.pool);
 	sum->wall_ns = now_ns() - t0;
 	sum->signal = s.stop_signal;

@@ -21,7 +21,8 @@ struct workers {
 	unsigned pending;               /* submitted and not collected */
 	bool stopping;
 	int efd;
-	unsigned nthreads;
+	unsigned nthreads, max; /* started so far (on demand), and at most */
+	unsigned idle;          /* threads waiting for work */
 	pthread_t threads[WORKERS_MAX];
 };
 
@@ -30,8 +31,11 @@ static void *worker_main(void *arg)
 	struct workers *p = arg;
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
-		while (!p->todo && !p->stopping)
+		while (!p->todo && !p->stopping) {
+			p->idle++;
 			pthread_cond_wait(&p->wake, &p->lock);
+			p->idle--;
+		}
 		struct work *w = p->todo;
 		if (!w)
 			break; /* stopping, and nothing left to do */
@@ -73,26 +77,46 @@ struct workers *workers_new(unsigned n)
 		n = 1;
 	if (n > WORKERS_MAX)
 		n = WORKERS_MAX;
+	p->max = n;
+	return p;
+}
+
+/* A thread more, under p->lock, if every one there is busy and there is room: threads are
+ * started when work comes (a run whose sandboxes are all bare never starts one). */
+static void grow(struct workers *p)
+{
+	if (p->idle > 0 || p->nthreads >= p->max)
+		return;
 	/* The threads take no signals: the loop takes them all through its signalfd. */
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	for (unsigned i = 0; i < n; i++)
-		if (pthread_create(&p->threads[p->nthreads], NULL, worker_main, p) == 0)
-			p->nthreads++;
+	if (pthread_create(&p->threads[p->nthreads], NULL, worker_main, p) == 0)
+		p->nthreads++;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!p->nthreads) {
-		workers_free(p);
-		errno = EAGAIN;
-		return NULL;
-	}
-	return p;
 }
 
 void workers_submit(struct workers *p, struct work *w)
 {
 	w->next = NULL;
 	pthread_mutex_lock(&p->lock);
+	grow(p);
+	if (p->nthreads == 0) {
+		/* No thread to be had: do it here, and hand it back as a thread would. */
+		pthread_mutex_unlock(&p->lock);
+		w->run(w);
+		pthread_mutex_lock(&p->lock);
+		bool was_empty = !p->done;
+		*p->done_tail = w;
+		p->done_tail = &w->next;
+		p->pending++;
+		if (was_empty) {
+			uint64_t one = 1;
+			(void)!write(p->efd, &one, sizeof(one));
+		}
+		pthread_mutex_unlock(&p->lock);
+		return;
+	}
 	*p->todo_tail = w;
 	p->todo_tail = &w->next;
 	p->pending++;

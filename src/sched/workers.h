@@ -20,9 +20,12 @@ struct work {
 
 struct workers;
 
-/* Start n threads (at least 1). Returns NULL if not even one could be started (errno set). */
+/* A pool of up to n threads (at least 1), started as work comes: one more whenever a job is
+ * submitted while every thread is busy (a run of bare sandboxes starts none). Returns NULL if
+ * its eventfd cannot be made (errno set). */
 struct workers *workers_new(unsigned n);
-/* Queue w; its run() is called on a worker thread, then it comes back through collect. */
+/* Queue w; its run() is called on a worker thread, then it comes back through collect. If no
+ * thread can be started at all, run() is called here, before this returns. */
 void workers_submit(struct workers *p, struct work *w);
 /* Readable (POLLIN) when finished jobs wait to be collected. */
 int workers_fd(const struct workers *p);
