@@ -77,8 +77,9 @@ assert_has err "^isola: cannot write JUnit report 'reports/junit.xml'"
 [ ! -e reports/junit.xml ] || fail "a half-written report was left in place"
 assert_root_empty
 
-# No process to be had (an ordinary user at RLIMIT_NPROC: isola and its keeper, no more): the
-# tests are ERRORs that say so, exit 1, nothing left running or on disk.
+# No process to be had (an ordinary user at RLIMIT_NPROC: isola alone, then isola and one more,
+# its init, no room for the test): the tests are ERRORs that say so, exit 1, nothing left
+# running or on disk.
 UID_TEST=4246
 UDIR=$(mktemp -d /tmp/isola-e2e-faults.XXXXXX)
 trap 'rm -rf "$UDIR"; unmount_all; cleanup_work' EXIT
@@ -86,7 +87,12 @@ chmod 0755 "$UDIR"
 cp "$ISOLA_BIN" ok.sh "$UDIR/"
 mkdir "$UDIR/root"
 chown -R "$UID_TEST:$UID_TEST" "$UDIR"
-as_user prlimit --nproc=2 ./isola run --root root --keep none ok.sh
+as_user prlimit --nproc=1 ./isola run --root root --keep none ok.sh
 assert_rc 1
 assert_has out "^ERROR +[0-9.]+s  ok\\.sh \\(isola: cannot start isola's init.*: Resource temporarily unavailable\\)$"
+assert_eq "$(ls -A "$UDIR/root")" "" "the user's root"
+as_user prlimit --nproc=2 ./isola run --root root --keep none ok.sh
+assert_rc 1
+# (Where the init is a subreaper, the keeper it needs is the one too many.)
+assert_has out "^ERROR +[0-9.]+s  ok\\.sh \\(isola: cannot start ('[^']*ok\\.sh'|the keeper): Resource temporarily unavailable\\)$"
 assert_eq "$(ls -A "$UDIR/root")" "" "the user's root"
