@@ -60,7 +60,7 @@ ISOLA_CPPFLAGS += -DISOLA_PLUGINDIR='"$(PLUGINDIR)"'
 CORE_SRCS := \
 	src/util/util.c src/util/fdpass.c \
 	src/config/settings.c src/config/config.c \
-	src/testlist/testlist.c \
+	src/testlist/testlist.c src/testlist/partition.c \
 	src/sched/scheduler.c \
 	src/sched/workers.c \
 	src/sandbox/rmtree.c src/sandbox/sandbox.c \

@@ -7,6 +7,7 @@
 
 #include "config/settings.h"
 #include "report/report.h"
+#include "testlist/partition.h"
 #include "util/util.h"
 
 struct cmdline {
@@ -21,6 +22,8 @@ struct cmdline {
 	int retries;          /* -1: not given */
 	bool verbose;
 	struct report_opts report; /* --junit, --tap, --json, --trace, --html */
+	struct partition partition; /* --partition; .on false if not given */
+	unsigned partition_count;   /* --partition-count, 0 if not given */
 	char **args;          /* positional arguments */
 	int nargs;
 };

@@ -131,6 +131,11 @@ static unsigned fit_jobs_to_fd_limit(unsigned jobs)
 	return fit;
 }
 
+static const char *env_get(const char *name)
+{
+	return getenv(name);
+}
+
 int cmd_run(int argc, char **argv, bool list_only)
 {
 	struct cmdline cl;
@@ -178,6 +183,26 @@ int cmd_run(int argc, char **argv, bool list_only)
 	if (testlist_build(&tl, &to, &e) < 0) {
 		cli_error("%s", e.message);
 		goto out;
+	}
+	if (cl.partition.on && tl.n > 0) {
+		if (partition_from_env(&cl.partition, cl.partition_count, env_get, &e) < 0) {
+			cli_error("%s", e.message);
+			goto out;
+		}
+		size_t all = tl.n;
+		partition_apply(&cl.partition, &tl);
+		char name[64];
+		/* Said on stderr, so that isola list's output stays the names alone. */
+		if (!list_only || cl.verbose)
+			fprintf(stderr, "isola: shard %s%s%s%s: %zu of %zu tests\n",
+			        partition_name(&cl.partition, name, sizeof(name)),
+			        cl.partition.source[0] ? " (from " : "", cl.partition.source,
+			        cl.partition.source[0] ? ")" : "", tl.n, all);
+		if (tl.n == 0) {
+			/* A shard with nothing to do (more shards than tests) is not an error. */
+			rc = EXIT_OK;
+			goto out;
+		}
 	}
 	if (tl.n == 0) {
 		cli_error("no test is left after -k/--exclude (isola list shows the names)");

@@ -29,6 +29,8 @@ enum {
 	OPT_JSON,
 	OPT_TRACE,
 	OPT_HTML,
+	OPT_PARTITION,
+	OPT_PARTITION_COUNT,
 };
 
 static const struct option long_opts[] = {
@@ -55,6 +57,8 @@ static const struct option long_opts[] = {
 	{"json", required_argument, NULL, OPT_JSON},
 	{"trace", required_argument, NULL, OPT_TRACE},
 	{"html", required_argument, NULL, OPT_HTML},
+	{"partition", required_argument, NULL, OPT_PARTITION},
+	{"partition-count", required_argument, NULL, OPT_PARTITION_COUNT},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{0},
@@ -129,6 +133,8 @@ static bool suite_only(int opt)
 	case OPT_JSON:
 	case OPT_TRACE:
 	case OPT_HTML:
+	case OPT_PARTITION:
+	case OPT_PARTITION_COUNT:
 		return true;
 	default:
 		return false;
@@ -227,6 +233,17 @@ int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct 
 		case OPT_HTML:
 			c->report.html = optarg;
 			break;
+		case OPT_PARTITION:
+			if (partition_parse(optarg, &c->partition, e) < 0)
+				return -1;
+			break;
+		case OPT_PARTITION_COUNT:
+			if (parse_uint(optarg, 1, 100000, &c->partition_count) < 0)
+				return err_set(e, 0, NULL,
+				               "invalid value '%s' for --partition-count (expected 1 to "
+				               "100000)",
+				               optarg);
+			break;
 		case 'v':
 			c->verbose = true;
 			break;
@@ -245,6 +262,10 @@ int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct 
 				       argv[optind - 1], cmd);
 		}
 	}
+	if (c->partition_count && !(c->partition.on && c->partition.from_env))
+		return err_set(e, 0, NULL,
+		               "--partition-count is the N of --partition auto (where the CI engine "
+		               "gives only the index, as Kubernetes does)");
 	c->args = argv + optind;
 	c->nargs = argc - optind;
 	return 0;

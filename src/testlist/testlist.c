@@ -283,14 +283,10 @@ int testlist_build(struct testlist *tl, const struct testlist_opts *o, struct is
 		struct test *t = &tl->v[i];
 		bool keep = (!o->filters || o->filters->n == 0 || matches_any(o->filters, t->name)) &&
 			    !matches_any(o->excludes, t->name);
-		if (keep) {
+		if (keep)
 			tl->v[kept++] = *t;
-			continue;
-		}
-		free(t->name);
-		free(t->path);
-		strv_release(&t->argv);
-		settings_release(&t->s);
+		else
+			test_release(t);
 	}
 	tl->n = kept;
 	/* Filtering moved tests around: the index is done with. */
@@ -303,14 +299,18 @@ fail:
 	return -1;
 }
 
+void test_release(struct test *t)
+{
+	free(t->name);
+	free(t->path);
+	strv_release(&t->argv);
+	settings_release(&t->s);
+}
+
 void testlist_release(struct testlist *tl)
 {
-	for (size_t i = 0; i < tl->n; i++) {
-		free(tl->v[i].name);
-		free(tl->v[i].path);
-		strv_release(&tl->v[i].argv);
-		settings_release(&tl->v[i].s);
-	}
+	for (size_t i = 0; i < tl->n; i++)
+		test_release(&tl->v[i]);
 	free(tl->v);
 	free(tl->index);
 	*tl = (struct testlist){0};

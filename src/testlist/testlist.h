@@ -37,6 +37,8 @@ struct testlist_opts {
 
 int testlist_build(struct testlist *tl, const struct testlist_opts *o, struct isola_error *e);
 void testlist_release(struct testlist *tl);
+/* Free what t holds (a test dropped from a list). */
+void test_release(struct test *t);
 
 /* The argv to start t with: t->argv, or {t->path, NULL} held in two[] (kept apart so that a
  * suite of many plain programs does not hold a second copy of every path). */
