@@ -668,6 +668,18 @@ def cmd_report(runs_path, tools_path, meta_path, mem_path, out):
         if big and big.ok:
             targets.append(("6", "100,000 sections read in under a second", big.med() < 1.0,
                             fmt_s(big.med())))
+        for sid in ("config-100k-hash", "config-100k-slice"):
+            sp = T.get(sid)
+            if sp and sp.ok and big and big.ok:
+                # Paired: the difference within each round (same load), then its median.
+                ds = [a - b for a, b in zip(sp.walls, big.walls)]
+                d = statistics.median(ds)
+                targets.append(("6", "the split of 100,000 tests (%s) in under 100 ms"
+                                % sid.rsplit("-", 1)[1], d < 0.1,
+                                "%+.0f ms, the median of the per-round differences (%+.0f "
+                                "to %+.0f ms; medians %s vs %s)"
+                                % (d * 1000, min(ds) * 1000, max(ds) * 1000,
+                                   fmt_s(sp.med()), fmt_s(big.med()))))
         if small and small.ok and big and big.ok:
             r = big.med() / small.med()
             targets.append(("6", "linear: 10x the sections within 15x the time", r <= 15,
