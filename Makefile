@@ -42,7 +42,8 @@ LDLIBS_CORE := -linih
 REPORT_SRCS := src/report/report-setup.c src/report/report-human.c src/report/lineprinter.c \
 	src/report/report-text.c src/report/report-out.c src/report/report-record.c \
 	src/report/report-tap.c src/report/report-html.c src/report/report-plugin.c
-PLUGIN_JSON_SRCS  := src/report/plugin-json.c src/report/report-json.c src/report/report-trace.c
+PLUGIN_JSON_SRCS  := src/report/plugin-json.c src/report/report-json.c src/report/report-trace.c \
+	src/report/report-read.c
 PLUGIN_JUNIT_SRCS := src/report/plugin-junit.c src/report/report-junit.c
 ISOLA_CPPFLAGS += $(shell pkg-config --cflags libxml-2.0 jansson 2>/dev/null)
 LDLIBS_JSON  := $(shell pkg-config --libs jansson 2>/dev/null)
@@ -69,7 +70,8 @@ CORE_SRCS := \
 	src/capture/capture.c \
 	src/lib/lib-sandbox.c src/lib/lib-proc.c \
 	src/report/report.c
-CLI_SRCS := src/cli/main.c src/cli/options.c src/cli/usage.c src/cli/cmd-run.c src/cli/cmd-clean.c src/cli/cmd-exec.c
+CLI_SRCS := src/cli/main.c src/cli/options.c src/cli/usage.c src/cli/cmd-run.c src/cli/cmd-clean.c src/cli/cmd-exec.c \
+	src/cli/cmd-merge.c
 
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/%.o)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(B)/%.o)

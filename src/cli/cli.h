@@ -11,7 +11,7 @@
 #include "util/util.h"
 
 struct cmdline {
-	const char *cmd;      /* "run", "list", "clean", "exec" */
+	const char *cmd;      /* "run", "list", "clean", "exec", "merge" */
 	struct settings s;    /* per-test settings given on the command line */
 	struct strv filters;  /* -k */
 	struct strv excludes; /* --exclude */
@@ -28,6 +28,9 @@ struct cmdline {
 	int nargs;
 };
 
+/* The config file read when none is given, if it exists. */
+#define DEFAULT_CONFIG "isola.ini"
+
 /* Parse argv for subcommand cmd (argv[0] is the subcommand). Returns 0, 1 after --help was
  * printed, or -1 with *e set (a usage error). */
 int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct isola_error *e);
@@ -38,6 +41,7 @@ void cli_usage(const char *cmd);
 int cmd_run(int argc, char **argv, bool list_only);
 int cmd_clean(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 /* Print "isola: message" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -19,7 +19,6 @@
 #include "stage/stage.h"
 #include "testlist/testlist.h"
 
-#define DEFAULT_CONFIG "isola.ini"
 
 /*
  * A resource that holds the sandbox root would be copied into every sandbox with the sandboxes
@@ -190,6 +189,11 @@ int cmd_run(int argc, char **argv, bool list_only)
 			goto out;
 		}
 		size_t all = tl.n;
+		cl.report.partition.strategy = partition_strategy_name(cl.partition.strategy);
+		cl.report.partition.index = cl.partition.k;
+		cl.report.partition.count = cl.partition.n;
+		cl.report.partition.selected = all;
+		partition_digest(&tl, cl.report.partition.digest);
 		partition_apply(&cl.partition, &tl);
 		char name[64];
 		/* Said on stderr, so that isola list's output stays the names alone. */

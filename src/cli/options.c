@@ -141,6 +141,28 @@ static bool suite_only(int opt)
 	}
 }
 
+/* What isola merge takes: its reports, and the selection that names missing tests. */
+static bool merge_takes(int opt)
+{
+	switch (opt) {
+	case 'k':
+	case 'v':
+	case 'h':
+	case ':':
+	case '?':
+	case OPT_CONFIG:
+	case OPT_EXCLUDE:
+	case OPT_JUNIT:
+	case OPT_TAP:
+	case OPT_JSON:
+	case OPT_TRACE:
+	case OPT_HTML:
+		return true;
+	default:
+		return false;
+	}
+}
+
 int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct isola_error *e)
 {
 	char cwd[4096];
@@ -158,7 +180,13 @@ int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct 
 	while ((opt = getopt_long(argc, argv, shortopts, long_opts, &idx)) != -1) {
 		if (opt == 'c')
 			opt = OPT_CONFIG; /* -c FILE is --config FILE */
-		if (!is_run && suite_only(opt))
+		bool is_merge = strcmp(cmd, "merge") == 0;
+		if (is_merge && !merge_takes(opt))
+			return err_set(e, 0, NULL,
+			               "option '%s' is not for isola merge (it takes report files, "
+			               "-c, -k, --exclude and -v; see isola merge --help)",
+			               option_name(opt));
+		if (!is_run && !is_merge && suite_only(opt))
 			return err_set(e, 0, NULL, "option '%s' is for isola run, not isola %s",
 				       option_name(opt), cmd);
 		/* clean takes --root and nothing else that would mean something. */

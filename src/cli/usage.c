@@ -14,6 +14,7 @@ static const char main_usage[] =
 	"  run [OPTIONS] [--] [TEST...]   run tests (programs or globs), each isolated\n"
 	"  list [OPTIONS] [--] [TEST...]  show what run would run\n"
 	"  exec [OPTIONS] -- PROGRAM [ARGS...]  run one command in a fresh sandbox\n"
+	"  merge [OPTIONS] SHARD.jsonl...  join the --json reports of the shards of a suite\n"
 	"  clean [--root DIR]             remove sandboxes left by dead runs and kept ones\n"
 	"  help [COMMAND]                 show help\n"
 	"  --version                      show the version\n"
@@ -103,6 +104,26 @@ static const char exec_usage[] =
 	"125 if isola failed (bad option, staging); 126 if the program could not be executed;\n"
 	"127 if it was not found. 77 (skip) and 99 (hard error) pass through unchanged.\n";
 
+static const char merge_usage[] =
+	"usage: isola merge [OPTIONS] SHARD.jsonl...\n"
+	"\n"
+	"Joins the --json reports of the shards of one suite (isola run --partition, one per\n"
+	"machine) into one report and one summary. A shard that is missing, given twice or cut\n"
+	"short, and a test found in two shards, are named and make it exit 1: a lost shard\n"
+	"never makes a green build.\n"
+	"\n"
+	"options:\n"
+	"      --json FILE, --junit FILE, --tap FILE, --html FILE, --trace FILE\n"
+	"                         the merged reports, as isola run writes them\n"
+	"  -c, --config FILE      the suite's config (default: ./isola.ini if present), to name\n"
+	"                         the tests of a lost shard\n"
+	"  -k GLOB, --exclude GLOB  the selection the shards ran with (for naming missing tests)\n"
+	"  -v, --verbose          every test, not only those that did not pass\n"
+	"\n"
+	"exit status: 0 all passed and nothing missing, 1 a test did not pass or results are\n"
+	"missing or doubled, 2 bad usage or a file that is not an isola --json report,\n"
+	"3 a report could not be written.\n";
+
 static const char clean_usage[] =
 	"usage: isola clean [--root DIR]\n"
 	"\n"
@@ -121,6 +142,8 @@ void cli_usage(const char *cmd)
 		fputs(exec_usage, stdout);
 	else if (strcmp(cmd, "clean") == 0)
 		fputs(clean_usage, stdout);
+	else if (strcmp(cmd, "merge") == 0)
+		fputs(merge_usage, stdout);
 	else
 		fputs(main_usage, stdout);
 }

@@ -44,4 +44,5 @@ REPORT_PLUGIN_EXPORT const struct report_plugin isola_report_plugin = {
     .abi = REPORT_PLUGIN_ABI,
     .formats = formats,
     .nformats = ARRAY_SIZE(formats),
+    .read = report_json_read,
 };

@@ -359,6 +359,8 @@ static void human_test_end(void *ctx, const struct attempt *a)
 	h->done++;
 	if (!outcome_ok(a->outcome))
 		h->failed++;
+	if (h->o.only_failures && outcome_ok(a->outcome))
+		return;
 
 	FILE *out = lp_begin(&h->lp);
 	const char *word = outcome_name(a->outcome);

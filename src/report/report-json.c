@@ -89,6 +89,16 @@ static void json_run_start(void *ctx, const struct run_info *ri)
 		if (files[i])
 			json_object_set_new(reports, names[i], text_json(files[i]));
 	json_object_set_new(opts, "reports", reports);
+	if (j->o.partition.strategy) {
+		json_t *part = json_object();
+		json_object_set_new(part, "strategy", json_string(j->o.partition.strategy));
+		json_object_set_new(part, "index", json_integer(j->o.partition.index));
+		json_object_set_new(part, "count", json_integer(j->o.partition.count));
+		json_object_set_new(part, "selected",
+		                    json_integer((json_int_t)j->o.partition.selected));
+		json_object_set_new(part, "digest", json_string(j->o.partition.digest));
+		json_object_set_new(opts, "partition", part);
+	}
 
 	json_t *ev = json_object();
 	json_object_set_new(ev, "event", json_string("run_start"));

@@ -58,8 +58,31 @@ static const struct report_plugin *try_open(const char *path, const char **why)
 	return p;
 }
 
+static const struct report_plugin *plugin_load(const char *plugin, const char *what,
+                                               struct isola_error *e);
+
 const struct report_format *report_format_load(const char *plugin, const char *what,
                                                const char *name, struct isola_error *e)
+{
+	const struct report_plugin *p = plugin_load(plugin, what, e);
+	for (size_t i = 0; p && i < p->nformats; i++)
+		if (strcmp(p->formats[i].name, name) == 0)
+			return &p->formats[i];
+	if (p)
+		err_set(e, 0, NULL, "%s.so has no writer of the %s: reinstall isola", plugin, what);
+	return NULL;
+}
+
+report_read_fn *report_reader_load(const char *plugin, const char *what, struct isola_error *e)
+{
+	const struct report_plugin *p = plugin_load(plugin, what, e);
+	if (p && !p->read)
+		err_set(e, 0, NULL, "%s.so has no reader of the %s: reinstall isola", plugin, what);
+	return p ? p->read : NULL;
+}
+
+static const struct report_plugin *plugin_load(const char *plugin, const char *what,
+                                               struct isola_error *e)
 {
 	char prefix[PATH_MAX];
 	char *cand[2] = {
@@ -81,16 +104,8 @@ const struct report_format *report_format_load(const char *plugin, const char *w
 		}
 	}
 
-	const struct report_format *f = NULL;
-	for (size_t i = 0; p && i < p->nformats && !f; i++)
-		if (strcmp(p->formats[i].name, name) == 0)
-			f = &p->formats[i];
-
-	if (!f) {
-		if (p)
-			err_set(e, 0, NULL, "%s.so has no writer of the %s: reinstall isola", plugin,
-			        what);
-		else if (why)
+	if (!p) {
+		if (why)
 			err_set(e, 0, bad, "cannot load %s, which writes the %s: %s: reinstall isola "
 			        "(make install)", bad, what, why);
 		else
@@ -101,5 +116,5 @@ const struct report_format *report_format_load(const char *plugin, const char *w
 	}
 	free(cand[0]);
 	free(cand[1]);
-	return f;
+	return p;
 }

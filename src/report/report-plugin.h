@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "report/report-out.h"
+#include "report/report-read.h"
 #include "report/report.h"
 
 struct report_format {
@@ -43,6 +44,7 @@ struct report_plugin {
 	size_t abi[REPORT_PLUGIN_ABI_N];
 	const struct report_format *formats;
 	size_t nformats;
+	report_read_fn *read; /* reads its format back (isola merge); NULL if it cannot */
 };
 
 /* Defined by each plugin (plugin-json.c, plugin-junit.c). */
@@ -56,5 +58,8 @@ struct report_plugin {
  */
 const struct report_format *report_format_load(const char *plugin, const char *what,
                                                const char *name, struct isola_error *e);
+
+/* The reader of the plugin's format (isola merge), loaded as above; NULL with *e if none. */
+report_read_fn *report_reader_load(const char *plugin, const char *what, struct isola_error *e);
 
 #endif

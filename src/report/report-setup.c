@@ -92,6 +92,7 @@ int reporters_setup(struct reporters *r, const struct report_opts *o, struct iso
 	    .jobs = o->jobs,
 	    .key_fd = -1,
 	    .problems = problems,
+	    .only_failures = o->only_failures,
 	};
 	/* The 't' key: only from a terminal this process has in the foreground (changing the
 	 * terminal's mode from the background would stop us with SIGTTOU). */

@@ -71,6 +71,17 @@ struct report_opts {
 	bool run_opts_set;
 	enum keep_mode keep;
 	unsigned retries;
+	/* --partition, echoed into the JSON report's run_start (options.partition) for isola
+	 * merge: which shard, of how many tests selected before the split, and a digest of their
+	 * names (partition_digest()), the same in every shard of one suite. */
+	struct {
+		const char *strategy; /* NULL: not partitioned */
+		unsigned index, count;
+		size_t selected;
+		char digest[17];
+	} partition;
+	/* The human reporter prints only the tests that did not pass (isola merge). */
+	bool only_failures;
 };
 /*
  * Add the human reporter and every file reporter asked for. Every file is created here, before
@@ -100,6 +111,7 @@ struct human_opts {
 	unsigned jobs;                    /* -v streams output live only when this is 1 */
 	unsigned tail_lines;              /* of a failure's output; 0: 10 */
 	int key_fd;                       /* a terminal to read keys ('t') from, -1: none */
+	bool only_failures;               /* a line for a test that did not pass only */
 	struct report_problems *problems; /* borrowed; NULL: none */
 };
 void *report_human_new(const struct human_opts *o);

@@ -288,6 +288,23 @@ size_t partition_apply(const struct partition *p, struct testlist *tl)
 	return n - kept;
 }
 
+void partition_digest(const struct testlist *tl, char out[17])
+{
+	/* A sum and a xor of the names' hashes: order does not matter, and no sort is needed. */
+	uint64_t sum = 0, x = 0;
+	for (size_t i = 0; i < tl->n; i++) {
+		uint64_t h = name_hash64(tl->v[i].name);
+		sum += h;
+		x ^= (h << 17) | (h >> 47);
+	}
+	snprintf(out, 17, "%016llx", (unsigned long long)(sum ^ x ^ (uint64_t)tl->n));
+}
+
+const char *partition_strategy_name(enum partition_strategy s)
+{
+	return strategy_names[s];
+}
+
 const char *partition_name(const struct partition *p, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s:%u/%u", strategy_names[p->strategy], p->k, p->n);

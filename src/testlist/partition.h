@@ -54,6 +54,13 @@ unsigned partition_shard(const struct partition *p, const char *name, size_t pos
 /* Keep only p's shard of tl (the order of the rest is kept). Returns how many were dropped. */
 size_t partition_apply(const struct partition *p, struct testlist *tl);
 
+/* A digest of tl's names, whatever their order (16 hex digits): shards of one suite agree on it,
+ * shards of different suites or selections almost surely do not. */
+void partition_digest(const struct testlist *tl, char out[17]);
+
+/* "hash" or "slice". */
+const char *partition_strategy_name(enum partition_strategy s);
+
 /* "hash:2/4" into buf. */
 const char *partition_name(const struct partition *p, char *buf, size_t len);
 

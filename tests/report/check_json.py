@@ -68,8 +68,13 @@ check(not started, "tests started and never ended: %r" % sorted(started))
 
 if events and events[-1]["event"] == "run_end":
     end = events[-1]
-    counts = {}
+    # A test's outcome is its last attempt's (--retries writes one test_end per attempt).
+    last = {}
     for e in ends:
+        if e["attempt"] >= last.get(e["test"], {"attempt": 0})["attempt"]:
+            last[e["test"]] = e
+    counts = {}
+    for e in last.values():
         counts[e["outcome"]] = counts.get(e["outcome"], 0) + 1
     for k, v in end["counts"].items():
         check(counts.get(k, 0) == v, "run_end counts %s=%d, test_end events say %d" % (k, v, counts.get(k, 0)))
