@@ -18,6 +18,7 @@ Standard library only. Every subcommand takes plain arguments (no shell in betwe
                                               times in a row; one "run" line per ID and round
   gen.py meson OUT DIR                        meson.build: test() per program in DIR
   gen.py list OUT DIR                         the programs of DIR, one path a line
+  gen.py shards DIR NSHARDS NTESTS            NSHARDS --json reports of NTESTS results each
   gen.py report RUNS TOOLS META MEM OUT       RESULTS.md from bench/run's raw records
 """
 import hashlib
@@ -680,6 +681,11 @@ def cmd_report(runs_path, tools_path, meta_path, mem_path, out):
                                 "to %+.0f ms; medians %s vs %s)"
                                 % (d * 1000, min(ds) * 1000, max(ds) * 1000,
                                    fmt_s(sp.med()), fmt_s(big.med()))))
+        mg, fl = T.get("merge-8x10k"), T.get("merge-parse")
+        if mg and mg.ok:
+            targets.append(("6", "isola merge of 8 shards x 10,000 results in under a second",
+                            mg.med() < 1.0, "%s (jansson's parse of the same lines alone: %s)"
+                            % (fmt_s(mg.med()), fmt_s(fl.med()) if fl and fl.ok else "-")))
         if small and small.ok and big and big.ok:
             r = big.med() / small.med()
             targets.append(("6", "linear: 10x the sections within 15x the time", r <= 15,
@@ -802,6 +808,42 @@ def cmd_config(out, n):
             f.write("[test t%06d]\ncommand = /bin/true %d\ntimeout = 5s\nenv = N=%d\n" % (i, i, i))
 
 
+def cmd_shards(d, nshards, ntests):
+    """NSHARDS --json reports of NTESTS results each, as isola run --partition writes them
+    (benchmark 6: isola merge). All pass: the merge exits 0."""
+    nshards, ntests = int(nshards), int(ntests)
+    os.makedirs(d, exist_ok=True)
+    for k in range(1, nshards + 1):
+        with open(os.path.join(d, "shard%d.jsonl" % k), "w") as f:
+            f.write(json.dumps({
+                "event": "run_start", "t": 0, "schema": 1, "isola_version": "bench",
+                "contract_version": 1, "run_id": "bench-%d" % k,
+                "time": "2026-11-30T00:00:00.000Z", "run_dir": "/tmp/isola-bench%d" % k,
+                "source_dir": "/src", "tests": ntests,
+                "options": {"jobs": 2, "verbose": False, "reports": {"json": "x"},
+                            "partition": {"strategy": "slice", "index": k, "count": nshards,
+                                          "selected": nshards * ntests,
+                                          "digest": "0123456789abcdef"}}}) + "\n")
+            for i in range(ntests):
+                fails = False
+                f.write(json.dumps({
+                    "event": "test_end", "t": 0.001 * (i + 1), "test": "s%d_t%06d" % (k, i),
+                    "attempt": 1, "seq": i + 1, "slot": i % 2,
+                    "outcome": "FAIL" if fails else "PASS",
+                    "reason": None, "exit_code": 1 if fails else 0, "signal": None,
+                    "timed_out": False, "interrupted": False, "leaked": 0, "duration": 0.0005,
+                    "staging": {"strategy": "none", "reason": None, "duration": 0.0001},
+                    "processes": {"owner": "pid namespace", "reason": None, "cpu": 0.0004,
+                                  "max_rss_kib": 1500},
+                    "cleanup_duration": 0.0001, "kept": False, "sandbox": None, "log": None,
+                    "output_bytes": 0}) + "\n")
+            f.write(json.dumps({
+                "event": "run_end", "t": 0.001 * (ntests + 1),
+                "counts": {}, "passed": 0, "failed": 0, "skipped": 0, "not_run": 0, "flaky": 0,
+                "duration": 0.001 * (ntests + 1), "interrupted_by": None, "kept": [],
+                "unknown_processes": {"killed": 0, "commands": []}}) + "\n")
+
+
 def main(argv):
     cmds = {
         "links": cmd_links,
@@ -814,6 +856,7 @@ def main(argv):
         "timeit": cmd_timeit,
         "list": cmd_list,
         "config": cmd_config,
+        "shards": cmd_shards,
         "report": cmd_report,
     }
     if len(argv) < 2 or argv[1] not in cmds:

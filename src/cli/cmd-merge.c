@@ -66,11 +66,15 @@ static int cmp_named(const void *a, const void *b)
 	return strcmp(((const struct named *)a)->name, ((const struct named *)b)->name);
 }
 
-/* A copy of s that lives as long as the merge (NULL stays NULL). */
+/* A copy of s that lives as long as the merge (NULL stays NULL). Such strings (an owner, a
+ * strategy) take a few values: the first copies are shared. */
 static const char *keep(struct merge *m, const char *s)
 {
 	if (!s)
 		return NULL;
+	for (size_t i = 0; i < m->strings.n && i < 64; i++)
+		if (strcmp(m->strings.v[i], s) == 0)
+			return m->strings.v[i];
 	strv_push(&m->strings, s);
 	return m->strings.v[m->strings.n - 1];
 }
@@ -422,6 +426,7 @@ int cmd_merge(int argc, char **argv)
 	/* The merged run, through the writers of isola run. */
 	cl.report.verbose = cl.verbose;
 	cl.report.only_failures = !cl.verbose;
+	cl.report.batch = true;
 	unsigned jobs = 0;
 	for (size_t i = 0; i < m.nshards; i++)
 		jobs += m.shards[i].jobs;

@@ -37,15 +37,17 @@ void *report_json_new(struct report_out *out, struct report_problems *p,
 	return j;
 }
 
-/* One line; takes the reference. */
+/* One line; takes the reference. Dumped to memory first: json_dumpf() writes token by token. */
 static void emit(struct json_rep *j, json_t *ev)
 {
-	if (json_dumpf(ev, j->out->fp,
-	               JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) < 0 ||
-	    fputc('\n', j->out->fp) == EOF)
+	char *s = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	if (!s || fputs(s, j->out->fp) == EOF || fputc('\n', j->out->fp) == EOF)
 		j->broken = true;
-	/* Each line is whole as soon as it is written, for whoever follows the file. */
-	fflush(j->out->fp);
+	free(s);
+	/* Each line is whole as soon as it is written, for whoever follows the file (not for
+	 * isola merge, which writes a finished run at once). */
+	if (!j->o.batch)
+		fflush(j->out->fp);
 	json_decref(ev);
 }
 

@@ -82,6 +82,8 @@ struct report_opts {
 	} partition;
 	/* The human reporter prints only the tests that did not pass (isola merge). */
 	bool only_failures;
+	/* A finished run written at once (isola merge): nobody follows the files line by line. */
+	bool batch;
 };
 /*
  * Add the human reporter and every file reporter asked for. Every file is created here, before
