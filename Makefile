@@ -71,7 +71,7 @@ CORE_SRCS := \
 	src/lib/lib-sandbox.c src/lib/lib-proc.c \
 	src/report/report.c
 CLI_SRCS := src/cli/main.c src/cli/options.c src/cli/usage.c src/cli/cmd-run.c src/cli/cmd-clean.c src/cli/cmd-exec.c \
-	src/cli/cmd-merge.c
+	src/cli/cmd-merge.c src/cli/cmd-timings.c
 
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/%.o)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(B)/%.o)

@@ -24,6 +24,7 @@ struct cmdline {
 	struct report_opts report; /* --junit, --tap, --json, --trace, --html */
 	struct partition partition; /* --partition; .on false if not given */
 	unsigned partition_count;   /* --partition-count, 0 if not given */
+	const char *timings;        /* --timings FILE */
 	char **args;          /* positional arguments */
 	int nargs;
 };
@@ -42,6 +43,7 @@ int cmd_run(int argc, char **argv, bool list_only);
 int cmd_clean(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_timings(int argc, char **argv);
 
 /* Print "isola: message" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

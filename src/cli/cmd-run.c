@@ -183,10 +183,18 @@ int cmd_run(int argc, char **argv, bool list_only)
 		cli_error("%s", e.message);
 		goto out;
 	}
+	struct timings timings = {0};
 	if (cl.partition.on && tl.n > 0) {
 		if (partition_from_env(&cl.partition, cl.partition_count, env_get, &e) < 0) {
 			cli_error("%s", e.message);
 			goto out;
+		}
+		if (cl.timings) {
+			if (timings_load(&timings, cl.timings, &e) < 0) {
+				cli_error("%s", e.message);
+				goto out;
+			}
+			cl.partition.timings = &timings;
 		}
 		size_t all = tl.n;
 		cl.report.partition.strategy = partition_strategy_name(cl.partition.strategy);
@@ -195,6 +203,8 @@ int cmd_run(int argc, char **argv, bool list_only)
 		cl.report.partition.selected = all;
 		partition_digest(&tl, cl.report.partition.digest);
 		partition_apply(&cl.partition, &tl);
+		cl.partition.timings = NULL;
+		timings_release(&timings);
 		char name[64];
 		/* Said on stderr, so that isola list's output stays the names alone. */
 		if (!list_only || cl.verbose)

@@ -35,6 +35,9 @@ int main(int argc, char **argv)
 		return cmd_clean(argc - 1, argv + 1);
 	if (strcmp(cmd, "merge") == 0)
 		return cmd_merge(argc - 1, argv + 1);
-	cli_error("unknown command '%s' (expected run, list, exec, merge, clean or help; see isola --help)", cmd);
+	if (strcmp(cmd, "timings") == 0)
+		return cmd_timings(argc - 1, argv + 1);
+	cli_error("unknown command '%s' (expected run, list, exec, merge, timings, clean or help; see "
+	          "isola --help)", cmd);
 	return EXIT_USAGE;
 }

@@ -31,6 +31,7 @@ enum {
 	OPT_HTML,
 	OPT_PARTITION,
 	OPT_PARTITION_COUNT,
+	OPT_TIMINGS,
 };
 
 static const struct option long_opts[] = {
@@ -59,6 +60,7 @@ static const struct option long_opts[] = {
 	{"html", required_argument, NULL, OPT_HTML},
 	{"partition", required_argument, NULL, OPT_PARTITION},
 	{"partition-count", required_argument, NULL, OPT_PARTITION_COUNT},
+	{"timings", required_argument, NULL, OPT_TIMINGS},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{0},
@@ -135,6 +137,7 @@ static bool suite_only(int opt)
 	case OPT_HTML:
 	case OPT_PARTITION:
 	case OPT_PARTITION_COUNT:
+	case OPT_TIMINGS:
 		return true;
 	default:
 		return false;
@@ -265,6 +268,9 @@ int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct 
 			if (partition_parse(optarg, &c->partition, e) < 0)
 				return -1;
 			break;
+		case OPT_TIMINGS:
+			c->timings = optarg;
+			break;
 		case OPT_PARTITION_COUNT:
 			if (parse_uint(optarg, 1, 100000, &c->partition_count) < 0)
 				return err_set(e, 0, NULL,
@@ -290,6 +296,12 @@ int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct 
 				       argv[optind - 1], cmd);
 		}
 	}
+	if (c->partition.on && c->partition.strategy == PART_TIME && !c->timings)
+		return err_set(e, 0, NULL,
+		               "--partition time:K/N needs the recorded durations: --timings FILE "
+		               "(isola timings writes one from --json reports)");
+	if (c->timings && !(c->partition.on && c->partition.strategy == PART_TIME))
+		return err_set(e, 0, NULL, "--timings FILE is for --partition time:K/N");
 	if (c->partition_count && !(c->partition.on && c->partition.from_env))
 		return err_set(e, 0, NULL,
 		               "--partition-count is the N of --partition auto (where the CI engine "

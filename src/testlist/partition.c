@@ -2,6 +2,8 @@
 /* --partition: one shard of the test list (partition.h). */
 #include "testlist/partition.h"
 
+#include <errno.h>
+#include <search.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +12,8 @@
 /* More shards than this is a typo, not a cluster. */
 #define PARTITION_MAX 100000
 
-static const char *const strategy_names[] = {[PART_HASH] = "hash", [PART_SLICE] = "slice"};
+static const char *const strategy_names[] = {
+    [PART_HASH] = "hash", [PART_SLICE] = "slice", [PART_TIME] = "time"};
 
 /* A decimal number in [min, max] spanning all of s[0..len). */
 static bool number(const char *s, size_t len, unsigned min, unsigned max, unsigned *out)
@@ -49,7 +52,7 @@ int partition_parse(const char *spec, struct partition *p, struct isola_error *e
 	if (!known)
 		return err_set(e, 0, NULL,
 		               "invalid value '%s' for --partition: unknown strategy '%.*s' (expected "
-		               "hash:K/N, slice:K/N or auto)",
+		               "hash:K/N, slice:K/N, time:K/N or auto)",
 		               spec, (int)slen, spec);
 	if (!rest)
 		return err_set(e, 0, NULL,
@@ -260,32 +263,171 @@ static int cmp_by_name(const void *a, const void *b, void *ctx)
 	return strcmp(tl->v[*(const size_t *)a].name, tl->v[*(const size_t *)b].name);
 }
 
+struct timed {
+	double secs;
+	size_t test;
+	const char *name;
+};
+
+/* Longest first; equal times by name: the same order on every machine. */
+static int cmp_timed(const void *a, const void *b)
+{
+	const struct timed *x = a, *y = b;
+	if (x->secs != y->secs)
+		return x->secs > y->secs ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* time: LPT over the known tests (each to the least loaded shard, the lowest on a tie), the
+ * others by hash. */
+static void time_shards(const struct partition *p, const struct testlist *tl, unsigned *shard)
+{
+	struct timed *known = xmalloc((tl->n ? tl->n : 1) * sizeof(*known));
+	size_t nk = 0;
+	for (size_t i = 0; i < tl->n; i++) {
+		double s = p->timings ? timings_get(p->timings, tl->v[i].name) : -1;
+		if (s >= 0)
+			known[nk++] = (struct timed){.secs = s, .test = i, .name = tl->v[i].name};
+		else
+			shard[i] = (unsigned)(name_hash64(tl->v[i].name) % p->n) + 1;
+	}
+	qsort(known, nk, sizeof(*known), cmp_timed);
+	double *load = xcalloc(p->n, sizeof(*load));
+	for (size_t i = 0; i < nk; i++) {
+		unsigned best = 0;
+		for (unsigned k = 1; k < p->n; k++)
+			if (load[k] < load[best])
+				best = k;
+		load[best] += known[i].secs;
+		shard[known[i].test] = best + 1;
+	}
+	free(load);
+	free(known);
+}
+
+void partition_shards(const struct partition *p, const struct testlist *tl, unsigned *shard)
+{
+	if (p->strategy == PART_TIME) {
+		time_shards(p, tl, shard);
+		return;
+	}
+	/* pos: a test's place among the names in sorted order (slice only). */
+	size_t *order = NULL;
+	if (p->strategy == PART_SLICE) {
+		order = xmalloc((tl->n ? tl->n : 1) * sizeof(*order));
+		for (size_t i = 0; i < tl->n; i++)
+			order[i] = i;
+		qsort_r(order, tl->n, sizeof(*order), cmp_by_name, (void *)tl);
+		for (size_t r = 0; r < tl->n; r++)
+			shard[order[r]] = (unsigned)(r % p->n) + 1;
+		free(order);
+		return;
+	}
+	for (size_t i = 0; i < tl->n; i++)
+		shard[i] = partition_shard(p, tl->v[i].name, 0);
+}
+
 size_t partition_apply(const struct partition *p, struct testlist *tl)
 {
 	if (!p->on || tl->n == 0)
 		return 0;
-	/* pos[i]: test i's place among the names in sorted order (slice only). */
-	size_t *pos = NULL;
-	if (p->strategy == PART_SLICE) {
-		size_t *order = xmalloc(tl->n * sizeof(*order));
-		for (size_t i = 0; i < tl->n; i++)
-			order[i] = i;
-		qsort_r(order, tl->n, sizeof(*order), cmp_by_name, tl);
-		pos = xmalloc(tl->n * sizeof(*pos));
-		for (size_t r = 0; r < tl->n; r++)
-			pos[order[r]] = r;
-		free(order);
-	}
+	unsigned *shard = xmalloc(tl->n * sizeof(*shard));
+	partition_shards(p, tl, shard);
 	size_t kept = 0, n = tl->n;
 	for (size_t i = 0; i < n; i++) {
-		if (partition_shard(p, tl->v[i].name, pos ? pos[i] : 0) == p->k)
+		if (shard[i] == p->k)
 			tl->v[kept++] = tl->v[i];
 		else
 			test_release(&tl->v[i]);
 	}
 	tl->n = kept;
-	free(pos);
+	free(shard);
 	return n - kept;
+}
+
+/* ---- timings files --------------------------------------------------------------------------- */
+
+struct timing {
+	char *name;
+	double secs;
+};
+
+static int cmp_timing(const void *a, const void *b)
+{
+	return strcmp(((const struct timing *)a)->name, ((const struct timing *)b)->name);
+}
+
+int timings_load(struct timings *t, const char *path, struct isola_error *e)
+{
+	*t = (struct timings){0};
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return err_set(e, errno, path, "cannot read the timings file '%s'", path);
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	ssize_t len;
+	int ret = 0;
+	while (ret == 0 && (len = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		if (len && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (len == 0 || line[0] == '#')
+			continue;
+		char *tab = strchr(line, '\t'), *end = NULL;
+		double secs = -1;
+		if (tab) {
+			*tab = '\0';
+			errno = 0;
+			secs = strtod(line, &end);
+		}
+		if (!tab || end == line || *end || errno || !(secs >= 0) || secs > 1e9 || !tab[1] ||
+		    memchr(line, '\0', (size_t)len) != tab)
+			ret = err_set(e, 0, path,
+			              "%s:%zu: not a line of a timings file (expected SECONDS, a tab "
+			              "and a test's name; isola timings writes them)",
+			              path, lineno);
+		else {
+			struct timing *tm = xmalloc(sizeof(*tm));
+			*tm = (struct timing){.name = xstrdup(tab + 1), .secs = secs};
+			struct timing **old = tsearch(tm, &t->root, cmp_timing);
+			if (!old)
+				abort();
+			if (*old != tm) { /* a name twice: the last line wins */
+				(*old)->secs = secs;
+				free(tm->name);
+				free(tm);
+			} else {
+				t->n++;
+			}
+		}
+	}
+	if (ret == 0 && ferror(f))
+		ret = err_set(e, errno, path, "cannot read the timings file '%s'", path);
+	free(line);
+	fclose(f);
+	if (ret < 0)
+		timings_release(t);
+	return ret;
+}
+
+double timings_get(const struct timings *t, const char *name)
+{
+	struct timing key = {.name = (char *)name};
+	struct timing **found = tfind(&key, &t->root, cmp_timing);
+	return found ? (*found)->secs : -1;
+}
+
+static void free_timing(void *p)
+{
+	struct timing *tm = p;
+	free(tm->name);
+	free(tm);
+}
+
+void timings_release(struct timings *t)
+{
+	tdestroy(t->root, free_timing);
+	*t = (struct timings){0};
 }
 
 void partition_digest(const struct testlist *tl, char out[17])

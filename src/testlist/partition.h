@@ -9,6 +9,9 @@
  *               (a test moves only if it is renamed), about even for many tests
  *   slice:K/N   round-robin over the names in sorted order: exactly even, but adding a test
  *               moves the ones after it
+ *   time:K/N    balanced by recorded durations (a timings file, --timings FILE): the longest
+ *               first, each to the shard with the least time so far (LPT); tests the file does
+ *               not know are spread by hash
  *   auto, STRATEGY:auto
  *               K and N from the CI engine's environment (partition_from_env()); the strategy
  *               is hash unless given
@@ -24,7 +27,20 @@
 #include "testlist/testlist.h"
 #include "util/util.h"
 
-enum partition_strategy { PART_HASH, PART_SLICE };
+enum partition_strategy { PART_HASH, PART_SLICE, PART_TIME };
+
+/*
+ * A timings file: one test a line, "SECONDS<TAB>NAME" (SECONDS a decimal number, NAME to the end
+ * of the line); blank lines and lines starting with '#' are skipped. isola timings writes them.
+ */
+struct timings {
+	void *root; /* tsearch tree of struct timing */
+	size_t n;
+};
+int timings_load(struct timings *t, const char *path, struct isola_error *e);
+/* The recorded seconds of name, or -1 if the file does not know it. */
+double timings_get(const struct timings *t, const char *name);
+void timings_release(struct timings *t);
 
 struct partition {
 	bool on;
@@ -32,6 +48,7 @@ struct partition {
 	unsigned k, n;     /* 1 <= k <= n */
 	bool from_env;     /* K and N still to be read (partition_from_env()) */
 	char source[160];  /* where auto found K and N: "GitLab (CI_NODE_INDEX=2, ...)"; "" if given */
+	const struct timings *timings; /* time: the durations (borrowed); required */
 };
 
 /* Parse a --partition value. Returns 0, or -1 with *e naming the value and what is expected. */
@@ -48,8 +65,12 @@ int partition_parse(const char *spec, struct partition *p, struct isola_error *e
 int partition_from_env(struct partition *p, unsigned count_opt,
                        const char *(*getenv_fn)(const char *name), struct isola_error *e);
 
-/* The shard (1..n) of the test called name, at sorted position pos (slice) among the list. */
+/* The shard (1..n) of the test called name, at sorted position pos (slice) among the list. Not
+ * for time:, whose shards depend on the whole list (partition_shards()). */
 unsigned partition_shard(const struct partition *p, const char *name, size_t pos);
+
+/* The shard (1..n) of every test of tl, into shard[tl->n]. */
+void partition_shards(const struct partition *p, const struct testlist *tl, unsigned *shard);
 
 /* Keep only p's shard of tl (the order of the rest is kept). Returns how many were dropped. */
 size_t partition_apply(const struct partition *p, struct testlist *tl);

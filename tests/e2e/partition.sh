@@ -35,6 +35,32 @@ done
 run_isola list --exclude other --partition slice:2/3
 assert_eq "$(head -n 3 out | tr '\n' ' ')" "t02 t05 t08 "
 
+# time: durations recorded by isola timings from a --json report; the shards cover the list.
+make_test sleepy.sh 'sleep "$1"'
+{
+	for i in $(seq 1 8); do printf '[test s%d]\ncommand = %s/sleepy.sh 0.%d\n' "$i" "$WORK" "$i"; done
+} >sleepy.ini
+run_isola run --root "$ROOT" --keep none -c sleepy.ini -j4 --json sleepy.jsonl
+assert_rc 0
+run_isola timings -o t.txt sleepy.jsonl
+assert_rc 0
+assert_has t.txt '^0\.[0-9]+	s8$'
+[ "$(grep -c '	s' t.txt)" -eq 8 ] || fail "timings: $(cat t.txt)"
+: >union.list
+for k in 1 2; do
+	run_isola list -c sleepy.ini --partition time:$k/2 --timings t.txt
+	assert_rc 0
+	cat out >>union.list
+done
+assert_eq "$(sort union.list | tr '\n' ' ')" "s1 s2 s3 s4 s5 s6 s7 s8 " "time: shards"
+# LPT over 0.1..0.8 s in 2 shards: the longest (s8) and the shortest end up apart from s7.
+run_isola list -c sleepy.ini --partition time:1/2 --timings t.txt
+grep -qx s8 out && grep -qx s7 out && fail "time: s8 and s7 in one shard: $(cat out)"
+run_isola timings nonexistent.jsonl
+assert_rc 2
+run_isola timings
+assert_rc 2
+
 # run: the shard's tests only, said on stderr; the same tests as list.
 run_isola run --root "$ROOT" --keep none --exclude other --partition hash:2/3
 assert_rc 0
@@ -77,7 +103,12 @@ bad() { # bad EXPECTED-REGEX ARGS...
 bad "^isola: invalid value 'hash:0/3' for --partition" --partition hash:0/3
 bad "^isola: invalid value 'hash:4/3' for --partition: shard 4 of 3 does not exist" --partition hash:4/3
 bad "^isola: invalid value 'hash:1/0' for --partition" --partition hash:1/0
-bad "^isola: invalid value 'time:1/2' for --partition: unknown strategy 'time'" --partition time:1/2
+bad "^isola: invalid value 'size:1/2' for --partition: unknown strategy 'size'" --partition size:1/2
+bad "^isola: --partition time:K/N needs the recorded durations: --timings FILE" --partition time:1/2
+bad "^isola: --timings FILE is for --partition time:K/N" --timings t.txt
+printf '0.5 t01\n' >notimings.txt
+bad "^isola: notimings\.txt:1: not a line of a timings file" --partition time:1/2 --timings notimings.txt
+bad "^isola: cannot read the timings file 'nowhere'" --partition time:1/2 --timings nowhere
 bad "^isola: invalid value 'hash' for --partition" --partition hash
 bad "^isola: --partition auto: no CI engine's shard index is set .*pass --partition hash:K/N$" --partition auto
 bad "^isola: --partition-count is the N of --partition auto" --partition hash:1/2 --partition-count 3

@@ -3,7 +3,8 @@
  * Unit tests for --partition (src/testlist/partition.c): a simulation of N shards of a
  * 1,000-test list for N = 1..8 and each strategy (disjoint, covering, balanced), hash shards
  * that do not move when tests are added, the hash pinned (shards computed by different builds
- * must agree), K and N from each CI engine's environment, and every bad value refused.
+ * must agree), time: shards within 10% of the ideal makespan given recorded durations, timings
+ * files read or refused, K and N from each CI engine's environment, and every bad value refused.
  */
 #include "unit.h"
 
@@ -144,7 +145,7 @@ static void test_parse(void **state)
 	static const char *const bad[] = {
 	    "",         "hash",      "hash:",       "hash:1",   "hash:1/",  "hash:/3",
 	    "hash:0/3", "hash:3/0",  "hash:4/3",    "hash:a/3", "hash:-1/3", "hash: 1/3",
-	    "time:1/2", "HASH:1/2",  "hash:1/2/3",  "auto:1/2", "hash:1/100001",
+	    "time", "HASH:1/2",  "hash:1/2/3",  "auto:1/2", "hash:1/100001",
 	    "hash:99999999999/3", "slice:auto:x",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
@@ -254,6 +255,109 @@ static void test_engines(void **state)
 	assert_true(p.k == 1 && p.n == 3 && p.source[0] == '\0');
 }
 
+/* A skewed, known set of durations: most tests short, a few long (seeded, so the same here and
+ * everywhere). Written as a timings file in dir; returns the sum and *max the longest. */
+static double write_timings(const char *dir, size_t n, double *max)
+{
+	FILE *f = fopen(P("%s/timings", dir), "w");
+	assert_non_null(f);
+	fprintf(f, "# a comment\n\n");
+	uint64_t x = 42;
+	double sum = 0;
+	*max = 0;
+	for (size_t i = 0; i < n; i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		double u = (double)(x >> 11) / (double)(1ull << 53);
+		double secs = 0.05 + (u < 0.9 ? u : 20 * u * u * u); /* a long tail */
+		fprintf(f, "%.6f\tt%04zu\n", secs, i);
+		sum += secs;
+		if (secs > *max)
+			*max = secs;
+	}
+	fclose(f);
+	return sum;
+}
+
+static void test_time_balances(void **state)
+{
+	const char *dir = *state;
+	double max, sum = write_timings(dir, NTESTS, &max);
+	struct timings tm;
+	struct isola_error e = {0};
+	if (timings_load(&tm, P("%s/timings", dir), &e) < 0)
+		fail_msg("%s", e.message);
+	assert_int_equal(tm.n, NTESTS);
+	assert_true(timings_get(&tm, "t0003") > 0);
+	assert_true(timings_get(&tm, "nope") < 0);
+	for (unsigned n = 1; n <= 8; n++) {
+		unsigned seen[NTESTS] = {0};
+		double makespan = 0;
+		for (unsigned k = 1; k <= n; k++) {
+			struct testlist tl = {0};
+			make_list(&tl, "t", 0, NTESTS);
+			struct partition p = part(PART_TIME, k, n);
+			p.timings = &tm;
+			partition_apply(&p, &tl);
+			double load = 0;
+			for (size_t i = 0; i < tl.n; i++) {
+				seen[atoi(tl.v[i].name + 1)]++;
+				load += timings_get(&tm, tl.v[i].name);
+			}
+			if (load > makespan)
+				makespan = load;
+			testlist_release(&tl);
+		}
+		for (size_t i = 0; i < NTESTS; i++)
+			if (seen[i] != 1)
+				fail_msg("time, N=%u: t%04zu is in %u shards", n, i, seen[i]);
+		double ideal = sum / n > max ? sum / n : max;
+		if (makespan > 1.10 * ideal)
+			fail_msg("time, N=%u: makespan %.2f s, ideal %.2f s", n, makespan, ideal);
+	}
+	/* Tests the file does not know go by hash, and the known ones keep their shards. */
+	struct testlist a = {0};
+	make_list(&a, "t", 0, 10);
+	make_list(&a, "unknown", 0, 10);
+	struct partition p = part(PART_TIME, 2, 3);
+	p.timings = &tm;
+	unsigned shard[20];
+	partition_shards(&p, &a, shard);
+	struct partition h = part(PART_HASH, 2, 3);
+	for (size_t i = 10; i < 20; i++)
+		assert_int_equal(shard[i], partition_shard(&h, a.v[i].name, i));
+	testlist_release(&a);
+	timings_release(&tm);
+}
+
+static void test_timings_files(void **state)
+{
+	const char *dir = *state;
+	struct timings tm;
+	struct isola_error e = {0};
+	static const char *const bad[] = {
+	    "abc\tt1\n", "1.5 t1\n", "-1\tt1\n", "1.5\t\n", "nan\tt1\n", "1e99\tt1\n",
+	    "1.5x\tt1\n", "0.1\tok\n2\n",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		write_file(P("%s/bad", dir), bad[i], 0644);
+		err_clear(&e);
+		if (timings_load(&tm, P("%s/bad", dir), &e) == 0)
+			fail_msg("'%s' was read", bad[i]);
+		assert_contains(e.message, "not a line of a timings file");
+		assert_contains(e.message, i == ARRAY_SIZE(bad) - 1 ? "bad:2:" : "bad:1:");
+	}
+	err_clear(&e);
+	assert_int_equal(timings_load(&tm, P("%s/missing", dir), &e), -1);
+	assert_contains(e.message, "cannot read the timings file");
+	/* A name twice: the last line wins; names may hold spaces. */
+	write_file(P("%s/ok", dir), "1\ta b\n2\ta b\n0\tzero\n", 0644);
+	assert_int_equal(timings_load(&tm, P("%s/ok", dir), &e), 0);
+	assert_int_equal(tm.n, 2);
+	assert_true(timings_get(&tm, "a b") == 2.0);
+	assert_true(timings_get(&tm, "zero") == 0.0);
+	timings_release(&tm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +366,8 @@ int main(void)
 	    cmocka_unit_test(test_hash_is_pinned),
 	    cmocka_unit_test(test_parse),
 	    cmocka_unit_test(test_engines),
+	    SCRATCH_TEST(test_time_balances),
+	    SCRATCH_TEST(test_timings_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
