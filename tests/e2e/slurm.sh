@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Sharding over a real engine: a one-node Slurm cluster (scripts/slurm-cluster: Debian's
-# slurm-wlm and munge, everything in this test's directory) runs an array job of 4 tasks, each
+# slurm-wlm and munge, everything in this test's directory) runs the Slurm recipe
+# (examples/sharding/slurm-array.sh), an array job of 4 tasks each running
 # `isola run --partition auto` on the example suite; `isola merge` of their reports equals a
 # single-machine run test for test. Then an array whose task 2 is cancelled while it runs: the
 # merge fails and names that shard's tests. Skips (77) where the machine cannot run Slurm.
@@ -46,13 +47,14 @@ outcomes() {
 	EOF
 }
 
-# The array task: one shard, K and N from Slurm's environment. HOLD=K makes task K wait first.
+# The array task: the recipe, told where the suite, isola and the results are. HOLD=K makes
+# task K wait first (to be cancelled).
+mkdir -p "$WORK/shards" "$WORK/lost"
 cat >"$WORK/task.sh" <<EOF
 #!/bin/sh
 if [ "\${HOLD:-0}" = "\$SLURM_ARRAY_TASK_ID" ]; then sleep 300; fi
-cd "$SUITE" || exit 1
-exec "$ISOLA_BIN" run --root "$ROOT" --keep none -j2 --partition auto \
-	--json "$WORK/\$PREFIX\$SLURM_ARRAY_TASK_ID.jsonl"
+export SUITE_DIR="$SUITE" ISOLA="$ISOLA_BIN" ISOLA_ARGS="--root $ROOT --keep none -j2"
+exec "$ISOLA_SOURCE_DIR/examples/sharding/slurm-array.sh"
 EOF
 chmod +x "$WORK/task.sh"
 
@@ -66,15 +68,16 @@ wait_array() {
 	done
 }
 
-job=$(PREFIX=shard- sbatch --parsable --array=1-4 -o "$WORK/task-%a.out" "$WORK/task.sh") ||
+job=$(RESULTS_DIR=$WORK/shards sbatch --parsable --array=1-4 -o "$WORK/task-%a.out" "$WORK/task.sh") ||
 	fail "sbatch failed"
 wait_array "$job"
 for k in 1 2 3 4; do
-	[ -s "$WORK/shard-$k.jsonl" ] || fail "task $k wrote no report: $(cat "$WORK/task-$k.out")"
+	[ -s "$WORK/shards/shard-$k.jsonl" ] || fail "task $k wrote no report: $(cat "$WORK/task-$k.out")"
 	assert_has "$WORK/task-$k.out" "^isola: shard hash:$k/4 \\(from Slurm \\(SLURM_ARRAY_TASK_ID=$k of 1-4\\)\\)"
 done
 (cd "$SUITE" && "$ISOLA_BIN" merge --json "$WORK/merged.jsonl" --junit "$WORK/merged.xml" \
-	"$WORK"/shard-1.jsonl "$WORK"/shard-2.jsonl "$WORK"/shard-3.jsonl "$WORK"/shard-4.jsonl) \
+	"$WORK"/shards/shard-1.jsonl "$WORK"/shards/shard-2.jsonl "$WORK"/shards/shard-3.jsonl \
+	"$WORK"/shards/shard-4.jsonl) \
 	>merge.out 2>&1 || fail "the merge failed: $(cat merge.out)"
 outcomes single.jsonl >single.list
 outcomes merged.jsonl >merged.list
@@ -82,10 +85,11 @@ outcomes merged.jsonl >merged.list
 cmp -s single.list merged.list || fail "merged outcomes differ: $(diff single.list merged.list)"
 
 # A lost shard: task 2 holds, and is cancelled while the others finish.
-job=$(HOLD=2 PREFIX=lost- sbatch --parsable --array=1-4 -o "$WORK/lost-%a.out" "$WORK/task.sh") ||
+job=$(HOLD=2 RESULTS_DIR=$WORK/lost sbatch --parsable --array=1-4 -o "$WORK/lost-%a.out" "$WORK/task.sh") ||
 	fail "sbatch failed"
 i=0
-until [ -s "$WORK/lost-1.jsonl" ] && [ -s "$WORK/lost-3.jsonl" ] && [ -s "$WORK/lost-4.jsonl" ] &&
+until [ -s "$WORK/lost/shard-1.jsonl" ] && [ -s "$WORK/lost/shard-3.jsonl" ] &&
+	[ -s "$WORK/lost/shard-4.jsonl" ] &&
 	! squeue -h -j "${job}_1,${job}_3,${job}_4" 2>/dev/null | grep -q .; do
 	i=$((i + 1))
 	[ $i -lt 1200 ] || fail "tasks 1, 3 and 4 did not finish: $(squeue 2>&1)"
@@ -94,7 +98,8 @@ done
 scancel "${job}_2"
 wait_array "$job"
 set +e
-(cd "$SUITE" && "$ISOLA_BIN" merge "$WORK"/lost-1.jsonl "$WORK"/lost-3.jsonl "$WORK"/lost-4.jsonl) \
+(cd "$SUITE" && "$ISOLA_BIN" merge "$WORK"/lost/shard-1.jsonl "$WORK"/lost/shard-3.jsonl \
+	"$WORK"/lost/shard-4.jsonl) \
 	>lost.out 2>lost.err
 rc=$?
 set -e
