@@ -10,6 +10,7 @@
  * of this isola; 3 a report could not be written (or a plugin is missing).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <search.h>
 #include <signal.h>
 #include <stdio.h>
@@ -57,6 +58,8 @@ struct merge {
 	void *names;            /* tsearch root of struct named */
 	struct strv strings;    /* what the attempts' static-looking strings point into */
 	struct strv doubled;    /* "NAME (in A and B)" */
+	char *tails;            /* a private directory of the failed attempts' output tails */
+	unsigned ntails;
 	struct isola_error e;
 	bool bad;               /* a file was not a report: exit 2 */
 };
@@ -197,10 +200,22 @@ static void on_test_end(void *ctx, const struct read_test_end *te)
 	    .strategy_reason = te->strategy_reason ? xstrdup(te->strategy_reason) : NULL,
 	    .sandbox_path = te->sandbox ? xstrdup(te->sandbox) : NULL,
 	    .kept = te->kept,
-	    /* Its output, if its log is here (a kept sandbox of this machine). */
+	    /* Its output: its log if that is here (a kept sandbox of this machine), else what
+	     * the report carried of it, in a file of ours, for the writers to read. */
 	    .log_path = te->log && access(te->log, R_OK) == 0 ? xstrdup(te->log) : NULL,
 	    .log_fd = -1,
 	};
+	if (!a->log_path && te->output_tail && m->tails) {
+		char *path = xasprintf("%s/%u", m->tails, ++m->ntails);
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		size_t len = strlen(te->output_tail);
+		if (fd >= 0 && write_all(fd, te->output_tail, len) == 0)
+			a->log_path = path;
+		else
+			free(path);
+		if (fd >= 0)
+			close(fd);
+	}
 	m->att_test[m->natts] = t;
 	m->att_shard[m->natts++] = m->cur;
 }
@@ -403,6 +418,13 @@ int cmd_merge(int argc, char **argv)
 		cli_release(&cl);
 		return EXIT_INTERNAL;
 	}
+	/* Owner-only, removed at the end (rmtree: it holds files only). */
+	const char *tmpdir = getenv("TMPDIR");
+	m.tails = xasprintf("%s/isola-merge.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	if (!mkdtemp(m.tails)) {
+		free(m.tails);
+		m.tails = NULL; /* then without the failures' output */
+	}
 	m.nshards = (size_t)cl.nargs;
 	m.shards = xcalloc(m.nshards, sizeof(*m.shards));
 	for (size_t i = 0; i < m.nshards; i++) {
@@ -536,6 +558,15 @@ out:
 	free(m.shards);
 	strv_release(&m.strings);
 	strv_release(&m.doubled);
+	if (m.tails) {
+		for (unsigned i = 1; i <= m.ntails; i++) {
+			char *path = xasprintf("%s/%u", m.tails, i);
+			unlink(path);
+			free(path);
+		}
+		rmdir(m.tails);
+		free(m.tails);
+	}
 	cli_release(&cl);
 	return rc;
 }

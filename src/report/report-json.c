@@ -19,6 +19,9 @@
 /* The version of this file's schema: bumped when a field changes meaning or goes away. */
 #define JSON_SCHEMA_VERSION 1
 
+/* output_tail: how much of a failed attempt's output the report carries. */
+#define JSON_TAIL_BYTES 4096
+
 struct json_rep {
 	struct report_out *out;
 	struct report_problems *problems;
@@ -177,6 +180,20 @@ static void json_test_end(void *ctx, const struct attempt *a)
 	json_object_set_new(ev, "log", a->kept ? text_json(a->log_path) : json_null());
 	json_object_set_new(ev, "output_bytes",
 	                    json_integer((json_int_t)report_log_size(a->log_path)));
+	/* What a failure said, so that the report alone (isola merge, on another machine) can
+	 * show it: the last JSON_TAIL_BYTES of the output of an attempt that did not pass. */
+	json_t *tail = json_null();
+	if (!outcome_ok(a->outcome)) {
+		char *buf;
+		size_t len;
+		off_t size;
+		if (report_log_tail(a->log_path, JSON_TAIL_BYTES, &buf, &len, &size) == 0 && len) {
+			json_decref(tail);
+			tail = text_jsonn(buf, len);
+		}
+		free(buf);
+	}
+	json_object_set_new(ev, "output_tail", tail);
 	emit(j, ev);
 }
 

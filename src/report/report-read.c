@@ -128,6 +128,7 @@ static void test_end(struct reader *r, json_t *ev, const struct report_read_ops 
 	    .max_rss_kib = (long long)num(r, procs, "max_rss_kib", false, -1),
 	    .sandbox = str(r, ev, "sandbox", false),
 	    .log = str(r, ev, "log", false),
+	    .output_tail = str(r, ev, "output_tail", false),
 	};
 	if (!r->missing)
 		ops->test_end(ctx, &te);

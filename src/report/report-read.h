@@ -38,6 +38,7 @@ struct read_test_end {
 	double cpu;            /* seconds; -1: unknown */
 	long long max_rss_kib; /* -1: unknown */
 	const char *sandbox, *log;
+	const char *output_tail; /* what a failed attempt wrote last, or NULL */
 };
 
 struct read_run_end {

@@ -63,6 +63,11 @@ for strategy in hash slice; do
 	assert_eq "$(grep '^1\.\.' merged.tap)" "$(grep '^1\.\.' single.tap)" "the TAP plan"
 	assert_eq "$(grep -c '^not ok' merged.tap)" "$(grep -c '^not ok' single.tap)" "TAP failures"
 	assert_has merged.html 'fails'
+	# What the failure said comes along (the report carries a failed attempt's output tail),
+	# and the merge leaves no file of its own behind.
+	assert_has merged.xml 'it broke'
+	assert_has merged.tap 'it broke'
+	[ -z "$(ls -A "${TMPDIR:-/tmp}" | grep '^isola-merge\.')" ] || fail "merge left its temporary files"
 done
 
 # A shard given alone with its reports fine, all passed: exit 0.
