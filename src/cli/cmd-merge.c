@@ -418,7 +418,8 @@ int cmd_merge(int argc, char **argv)
 		cli_release(&cl);
 		return EXIT_INTERNAL;
 	}
-	/* Owner-only, removed at the end (rmtree: it holds files only). */
+	/* The failed attempts' output tails, for the writers: owner-only, emptied and removed at
+	 * the end. */
 	const char *tmpdir = getenv("TMPDIR");
 	m.tails = xasprintf("%s/isola-merge.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
 	if (!mkdtemp(m.tails)) {
