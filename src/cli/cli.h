@@ -25,6 +25,8 @@ struct cmdline {
 	struct partition partition; /* --partition; .on false if not given */
 	unsigned partition_count;   /* --partition-count, 0 if not given */
 	const char *timings;        /* --timings FILE */
+	unsigned fail_fast;         /* --fail-fast[=N]: N, 0 if not given */
+	bool stop_running;          /* --stop-running */
 	char **args;          /* positional arguments */
 	int nargs;
 };

@@ -309,6 +309,8 @@ int cmd_run(int argc, char **argv, bool list_only)
 		.rd = &rd,
 		.source_dir = cwd,
 		.rep = &rep,
+		.fail_fast = cl.fail_fast,
+		.stop_running = cl.stop_running,
 	};
 	struct run_summary sum = {0};
 	r = sched_run(&tl, &so, &sum, &e);

@@ -32,6 +32,8 @@ enum {
 	OPT_PARTITION,
 	OPT_PARTITION_COUNT,
 	OPT_TIMINGS,
+	OPT_FAIL_FAST,
+	OPT_STOP_RUNNING,
 };
 
 static const struct option long_opts[] = {
@@ -61,6 +63,8 @@ static const struct option long_opts[] = {
 	{"partition", required_argument, NULL, OPT_PARTITION},
 	{"partition-count", required_argument, NULL, OPT_PARTITION_COUNT},
 	{"timings", required_argument, NULL, OPT_TIMINGS},
+	{"fail-fast", optional_argument, NULL, OPT_FAIL_FAST},
+	{"stop-running", no_argument, NULL, OPT_STOP_RUNNING},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{0},
@@ -138,6 +142,8 @@ static bool suite_only(int opt)
 	case OPT_PARTITION:
 	case OPT_PARTITION_COUNT:
 	case OPT_TIMINGS:
+	case OPT_FAIL_FAST:
+	case OPT_STOP_RUNNING:
 		return true;
 	default:
 		return false;
@@ -271,6 +277,17 @@ int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct 
 		case OPT_TIMINGS:
 			c->timings = optarg;
 			break;
+		case OPT_FAIL_FAST:
+			c->fail_fast = 1;
+			if (optarg && parse_uint(optarg, 1, 1000000, &c->fail_fast) < 0)
+				return err_set(e, 0, NULL,
+				               "invalid value '%s' for --fail-fast (expected "
+				               "--fail-fast or --fail-fast=N, N from 1 to 1000000)",
+				               optarg);
+			break;
+		case OPT_STOP_RUNNING:
+			c->stop_running = true;
+			break;
 		case OPT_PARTITION_COUNT:
 			if (parse_uint(optarg, 1, 100000, &c->partition_count) < 0)
 				return err_set(e, 0, NULL,
@@ -302,6 +319,10 @@ int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct 
 		               "(isola timings writes one from --json reports)");
 	if (c->timings && !(c->partition.on && c->partition.strategy == PART_TIME))
 		return err_set(e, 0, NULL, "--timings FILE is for --partition time:K/N");
+	if (c->stop_running && !c->fail_fast)
+		return err_set(e, 0, NULL,
+		               "--stop-running goes with --fail-fast (stop the running tests too "
+		               "once the failures are reached)");
 	if (c->partition_count && !(c->partition.on && c->partition.from_env))
 		return err_set(e, 0, NULL,
 		               "--partition-count is the N of --partition auto (where the CI engine "

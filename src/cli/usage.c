@@ -59,6 +59,8 @@ static const char run_usage[] =
 	"      --grace DUR        between SIGTERM and SIGKILL (default 5s)\n"
 	"      --leak warn|fail   a test that leaves processes behind: warn (default) or fail\n"
 	"      --retries N        run a failed test again up to N times\n"
+	"      --fail-fast[=N]    after N tests failed (default 1), start no new test\n"
+	"      --stop-running     with --fail-fast, stop the running tests too\n"
 	"  -v, --verbose          say more: starts, sandboxes, staging; with one job, the\n"
 	"                         test's output as it is written\n"
 	"  -h, --help             this help\n"

@@ -453,6 +453,10 @@ static void human_run_end(void *ctx, const struct run_summary *rs)
 	if (rs->signal)
 		fprintf(out, "interrupted: %u test%s not run\n", rs->not_run,
 		        rs->not_run == 1 ? "" : "s");
+	else if (rs->fail_fast)
+		fprintf(out, "stopped after %u failure%s (--fail-fast): %u test%s not run\n",
+		        rs->fail_fast, rs->fail_fast == 1 ? "" : "s", rs->not_run,
+		        rs->not_run == 1 ? "" : "s");
 	if (rs->failed) {
 		fprintf(out, "%sfailures:%s", lp_color(&h->lp, LP_RED), lp_color(&h->lp, LP_RESET));
 		const char *sep = " ";

@@ -227,6 +227,8 @@ static void json_run_end(void *ctx, const struct run_summary *rs)
 	json_object_set_new(ev, "interrupted_by",
 	                    rs->signal ? json_string(signal_name(rs->signal, sig, sizeof(sig)))
 	                               : json_null());
+	json_object_set_new(ev, "fail_fast", rs->fail_fast ? json_integer(rs->fail_fast)
+	                                                   : json_null());
 	json_object_set_new(ev, "kept", kept);
 	json_t *unknown = json_object();
 	json_t *cmds = json_array();

@@ -61,6 +61,7 @@ struct attempt {
 	int signal;    /* the signal that ended it, 0 if none */
 	bool timed_out;
 	bool interrupted;
+	bool fail_fast; /* interrupted by --fail-fast --stop-running, not by a signal */
 	unsigned leaked; /* processes left behind, killed by isola */
 	const char *owner;        /* how its processes were owned (static): "pid namespace" or
 				   * "subreaper" (spawn/container.h); NULL if it never started */
@@ -96,6 +97,7 @@ struct run_summary {
 	int signal;       /* the signal that interrupted the run, 0 if none */
 	struct strv kept; /* "NAME\tPATH" of kept sandboxes */
 	struct strv failed_names;
+	unsigned fail_fast;        /* --fail-fast=N stopped the run: N; else 0 */
 	unsigned unknown_killed;   /* processes no test could be charged with, killed at the end */
 	struct strv unknown_cmds;  /* their command lines (a few) */
 };

@@ -101,6 +101,9 @@ struct sched {
 	int sigfd;
 	int stop_signal; /* first stopping signal, 0 if none */
 	unsigned stop_count;
+	unsigned failures;   /* tests that failed for good (no retry left) */
+	bool fail_fast_hit;  /* --fail-fast: no new test starts */
+	bool fail_fast_cut;  /* ... and it stopped a test (--stop-running) */
 };
 
 static void enqueue(struct sched *s, size_t test)
@@ -328,9 +331,12 @@ static void prepared(struct sched *s, struct job *j)
 		a->sandbox_path = xstrdup(a->sb.path);
 		report_test_start(s->o->rep, a);
 	}
-	if (s->stop_signal) {
+	if (s->stop_signal || (s->fail_fast_hit && s->o->stop_running)) {
 		a->interrupted = true;
-		set_reason(a, "interrupted before it started");
+		a->fail_fast = !s->stop_signal;
+		s->fail_fast_cut |= a->fail_fast;
+		set_reason(a, a->fail_fast ? "stopped by --fail-fast before it started"
+					   : "interrupted before it started");
 		goto fail;
 	}
 	if (j->ret < 0) {
@@ -396,7 +402,8 @@ static void classify(struct attempt *a, int status)
 	}
 	if (a->interrupted) {
 		a->outcome = OUT_ERROR;
-		set_reason(a, "interrupted; %s", describe_status(status, buf, sizeof(buf)));
+		set_reason(a, "%s; %s", a->fail_fast ? "stopped by --fail-fast" : "interrupted",
+			   describe_status(status, buf, sizeof(buf)));
 	} else if (a->timed_out) {
 		char d[32];
 		a->outcome = OUT_TIMEOUT;
@@ -426,6 +433,7 @@ static void job_free(struct job *j)
 }
 
 static void completed(struct sched *s, struct job *j);
+static void stop_all(struct sched *s, int sig);
 
 /* The main process is gone (or never started): hunt what it left, then keep the sandbox or hand
  * its removal to a worker. The slot is free from here on. */
@@ -500,8 +508,19 @@ static void completed(struct sched *s, struct job *j)
 	if (a->kept)
 		strv_push_take(&s->sum->kept, xasprintf("%s\t%s", t->name, a->sandbox_path));
 	if (!outcome_ok(a->outcome) && !a->interrupted && a->number <= s->o->retries &&
-	    !s->stop_signal)
+	    !s->stop_signal && !s->fail_fast_hit)
 		enqueue(s, ti);
+	else if (!outcome_ok(a->outcome) && !a->fail_fast && ++s->failures == s->o->fail_fast &&
+		 s->o->fail_fast) {
+		s->fail_fast_hit = true;
+		if (s->o->stop_running) {
+			for (unsigned i = 0; i < s->o->jobs; i++)
+				if (s->slots[i] && (s->slots[i]->state == ATT_RUNNING ||
+						    s->slots[i]->state == ATT_PENDING))
+					s->fail_fast_cut = s->slots[i]->fail_fast = true;
+			stop_all(s, SIGTERM);
+		}
+	}
 
 	sandbox_release(&a->sb);
 	free(a->sandbox_path);
@@ -724,7 +743,7 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 	for (;;) {
 		/* Sandboxes still being removed count against new starts too, so that a slow
 		 * filesystem cannot pile up more than a slot's worth of them each. */
-		while (!s.stop_signal && s.running < o->jobs && s.cleaning < o->jobs &&
+		while (!s.stop_signal && !s.fail_fast_hit && s.running < o->jobs && s.cleaning < o->jobs &&
 		       s.qhead < s.qlen)
 			start_attempt(&s, s.queue[s.qhead++]);
 		if (s.running == 0 && (!s.pool || workers_pending(s.pool) == 0))
@@ -807,6 +826,8 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 	workers_free(s.pool);
 	sum->wall_ns = now_ns() - t0;
 	sum->signal = s.stop_signal;
+	/* Said only if it left something out: a last test that failed stopped nothing. */
+	sum->fail_fast = s.fail_fast_hit && (sum->not_run || s.fail_fast_cut) ? o->fail_fast : 0;
 	report_run_end(o->rep, sum);
 
 	close(s.sigfd);

@@ -21,6 +21,10 @@ struct sched_opts {
 	const char *source_dir;
 	struct reporters *rep;
 	struct keeper *keeper; /* prepared; started for the first init that needs one (keeper.h) */
+	/* --fail-fast=N: after N tests failed (retries spent), start no new test; with
+	 * stop_running, stop the running ones too (as Ctrl-C would, as ERRORs that say why). */
+	unsigned fail_fast;
+	bool stop_running;
 };
 
 /*
