@@ -62,7 +62,7 @@ CORE_SRCS := \
 	src/util/util.c src/util/fdpass.c \
 	src/config/settings.c src/config/config.c \
 	src/testlist/testlist.c src/testlist/partition.c \
-	src/sched/scheduler.c \
+	src/sched/scheduler.c src/sched/order.c \
 	src/sched/workers.c \
 	src/sandbox/rmtree.c src/sandbox/sandbox.c \
 	src/stage/stage.c src/stage/stage-copy.c src/stage/stage-overlay.c src/stage/stage-bind.c src/stage/stage-remove.c \

@@ -7,6 +7,7 @@
 
 #include "config/settings.h"
 #include "report/report.h"
+#include "sched/order.h"
 #include "testlist/partition.h"
 #include "util/util.h"
 
@@ -26,6 +27,9 @@ struct cmdline {
 	unsigned partition_count;   /* --partition-count, 0 if not given */
 	const char *timings;        /* --timings FILE */
 	unsigned fail_fast;         /* --fail-fast[=N]: N, 0 if not given */
+	enum test_order order;      /* --order, --shuffle */
+	bool seed_given;            /* --seed */
+	uint64_t seed;
 	bool stop_running;          /* --stop-running */
 	char **args;          /* positional arguments */
 	int nargs;

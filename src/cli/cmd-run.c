@@ -184,18 +184,17 @@ int cmd_run(int argc, char **argv, bool list_only)
 		goto out;
 	}
 	struct timings timings = {0};
+	if (cl.timings && timings_load(&timings, cl.timings, &e) < 0) {
+		cli_error("%s", e.message);
+		goto out;
+	}
 	if (cl.partition.on && tl.n > 0) {
 		if (partition_from_env(&cl.partition, cl.partition_count, env_get, &e) < 0) {
 			cli_error("%s", e.message);
+			timings_release(&timings);
 			goto out;
 		}
-		if (cl.timings) {
-			if (timings_load(&timings, cl.timings, &e) < 0) {
-				cli_error("%s", e.message);
-				goto out;
-			}
-			cl.partition.timings = &timings;
-		}
+		cl.partition.timings = &timings;
 		size_t all = tl.n;
 		cl.report.partition.strategy = partition_strategy_name(cl.partition.strategy);
 		cl.report.partition.index = cl.partition.k;
@@ -204,7 +203,6 @@ int cmd_run(int argc, char **argv, bool list_only)
 		partition_digest(&tl, cl.report.partition.digest);
 		partition_apply(&cl.partition, &tl);
 		cl.partition.timings = NULL;
-		timings_release(&timings);
 		char name[64];
 		/* Said on stderr, so that isola list's output stays the names alone. */
 		if (!list_only || cl.verbose)
@@ -214,10 +212,25 @@ int cmd_run(int argc, char **argv, bool list_only)
 			        cl.partition.source[0] ? ")" : "", tl.n, all);
 		if (tl.n == 0) {
 			/* A shard with nothing to do (more shards than tests) is not an error. */
+			timings_release(&timings);
 			rc = EXIT_OK;
 			goto out;
 		}
 	}
+	/* The order tests start in; a shuffle says its seed, so that it can be replayed. */
+	if (cl.order == ORDER_SHUFFLE) {
+		if (!cl.seed_given)
+			cl.seed = order_new_seed();
+		fprintf(stderr, "isola: order shuffled with --seed %llu\n",
+		        (unsigned long long)cl.seed);
+	}
+	order_apply(&tl, cl.order, &timings, cl.seed);
+	if (cl.order != ORDER_GIVEN)
+		cl.report.order = order_name(cl.order);
+	if (cl.order == ORDER_SHUFFLE)
+		snprintf(cl.report.seed, sizeof(cl.report.seed), "%llu",
+		         (unsigned long long)cl.seed);
+	timings_release(&timings);
 	if (tl.n == 0) {
 		cli_error("no test is left after -k/--exclude (isola list shows the names)");
 		goto out;

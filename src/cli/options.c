@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,6 +34,9 @@ enum {
 	OPT_PARTITION_COUNT,
 	OPT_TIMINGS,
 	OPT_FAIL_FAST,
+	OPT_ORDER,
+	OPT_SHUFFLE,
+	OPT_SEED,
 	OPT_STOP_RUNNING,
 };
 
@@ -64,6 +68,9 @@ static const struct option long_opts[] = {
 	{"partition-count", required_argument, NULL, OPT_PARTITION_COUNT},
 	{"timings", required_argument, NULL, OPT_TIMINGS},
 	{"fail-fast", optional_argument, NULL, OPT_FAIL_FAST},
+	{"order", required_argument, NULL, OPT_ORDER},
+	{"shuffle", no_argument, NULL, OPT_SHUFFLE},
+	{"seed", required_argument, NULL, OPT_SEED},
 	{"stop-running", no_argument, NULL, OPT_STOP_RUNNING},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
@@ -144,6 +151,9 @@ static bool suite_only(int opt)
 	case OPT_TIMINGS:
 	case OPT_FAIL_FAST:
 	case OPT_STOP_RUNNING:
+	case OPT_ORDER:
+	case OPT_SHUFFLE:
+	case OPT_SEED:
 		return true;
 	default:
 		return false;
@@ -288,6 +298,30 @@ int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct 
 		case OPT_STOP_RUNNING:
 			c->stop_running = true;
 			break;
+		case OPT_ORDER:
+			if (order_parse(optarg, &c->order) < 0)
+				return err_set(e, 0, NULL,
+				               "invalid value '%s' for --order (expected given, name, "
+				               "longest or shuffle)",
+				               optarg);
+			break;
+		case OPT_SHUFFLE:
+			c->order = ORDER_SHUFFLE;
+			break;
+		case OPT_SEED: {
+			char *end;
+			errno = 0;
+			unsigned long long v = strtoull(optarg, &end, 10);
+			if (!*optarg || *end || errno || optarg[0] == '-' || optarg[0] == '+' ||
+			    optarg[0] == ' ')
+				return err_set(e, 0, NULL,
+				               "invalid value '%s' for --seed (expected a number from 0 "
+				               "to 18446744073709551615, as a run printed it)",
+				               optarg);
+			c->seed = v;
+			c->seed_given = true;
+			break;
+		}
 		case OPT_PARTITION_COUNT:
 			if (parse_uint(optarg, 1, 100000, &c->partition_count) < 0)
 				return err_set(e, 0, NULL,
@@ -317,8 +351,16 @@ int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct 
 		return err_set(e, 0, NULL,
 		               "--partition time:K/N needs the recorded durations: --timings FILE "
 		               "(isola timings writes one from --json reports)");
-	if (c->timings && !(c->partition.on && c->partition.strategy == PART_TIME))
-		return err_set(e, 0, NULL, "--timings FILE is for --partition time:K/N");
+	if (c->timings && !(c->partition.on && c->partition.strategy == PART_TIME) &&
+	    c->order != ORDER_LONGEST)
+		return err_set(e, 0, NULL,
+		               "--timings FILE is for --partition time:K/N and --order longest");
+	if (c->order == ORDER_LONGEST && !c->timings)
+		return err_set(e, 0, NULL,
+		               "--order longest needs the recorded durations: --timings FILE (isola "
+		               "timings writes one from --json reports)");
+	if (c->seed_given && c->order != ORDER_SHUFFLE)
+		return err_set(e, 0, NULL, "--seed S goes with --shuffle (or --order shuffle)");
 	if (c->stop_running && !c->fail_fast)
 		return err_set(e, 0, NULL,
 		               "--stop-running goes with --fail-fast (stop the running tests too "

@@ -94,6 +94,11 @@ static void json_run_start(void *ctx, const struct run_info *ri)
 		if (files[i])
 			json_object_set_new(reports, names[i], text_json(files[i]));
 	json_object_set_new(opts, "reports", reports);
+	if (j->o.order) {
+		json_object_set_new(opts, "order", json_string(j->o.order));
+		if (j->o.seed[0])
+			json_object_set_new(opts, "seed", json_string(j->o.seed));
+	}
 	if (j->o.partition.strategy) {
 		json_t *part = json_object();
 		json_object_set_new(part, "strategy", json_string(j->o.partition.strategy));

@@ -80,6 +80,10 @@ struct report_opts {
 		size_t selected;
 		char digest[17];
 	} partition;
+	/* --order when not the default ("name", "longest", "shuffle"), and the shuffle's seed
+	 * (decimal), echoed into the JSON report's run_start options; NULL if none. */
+	const char *order;
+	char seed[24];
 	/* The human reporter prints only the tests that did not pass (isola merge). */
 	bool only_failures;
 	/* A finished run written at once (isola merge): nobody follows the files line by line. */
