@@ -38,6 +38,9 @@ struct cmdline {
 /* The config file read when none is given, if it exists. */
 #define DEFAULT_CONFIG "isola.ini"
 
+/* The config file c names (-c), else DEFAULT_CONFIG if it exists here, else NULL. */
+const char *cli_config_path(const struct cmdline *c);
+
 /* Parse argv for subcommand cmd (argv[0] is the subcommand). Returns 0, 1 after --help was
  * printed, or -1 with *e set (a usage error). */
 int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct isola_error *e);

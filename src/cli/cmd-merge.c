@@ -255,9 +255,7 @@ static size_t missing_tests(struct merge *m, const struct cmdline *cl, const str
 	*why = NULL;
 	if (!missing)
 		return 0;
-	const char *cfg_path = cl->config;
-	if (!cfg_path && access(DEFAULT_CONFIG, F_OK) == 0)
-		cfg_path = DEFAULT_CONFIG;
+	const char *cfg_path = cli_config_path(cl);
 	if (!cfg_path) {
 		*why = "no config file here to name them from (-c FILE)";
 		return missing;

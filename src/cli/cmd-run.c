@@ -158,9 +158,7 @@ int cmd_run(int argc, char **argv, bool list_only)
 		goto out;
 	}
 
-	const char *cfg_path = cl.config;
-	if (!cfg_path && access(DEFAULT_CONFIG, F_OK) == 0)
-		cfg_path = DEFAULT_CONFIG;
+	const char *cfg_path = cli_config_path(&cl);
 	if (cfg_path) {
 		if (config_load(&cfg, cfg_path, &e) < 0) {
 			cli_error("%s", e.message);

@@ -36,16 +36,6 @@ static int cmp_sample(const void *a, const void *b)
 	return strcmp(((const struct sample *)a)->name, ((const struct sample *)b)->name);
 }
 
-static void t_run_start(void *ctx, const struct read_run_start *rs)
-{
-	(void)ctx, (void)rs;
-}
-
-static void t_run_end(void *ctx, const struct read_run_end *re)
-{
-	(void)ctx, (void)re;
-}
-
 static void t_test_end(void *ctx, const struct read_test_end *te)
 {
 	struct tctx *t = ctx;
@@ -140,11 +130,7 @@ int cmd_timings(int argc, char **argv)
 		cli_error("timings: %s", e.message);
 		return EXIT_INTERNAL;
 	}
-	static const struct report_read_ops ops = {
-	    .run_start = t_run_start,
-	    .test_end = t_test_end,
-	    .run_end = t_run_end,
-	};
+	static const struct report_read_ops ops = {.test_end = t_test_end};
 	struct tctx t = {0};
 	int rc = EXIT_USAGE;
 	for (int i = optind; i < argc; i++, t.report++) {

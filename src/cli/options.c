@@ -374,6 +374,13 @@ int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct 
 	return 0;
 }
 
+const char *cli_config_path(const struct cmdline *c)
+{
+	if (c->config)
+		return c->config;
+	return access(DEFAULT_CONFIG, F_OK) == 0 ? DEFAULT_CONFIG : NULL;
+}
+
 void cli_release(struct cmdline *c)
 {
 	settings_release(&c->s);

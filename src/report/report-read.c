@@ -89,7 +89,8 @@ static int run_start(struct reader *r, json_t *ev, const struct report_read_ops 
 	}
 	if (r->missing)
 		return 0;
-	ops->run_start(ctx, &rs);
+	if (ops->run_start)
+		ops->run_start(ctx, &rs);
 	return 0;
 }
 
@@ -130,7 +131,7 @@ static void test_end(struct reader *r, json_t *ev, const struct report_read_ops 
 	    .log = str(r, ev, "log", false),
 	    .output_tail = str(r, ev, "output_tail", false),
 	};
-	if (!r->missing)
+	if (!r->missing && ops->test_end)
 		ops->test_end(ctx, &te);
 }
 
@@ -185,7 +186,7 @@ int report_json_read(const char *path, const struct report_read_ops *ops, void *
 			    .duration = num(&r, ev, "duration", true, 0),
 			    .interrupted_by = str(&r, ev, "interrupted_by", false),
 			};
-			if (!r.missing)
+			if (!r.missing && ops->run_end)
 				ops->run_end(ctx, &re);
 			ended = true;
 		}

@@ -46,6 +46,7 @@ struct read_run_end {
 	const char *interrupted_by; /* "SIGINT", or NULL */
 };
 
+/* A callback left NULL is not called (its events are still checked). */
 struct report_read_ops {
 	void (*run_start)(void *ctx, const struct read_run_start *rs);
 	void (*test_end)(void *ctx, const struct read_test_end *te);

@@ -26,6 +26,20 @@ struct workers {
 	pthread_t threads[WORKERS_MAX];
 };
 
+/* Hand the finished w back to the loop; under p->lock. */
+static void hand_back(struct workers *p, struct work *w)
+{
+	w->next = NULL;
+	bool was_empty = !p->done;
+	*p->done_tail = w;
+	p->done_tail = &w->next;
+	/* One wake-up per batch: the loop takes the whole list at once. */
+	if (was_empty) {
+		uint64_t one = 1;
+		(void)!write(p->efd, &one, sizeof(one));
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	struct workers *p = arg;
@@ -47,15 +61,7 @@ static void *worker_main(void *arg)
 		w->run(w);
 
 		pthread_mutex_lock(&p->lock);
-		w->next = NULL;
-		bool was_empty = !p->done;
-		*p->done_tail = w;
-		p->done_tail = &w->next;
-		/* One wake-up per batch: the loop takes the whole list at once. */
-		if (was_empty) {
-			uint64_t one = 1;
-			(void)!write(p->efd, &one, sizeof(one));
-		}
+		hand_back(p, w);
 	}
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
@@ -106,14 +112,8 @@ void workers_submit(struct workers *p, struct work *w)
 		pthread_mutex_unlock(&p->lock);
 		w->run(w);
 		pthread_mutex_lock(&p->lock);
-		bool was_empty = !p->done;
-		*p->done_tail = w;
-		p->done_tail = &w->next;
 		p->pending++;
-		if (was_empty) {
-			uint64_t one = 1;
-			(void)!write(p->efd, &one, sizeof(one));
-		}
+		hand_back(p, w);
 		pthread_mutex_unlock(&p->lock);
 		return;
 	}

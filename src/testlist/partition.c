@@ -319,7 +319,7 @@ void partition_shards(const struct partition *p, const struct testlist *tl, unsi
 			order[i] = i;
 		qsort_r(order, tl->n, sizeof(*order), cmp_by_name, (void *)tl);
 		for (size_t r = 0; r < tl->n; r++)
-			shard[order[r]] = (unsigned)(r % p->n) + 1;
+			shard[order[r]] = partition_shard(p, tl->v[order[r]].name, r);
 		free(order);
 		return;
 	}

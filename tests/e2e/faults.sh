@@ -6,14 +6,7 @@
 # status, with nothing left running and, where it can go, nothing left on disk. Runs in a mount
 # namespace of its own (its small tmpfs mounts vanish with it); needs root for them.
 set -eu
-if [ "${1:-}" != --inside ]; then
-	[ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null && command -v setpriv >/dev/null &&
-		unshare --mount true 2>/dev/null || {
-		echo "SKIP: needs root, unshare and setpriv (util-linux)"
-		exit 77
-	}
-	exec unshare --mount --propagation private "$0" --inside
-fi
+. "$(dirname "$0")/mountns.inc"
 . "$(dirname "$0")/lib.sh"
 make_test ok.sh 'exit 0'
 unmount_all() {

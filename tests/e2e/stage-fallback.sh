@@ -7,14 +7,7 @@
 # resource with another staged inside it. A forced strategy that cannot be had is an error.
 # Runs in a mount namespace of its own (for the stacked overlay); skipped where that is denied.
 set -eu
-if [ "${1:-}" != --inside ]; then
-	[ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null && command -v setpriv >/dev/null &&
-		unshare --mount true 2>/dev/null || {
-		echo "SKIP: needs root, unshare and setpriv (util-linux)"
-		exit 77
-	}
-	exec unshare --mount --propagation private "$0" --inside
-fi
+. "$(dirname "$0")/mountns.inc"
 . "$(dirname "$0")/lib.sh"
 . "$E2E_DIR/stage-common.inc"
 

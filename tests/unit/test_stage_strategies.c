@@ -39,13 +39,18 @@ static void fill_tree(const char *dir)
 		write_file(P("%s/bulk/%02d", dir, i), "bulk", 0644);
 }
 
-/* A sandbox dir in the scratch dir, and its fd. */
-static int make_sandbox(const char *s)
+/* A sandbox dir called name in the scratch dir, and its fd. */
+static int make_sandbox_named(const char *s, const char *name)
 {
-	make_dir(P("%s/sb", s), 0700);
-	int fd = open(P("%s/sb", s), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	make_dir(P("%s/%s", s, name), 0700);
+	int fd = open(P("%s/%s", s, name), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(fd >= 0);
 	return fd;
+}
+
+static int make_sandbox(const char *s)
+{
+	return make_sandbox_named(s, "sb");
 }
 
 static void add(struct resources *l, enum resource_kind kind, const char *spec, const char *base)
@@ -160,9 +165,7 @@ static void test_tiny_trees_are_copied(void **state)
 	stage_release(&st);
 	resources_release(&l);
 	/* Forced, even a tiny tree is mounted (in a sandbox of its own). */
-	make_dir(P("%s/sb2", s), 0700);
-	int sb2 = open(P("%s/sb2", s), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	assert_true(sb2 >= 0);
+	int sb2 = make_sandbox_named(s, "sb2");
 	add(&l, RES_COPY, "empty", s);
 	if (stage_prepare(&st, sb2, P("%s/sb2", s), &l, STAGE_OVERLAY, &e) < 0)
 		fail_msg("%s", e.message);
