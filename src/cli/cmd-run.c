@@ -135,6 +135,60 @@ static const char *env_get(const char *name)
 	return getenv(name);
 }
 
+/*
+ * --partition and --order: keep this run's shard of tl, in the order its tests start. Returns 0,
+ * 1 if the shard has no test (not an error: more shards than tests), or -1 with *e.
+ */
+static int shard_and_order(struct cmdline *cl, struct testlist *tl, bool list_only,
+                           struct isola_error *e)
+{
+	struct timings timings = {0};
+	if (cl->timings && timings_load(&timings, cl->timings, e) < 0)
+		return -1;
+	int ret = 0;
+	if (cl->partition.on) {
+		if (partition_from_env(&cl->partition, cl->partition_count, env_get, e) < 0) {
+			ret = -1;
+			goto out;
+		}
+		size_t all = tl->n;
+		cl->report.partition.strategy = partition_strategy_name(cl->partition.strategy);
+		cl->report.partition.index = cl->partition.k;
+		cl->report.partition.count = cl->partition.n;
+		cl->report.partition.selected = all;
+		partition_digest(tl, cl->report.partition.digest);
+		cl->partition.timings = &timings;
+		partition_apply(&cl->partition, tl);
+		cl->partition.timings = NULL;
+		char name[64];
+		/* Said on stderr, so that isola list's output stays the names alone. */
+		if (!list_only || cl->verbose)
+			fprintf(stderr, "isola: shard %s%s%s%s: %zu of %zu tests\n",
+			        partition_name(&cl->partition, name, sizeof(name)),
+			        cl->partition.source[0] ? " (from " : "", cl->partition.source,
+			        cl->partition.source[0] ? ")" : "", tl->n, all);
+		if (tl->n == 0) {
+			ret = 1;
+			goto out;
+		}
+	}
+	/* A shuffle says its seed, so that the order can be replayed. */
+	if (cl->order == ORDER_SHUFFLE) {
+		if (!cl->seed_given)
+			cl->seed = order_new_seed();
+		fprintf(stderr, "isola: order shuffled with --seed %llu\n",
+		        (unsigned long long)cl->seed);
+		snprintf(cl->report.seed, sizeof(cl->report.seed), "%llu",
+		         (unsigned long long)cl->seed);
+	}
+	order_apply(tl, cl->order, &timings, cl->seed);
+	if (cl->order != ORDER_GIVEN)
+		cl->report.order = order_name(cl->order);
+out:
+	timings_release(&timings);
+	return ret;
+}
+
 int cmd_run(int argc, char **argv, bool list_only)
 {
 	struct cmdline cl;
@@ -181,56 +235,17 @@ int cmd_run(int argc, char **argv, bool list_only)
 		cli_error("%s", e.message);
 		goto out;
 	}
-	struct timings timings = {0};
-	if (cl.timings && timings_load(&timings, cl.timings, &e) < 0) {
+	if (tl.n == 0) {
+		cli_error("no test is left after -k/--exclude (isola list shows the names)");
+		goto out;
+	}
+	r = shard_and_order(&cl, &tl, list_only, &e);
+	if (r < 0) {
 		cli_error("%s", e.message);
 		goto out;
 	}
-	if (cl.partition.on && tl.n > 0) {
-		if (partition_from_env(&cl.partition, cl.partition_count, env_get, &e) < 0) {
-			cli_error("%s", e.message);
-			timings_release(&timings);
-			goto out;
-		}
-		cl.partition.timings = &timings;
-		size_t all = tl.n;
-		cl.report.partition.strategy = partition_strategy_name(cl.partition.strategy);
-		cl.report.partition.index = cl.partition.k;
-		cl.report.partition.count = cl.partition.n;
-		cl.report.partition.selected = all;
-		partition_digest(&tl, cl.report.partition.digest);
-		partition_apply(&cl.partition, &tl);
-		cl.partition.timings = NULL;
-		char name[64];
-		/* Said on stderr, so that isola list's output stays the names alone. */
-		if (!list_only || cl.verbose)
-			fprintf(stderr, "isola: shard %s%s%s%s: %zu of %zu tests\n",
-			        partition_name(&cl.partition, name, sizeof(name)),
-			        cl.partition.source[0] ? " (from " : "", cl.partition.source,
-			        cl.partition.source[0] ? ")" : "", tl.n, all);
-		if (tl.n == 0) {
-			/* A shard with nothing to do (more shards than tests) is not an error. */
-			timings_release(&timings);
-			rc = EXIT_OK;
-			goto out;
-		}
-	}
-	/* The order tests start in; a shuffle says its seed, so that it can be replayed. */
-	if (cl.order == ORDER_SHUFFLE) {
-		if (!cl.seed_given)
-			cl.seed = order_new_seed();
-		fprintf(stderr, "isola: order shuffled with --seed %llu\n",
-		        (unsigned long long)cl.seed);
-	}
-	order_apply(&tl, cl.order, &timings, cl.seed);
-	if (cl.order != ORDER_GIVEN)
-		cl.report.order = order_name(cl.order);
-	if (cl.order == ORDER_SHUFFLE)
-		snprintf(cl.report.seed, sizeof(cl.report.seed), "%llu",
-		         (unsigned long long)cl.seed);
-	timings_release(&timings);
-	if (tl.n == 0) {
-		cli_error("no test is left after -k/--exclude (isola list shows the names)");
+	if (r > 0) {
+		rc = EXIT_OK; /* a shard with nothing to do (more shards than tests) */
 		goto out;
 	}
 	if (list_only) {
