@@ -44,6 +44,7 @@ struct named { /* the tsearch tree of test names */
 	const char *name;
 	size_t test;  /* into merge.tests */
 	size_t shard; /* where it was first seen */
+	size_t said;  /* the last other shard it was said to be doubled in, + 1; 0: none */
 };
 
 struct merge {
@@ -138,17 +139,13 @@ static void on_test_end(void *ctx, const struct read_test_end *te)
 	size_t t;
 	if (found) {
 		t = (*found)->test;
-		if ((*found)->shard != m->cur) {
-			/* Said once per test and pair of files. */
-			char *d = xasprintf("%s (in %s and %s)", te->test,
-			                    m->shards[(*found)->shard].path, m->shards[m->cur].path);
-			bool said = false;
-			for (size_t i = 0; i < m->doubled.n && !said; i++)
-				said = strcmp(m->doubled.v[i], d) == 0;
-			if (said)
-				free(d);
-			else
-				strv_push_take(&m->doubled, d);
+		/* Said once per test and other file (a retry there is the same doubling). */
+		if ((*found)->shard != m->cur && (*found)->said != m->cur + 1) {
+			(*found)->said = m->cur + 1;
+			strv_push_take(&m->doubled,
+			               xasprintf("%s (in %s and %s)", te->test,
+			                         m->shards[(*found)->shard].path,
+			                         m->shards[m->cur].path));
 		}
 	} else {
 		struct testlist *tl = &m->tests;
