@@ -510,8 +510,8 @@ static void completed(struct sched *s, struct job *j)
 	if (!outcome_ok(a->outcome) && !a->interrupted && a->number <= s->o->retries &&
 	    !s->stop_signal && !s->fail_fast_hit)
 		enqueue(s, ti);
-	else if (!outcome_ok(a->outcome) && !a->fail_fast && ++s->failures == s->o->fail_fast &&
-		 s->o->fail_fast) {
+	else if (s->o->fail_fast && !outcome_ok(a->outcome) && !a->fail_fast &&
+		 ++s->failures == s->o->fail_fast) {
 		s->fail_fast_hit = true;
 		if (s->o->stop_running) {
 			for (unsigned i = 0; i < s->o->jobs; i++)
