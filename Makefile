@@ -61,8 +61,8 @@ ISOLA_CPPFLAGS += -DISOLA_PLUGINDIR='"$(PLUGINDIR)"'
 CORE_SRCS := \
 	src/util/util.c src/util/fdpass.c \
 	src/config/settings.c src/config/config.c \
-	src/testlist/testlist.c src/testlist/partition.c \
-	src/sched/scheduler.c src/sched/order.c \
+	src/testlist/testlist.c src/testlist/partition.c src/testlist/timings.c \
+	src/sched/scheduler.c src/sched/order.c src/sched/tally.c src/sched/fixture.c \
 	src/sched/workers.c \
 	src/sandbox/rmtree.c src/sandbox/sandbox.c \
 	src/stage/stage.c src/stage/stage-copy.c src/stage/stage-overlay.c src/stage/stage-bind.c src/stage/stage-remove.c \
@@ -140,7 +140,7 @@ $(REPORT_LIB): $(REPORT_OBJS)
 
 $(B)/bin/isola: $(CLI_OBJS) $(REPORT_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(REPORT_LIB) $(CORE_LIB) $(LDLIBS_CORE) $(LDLIBS_DL)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(REPORT_LIB) $(CORE_LIB) $(LDLIBS_CORE) -lm $(LDLIBS_DL)
 
 # build/isola is what the scripts, the tests and the README run; it is a link so that the binary
 # finds its plugins in ../lib/isola/ (it resolves /proc/self/exe). Its plugins come with it.
@@ -152,15 +152,15 @@ $(B)/isola: $(B)/bin/isola $(PLUGINS)
 $(B)/lib/isola/report-json.so: $(PLUGIN_JSON_OBJS) $(REPORT_LIB) $(CORE_LIB) src/report/plugin.map
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,--no-undefined -Wl,--version-script=src/report/plugin.map \
-		-o $@ $(PLUGIN_JSON_OBJS) $(REPORT_LIB) $(CORE_LIB) $(LDLIBS_CORE) $(LDLIBS_JSON) -lpthread
+		-o $@ $(PLUGIN_JSON_OBJS) $(REPORT_LIB) $(CORE_LIB) $(LDLIBS_CORE) -lm $(LDLIBS_JSON) -lpthread
 $(B)/lib/isola/report-junit.so: $(PLUGIN_JUNIT_OBJS) $(REPORT_LIB) $(CORE_LIB) src/report/plugin.map
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,--no-undefined -Wl,--version-script=src/report/plugin.map \
-		-o $@ $(PLUGIN_JUNIT_OBJS) $(REPORT_LIB) $(CORE_LIB) $(LDLIBS_CORE) $(LDLIBS_JUNIT) -lpthread
+		-o $@ $(PLUGIN_JUNIT_OBJS) $(REPORT_LIB) $(CORE_LIB) $(LDLIBS_CORE) -lm $(LDLIBS_JUNIT) -lpthread
 
 $(B)/tests/unit/%: tests/unit/%.c $(REPORT_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ISOLA_CPPFLAGS) $(CPPFLAGS) $(ISOLA_CFLAGS) $(CFLAGS) -o $@ $< $(REPORT_LIB) $(CORE_LIB) $(LDLIBS_CORE) \
+	$(CC) $(ISOLA_CPPFLAGS) $(CPPFLAGS) $(ISOLA_CFLAGS) $(CFLAGS) -o $@ $< $(REPORT_LIB) $(CORE_LIB) $(LDLIBS_CORE) -lm \
 		$(LDLIBS_DL) -lcmocka
 
 # Helpers may open pseudo-terminals (openpty/forkpty: -lutil).

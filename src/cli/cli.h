@@ -28,9 +28,16 @@ struct cmdline {
 	const char *timings;        /* --timings FILE */
 	unsigned fail_fast;         /* --fail-fast[=N]: N, 0 if not given */
 	enum test_order order;      /* --order, --shuffle */
+	bool order_given;
 	bool seed_given;            /* --seed */
 	uint64_t seed;
 	bool stop_running;          /* --stop-running */
+	unsigned repeat;            /* --repeat N, 0 if not given */
+	bool until_fail;            /* --until-fail */
+	int64_t stress_ns;          /* --stress DUR, 0 if not given */
+	int flaky_result;           /* --flaky-result: -1 not given, 0 pass, 1 fail */
+	int64_t slow_ns;            /* --slow DUR, -1 if not given */
+	bool no_timings;            /* --no-timings: neither read nor record .isola/timings */
 	char **args;          /* positional arguments */
 	int nargs;
 };

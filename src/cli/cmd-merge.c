@@ -24,6 +24,7 @@
 #include "report/report-plugin.h"
 #include "report/report.h"
 #include "sched/scheduler.h"
+#include "sched/tally.h"
 #include "spawn/spawn.h"
 #include "testlist/partition.h"
 #include "testlist/testlist.h"
@@ -37,6 +38,7 @@ struct shard {
 	unsigned index, count, jobs;
 	size_t tests, selected, results; /* results: distinct tests with a result */
 	bool started, ended;
+	bool flaky_fails; /* it ran with --flaky-result fail */
 	double duration;
 };
 
@@ -92,6 +94,7 @@ static void on_run_start(void *ctx, const struct read_run_start *rs)
 	sh->source_dir = xstrdup(rs->source_dir);
 	sh->tests = rs->tests;
 	sh->jobs = rs->jobs ? rs->jobs : 1;
+	sh->flaky_fails = rs->flaky_fails;
 	if (rs->part_strategy) {
 		sh->strategy = xstrdup(rs->part_strategy);
 		sh->digest = xstrdup(rs->part_digest);
@@ -175,6 +178,7 @@ static void on_test_end(void *ctx, const struct read_test_end *te)
 	struct attempt *a = &m->atts[m->natts];
 	*a = (struct attempt){
 	    .number = te->attempt,
+	    .run = te->run ? te->run : 1,
 	    .slot = te->slot,
 	    .state = ATT_DONE,
 	    .start_ns = start,
@@ -386,6 +390,50 @@ static size_t check_shards(struct merge *m, const struct cmdline *cl)
 	return problems;
 }
 
+/* For the qsort of mark_retried(): by test, run, attempt. */
+static const struct merge *sorting;
+
+static int cmp_attempt(const void *pa, const void *pb)
+{
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	const struct attempt *x = &sorting->atts[a], *y = &sorting->atts[b];
+	if (sorting->att_test[a] != sorting->att_test[b])
+		return sorting->att_test[a] < sorting->att_test[b] ? -1 : 1;
+	if (x->run != y->run)
+		return x->run < y->run ? -1 : 1;
+	if (x->number != y->number)
+		return x->number < y->number ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
+
+/* Which attempts were retried (a later attempt of the same run follows), and each run's result
+ * on the attempt that ended it. */
+static void mark_retried(struct merge *m)
+{
+	size_t *idx = xcalloc(m->natts + 1, sizeof(*idx));
+	for (size_t i = 0; i < m->natts; i++)
+		idx[i] = i;
+	sorting = m;
+	qsort(idx, m->natts, sizeof(*idx), cmp_attempt);
+	sorting = NULL;
+	unsigned failed = 0;
+	for (size_t k = 0; k < m->natts; k++) {
+		struct attempt *a = &m->atts[idx[k]];
+		bool first = k == 0 || m->att_test[idx[k - 1]] != m->att_test[idx[k]] ||
+		             m->atts[idx[k - 1]].run != a->run;
+		bool last = k + 1 == m->natts || m->att_test[idx[k + 1]] != m->att_test[idx[k]] ||
+		            m->atts[idx[k + 1]].run != a->run;
+		if (first)
+			failed = 0;
+		a->failed_before = failed;
+		a->retried = !last;
+		if (last)
+			a->result = tally_run_result(a->outcome, failed);
+		failed += !outcome_ok(a->outcome);
+	}
+	free(idx);
+}
+
 int cmd_merge(int argc, char **argv)
 {
 	struct cmdline cl;
@@ -470,47 +518,28 @@ int cmd_merge(int argc, char **argv)
 	};
 	report_run_start(&rep, &ri);
 
-	/* Each shard's slots after the shards before it: one lane per slot of every machine. A
-	 * test's result is its last attempt's; one that failed before it passed is flaky. */
-	struct run_summary sum = {0};
-	size_t nt = m.tests.n ? m.tests.n : 1;
-	enum outcome *final = xcalloc(nt, sizeof(*final));
-	unsigned *last = xcalloc(nt, sizeof(*last));
-	bool *failed_once = xcalloc(nt, sizeof(*failed_once));
+	/* Each shard's slots after the shards before it: one lane per slot of every machine. The
+	 * tests' results through the same tally as isola run (sched/tally.h); which attempt ended
+	 * a run is found from the attempt numbers (reports of older isolas do not say). */
+	struct run_summary sum = {.flaky_fails = m.shards[0].flaky_fails, .slow_ns = NSEC_PER_SEC};
+	mark_retried(&m);
+	struct tally tally;
+	tally_init(&tally, m.tests.n);
 	unsigned *slot_base = xcalloc(m.nshards, sizeof(*slot_base));
 	for (size_t i = 1; i < m.nshards; i++)
 		slot_base[i] = slot_base[i - 1] + m.shards[i - 1].jobs;
 	for (size_t i = 0; i < m.natts; i++) {
 		struct attempt *a = &m.atts[i];
-		size_t t = m.att_test[i];
 		a->slot += slot_base[m.att_shard[i]];
 		a->seq = (unsigned)i + 1;
+		tally_attempt(&tally, m.att_test[i], a);
 		report_test_end(&rep, a);
-		if (!outcome_ok(a->outcome))
-			failed_once[t] = true;
-		if (a->number >= last[t]) {
-			last[t] = a->number;
-			final[t] = a->outcome;
-		}
 	}
 	for (size_t i = 0; i < m.nshards; i++)
 		if ((int64_t)(m.shards[i].duration * 1e9) > sum.wall_ns)
 			sum.wall_ns = (int64_t)(m.shards[i].duration * 1e9);
-	for (size_t t = 0; t < m.tests.n; t++) {
-		enum outcome oc = final[t];
-		sum.counts[oc]++;
-		if (oc == OUT_PASS)
-			sum.passed++;
-		else if (oc == OUT_SKIP)
-			sum.skipped++;
-		else {
-			sum.failed++;
-			strv_push_take(&sum.failed_names,
-			               xasprintf("%s (%s)", m.tests.v[t].name, outcome_name(oc)));
-		}
-		if (oc == OUT_PASS && failed_once[t])
-			sum.flaky++;
-	}
+	tally_summarise(&tally, &m.tests, &sum);
+	tally_release(&tally);
 	if (ri.ntests > m.tests.n)
 		sum.not_run = (unsigned)(ri.ntests - m.tests.n);
 	for (size_t i = 0; i < m.natts; i++)
@@ -527,9 +556,6 @@ int cmd_merge(int argc, char **argv)
 	else
 		rc = EXIT_OK;
 	run_summary_release(&sum);
-	free(final);
-	free(last);
-	free(failed_once);
 	free(slot_base);
 	free(run_id);
 out:

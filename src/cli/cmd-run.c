@@ -14,6 +14,7 @@
 #include "config/config.h"
 #include "report/report.h"
 #include "sandbox/sandbox.h"
+#include "sched/fixture.h"
 #include "sched/scheduler.h"
 #include "spawn/keeper.h"
 #include "stage/stage.h"
@@ -95,6 +96,14 @@ static void list_tests(const struct testlist *tl, bool verbose)
 			printf("  env: %s\n", t->s.env_set.v[k]);
 		for (size_t k = 0; k < t->s.env_unset.n; k++)
 			printf("  unset: %s\n", t->s.env_unset.v[k]);
+		for (size_t k = 0; k < t->s.locks.n; k++)
+			printf("  lock: %s\n", t->s.locks.v[k]);
+		for (size_t k = 0; k < t->s.requires.n; k++)
+			printf("  requires: %s\n", t->s.requires.v[k]);
+		if (t->s.serial > 0)
+			printf("  serial\n");
+		else if (t->s.slots > 1)
+			printf("  slots: %d\n", t->s.slots);
 	}
 }
 
@@ -140,12 +149,14 @@ static const char *env_get(const char *name)
  * 1 if the shard has no test (not an error: more shards than tests), or -1 with *e.
  */
 static int shard_and_order(struct cmdline *cl, struct testlist *tl, bool list_only,
-                           struct isola_error *e)
+                           const struct timings *timings, struct isola_error *e)
 {
-	struct timings timings = {0};
-	if (cl->timings && timings_load(&timings, cl->timings, e) < 0)
-		return -1;
 	int ret = 0;
+	if (cl->partition.on && cl->partition.strategy == PART_TIME && !timings->n)
+		return err_set(e, 0, NULL,
+		               "--partition time:K/N needs the recorded durations: --timings FILE "
+		               "(isola timings writes one from --json reports), or a run before "
+		               "this one that recorded them");
 	if (cl->partition.on) {
 		if (partition_from_env(&cl->partition, cl->partition_count, env_get, e) < 0) {
 			ret = -1;
@@ -157,7 +168,7 @@ static int shard_and_order(struct cmdline *cl, struct testlist *tl, bool list_on
 		cl->report.partition.count = cl->partition.n;
 		cl->report.partition.selected = all;
 		partition_digest(tl, cl->report.partition.digest);
-		cl->partition.timings = &timings;
+		cl->partition.timings = timings;
 		partition_apply(&cl->partition, tl);
 		cl->partition.timings = NULL;
 		char name[64];
@@ -181,12 +192,71 @@ static int shard_and_order(struct cmdline *cl, struct testlist *tl, bool list_on
 		snprintf(cl->report.seed, sizeof(cl->report.seed), "%llu",
 		         (unsigned long long)cl->seed);
 	}
-	order_apply(tl, cl->order, &timings, cl->seed);
+	/* The longest first, by default, once durations were recorded (LPT). */
+	if (!cl->order_given && timings->n)
+		cl->order = ORDER_LONGEST;
+	order_apply(tl, cl->order, timings, cl->seed);
 	if (cl->order != ORDER_GIVEN)
 		cl->report.order = order_name(cl->order);
 out:
-	timings_release(&timings);
 	return ret;
+}
+
+/*
+ * Where this run reads and records durations: --timings FILE, else ISOLA_TIMINGS (FILE, or off),
+ * else the config's timings = FILE|off, else .isola/timings beside the config file (or here).
+ * NULL: off. *made_by_us: the default place, whose .isola/ directory may be created.
+ */
+static char *timings_path(const struct cmdline *cl, const struct config *cfg, const char *cwd,
+                          bool *default_place)
+{
+	*default_place = false;
+	if (cl->no_timings)
+		return NULL;
+	if (cl->timings)
+		return xstrdup(cl->timings);
+	const char *env = getenv("ISOLA_TIMINGS");
+	if (env && *env)
+		return strcmp(env, "off") == 0 ? NULL : xstrdup(env);
+	if (cfg && cfg->timings)
+		return strcmp(cfg->timings, "off") == 0 ? NULL : xstrdup(cfg->timings);
+	*default_place = true;
+	return xasprintf("%s/.isola/timings", cfg ? cfg->dir : cwd);
+}
+
+/* Read what was recorded. A missing file is no durations yet; a file that is not a timings file
+ * is an error when named, and a warning (then ignored: the run rewrites it) at the default
+ * place. */
+static int load_timings(const char *path, bool default_place, struct timings *t,
+                        struct isola_error *e)
+{
+	*t = (struct timings){0};
+	if (!path || access(path, F_OK) < 0)
+		return 0;
+	if (timings_load(t, path, e) == 0)
+		return 0;
+	if (!default_place)
+		return -1;
+	cli_error("warning: %s: ignored (it is rewritten at the end of this run)", e->message);
+	*e = (struct isola_error){0};
+	return 0;
+}
+
+/* Record what this run measured; a failure is a warning (the run's result stands). */
+static void record_timings(const char *path, bool default_place, const struct testlist *tl,
+                           const struct run_summary *sum)
+{
+	if (!path || !sum->durations)
+		return;
+	char **names = xmalloc((tl->n ? tl->n : 1) * sizeof(*names));
+	for (size_t i = 0; i < tl->n; i++)
+		names[i] = tl->v[i].name;
+	struct isola_error e = {0};
+	if (timings_record(path, names, sum->durations, tl->n, default_place, &e) < 0)
+		cli_error("warning: the durations of this run were not recorded: %s (--no-timings "
+		          "turns recording off)",
+		          e.message);
+	free(names);
 }
 
 int cmd_run(int argc, char **argv, bool list_only)
@@ -197,6 +267,10 @@ int cmd_run(int argc, char **argv, bool list_only)
 	struct testlist tl = {0};
 	struct reporters rep = {0};
 	struct isola_error e = {0};
+	struct timings timings = {0};
+	char *timings_file = NULL;
+	struct strv lock_names = STRV_INIT;
+	unsigned *lock_max = NULL;
 	int rc = EXIT_USAGE;
 	char cwd[4096];
 
@@ -239,7 +313,20 @@ int cmd_run(int argc, char **argv, bool list_only)
 		cli_error("no test is left after -k/--exclude (isola list shows the names)");
 		goto out;
 	}
-	r = shard_and_order(&cl, &tl, list_only, &e);
+	bool default_timings;
+	timings_file = timings_path(&cl, have_cfg ? &cfg : NULL, cwd, &default_timings);
+	if (!timings_file && (cl.order == ORDER_LONGEST ||
+	                      (cl.partition.on && cl.partition.strategy == PART_TIME))) {
+		cli_error("%s needs recorded durations, and they are off here (--no-timings, "
+		          "ISOLA_TIMINGS=off or timings = off): give --timings FILE",
+		          cl.order == ORDER_LONGEST ? "--order longest" : "--partition time:K/N");
+		goto out;
+	}
+	if (load_timings(timings_file, default_timings, &timings, &e) < 0) {
+		cli_error("%s", e.message);
+		goto out;
+	}
+	r = shard_and_order(&cl, &tl, list_only, &timings, &e);
 	if (r < 0) {
 		cli_error("%s", e.message);
 		goto out;
@@ -265,8 +352,10 @@ int cmd_run(int argc, char **argv, bool list_only)
 		jobs = cfg.jobs;
 	if (!jobs)
 		(void)parse_jobs("auto", &jobs);
-	if (jobs > tl.n)
-		jobs = (unsigned)tl.n;
+	/* More jobs than tests is pointless, unless tests run again (--repeat, --stress). */
+	unsigned long long starts = (unsigned long long)tl.n * (cl.repeat ? cl.repeat : 1);
+	if (!cl.until_fail && !cl.stress_ns && jobs > starts)
+		jobs = (unsigned)starts;
 	jobs = fit_jobs_to_fd_limit(jobs);
 
 	const char *root = cl.root;
@@ -282,6 +371,17 @@ int cmd_run(int argc, char **argv, bool list_only)
 			      : cfg.keep >= 0 ? (enum keep_mode)cfg.keep
 					      : KEEP_FAILED;
 	int retries = cl.retries >= 0 ? cl.retries : cfg.retries >= 0 ? cfg.retries : 0;
+	bool flaky_fails = cl.flaky_result >= 0 ? cl.flaky_result == 1 : cfg.flaky_result == 1;
+	int64_t slow_ns = cl.slow_ns >= 0 ? cl.slow_ns : cfg.slow_ns >= 0 ? cfg.slow_ns : 0;
+	if (check_fixtures(&tl, have_cfg ? &cfg : NULL, &e) < 0) {
+		cli_error("%s", e.message);
+		goto out;
+	}
+	lock_max = xcalloc(cfg.nlocks + 1, sizeof(*lock_max));
+	for (size_t i = 0; i < cfg.nlocks; i++) {
+		strv_push(&lock_names, cfg.locks[i].name);
+		lock_max[i] = cfg.locks[i].max;
+	}
 
 	/* Report files are created before anything else: a bad path leaves nothing behind. */
 	cl.report.verbose = cl.verbose;
@@ -289,6 +389,10 @@ int cmd_run(int argc, char **argv, bool list_only)
 	cl.report.run_opts_set = true;
 	cl.report.keep = keep;
 	cl.report.retries = (unsigned)retries;
+	cl.report.repeat = cl.repeat;
+	cl.report.until_fail = cl.until_fail;
+	cl.report.stress_ns = cl.stress_ns;
+	cl.report.flaky_fails = flaky_fails;
 	int setup = reporters_setup(&rep, &cl.report, &e);
 	if (setup < 0) {
 		cli_error("%s", e.message);
@@ -327,6 +431,18 @@ int cmd_run(int argc, char **argv, bool list_only)
 		goto out;
 	}
 
+	/* The setups the selected tests require, before any test starts (sched/fixture.h). */
+	struct fixtures fx;
+	if (fixtures_setup(&fx, &tl, have_cfg ? &cfg : NULL, &rd, cwd, &keeper, &e) < 0) {
+		cli_error("%s", e.message);
+		fixtures_teardown(&fx, &rd, cwd, have_cfg ? &cfg : NULL);
+		keeper_stop(&keeper);
+		rundir_finish(&rd, NULL);
+		rc = EXIT_INTERNAL;
+		goto out;
+	}
+	size_t nkeep_pids;
+	pid_t *keep_pids = fixtures_pids(&fx, &nkeep_pids);
 	struct sched_opts so = {
 		.keeper = &keeper,
 		.jobs = jobs,
@@ -335,12 +451,31 @@ int cmd_run(int argc, char **argv, bool list_only)
 		.rd = &rd,
 		.source_dir = cwd,
 		.rep = &rep,
-		.fail_fast = cl.fail_fast,
+		.fail_fast = cl.until_fail && !cl.fail_fast ? 1 : cl.fail_fast,
 		.stop_running = cl.stop_running,
+		.repeat = cl.repeat,
+		.until_fail = cl.until_fail,
+		.stress_ns = cl.stress_ns,
+		.flaky_fails = flaky_fails,
+		.slow_ns = slow_ns,
+		.lock_names = &lock_names,
+		.lock_max = lock_max,
+		.keep_pids = keep_pids,
+		.nkeep_pids = nkeep_pids,
 	};
 	struct run_summary sum = {0};
-	r = sched_run(&tl, &so, &sum, &e);
+	if (fx.stop_signal) {
+		/* Stopped while the setups ran: no test starts. */
+		cli_error("interrupted while the setups ran: no test was started");
+		sum.signal = fx.stop_signal;
+		r = 0;
+	} else {
+		r = sched_run(&tl, &so, &sum, &e);
+		record_timings(timings_file, default_timings, &tl, &sum);
+	}
 	size_t report_problems = reporters_problems(&rep);
+	unsigned teardowns_failed = fixtures_teardown(&fx, &rd, cwd, have_cfg ? &cfg : NULL);
+	free(keep_pids);
 	keeper_stop(&keeper);
 
 	struct isola_error fe = {0};
@@ -355,11 +490,15 @@ int cmd_run(int argc, char **argv, bool list_only)
 	} else if (report_problems) {
 		rc = EXIT_INTERNAL; /* a report CI relies on is missing: do not pass quietly */
 	} else {
-		rc = sum.failed ? EXIT_TESTS_FAILED : EXIT_OK;
+		rc = sum.failed || teardowns_failed ? EXIT_TESTS_FAILED : EXIT_OK;
 	}
 	run_summary_release(&sum);
 out:
 	reporters_release(&rep);
+	timings_release(&timings);
+	free(timings_file);
+	strv_release(&lock_names);
+	free(lock_max);
 	testlist_release(&tl);
 	if (have_cfg)
 		config_release(&cfg);

@@ -38,6 +38,16 @@ enum {
 	OPT_SHUFFLE,
 	OPT_SEED,
 	OPT_STOP_RUNNING,
+	OPT_REPEAT,
+	OPT_UNTIL_FAIL,
+	OPT_STRESS,
+	OPT_FLAKY_RESULT,
+	OPT_SLOW,
+	OPT_NO_TIMINGS,
+	OPT_LOCK,
+	OPT_SLOTS,
+	OPT_SERIAL,
+	OPT_REQUIRES,
 };
 
 static const struct option long_opts[] = {
@@ -72,6 +82,16 @@ static const struct option long_opts[] = {
 	{"shuffle", no_argument, NULL, OPT_SHUFFLE},
 	{"seed", required_argument, NULL, OPT_SEED},
 	{"stop-running", no_argument, NULL, OPT_STOP_RUNNING},
+	{"repeat", required_argument, NULL, OPT_REPEAT},
+	{"until-fail", no_argument, NULL, OPT_UNTIL_FAIL},
+	{"stress", required_argument, NULL, OPT_STRESS},
+	{"flaky-result", required_argument, NULL, OPT_FLAKY_RESULT},
+	{"slow", required_argument, NULL, OPT_SLOW},
+	{"no-timings", no_argument, NULL, OPT_NO_TIMINGS},
+	{"lock", required_argument, NULL, OPT_LOCK},
+	{"slots", required_argument, NULL, OPT_SLOTS},
+	{"serial", no_argument, NULL, OPT_SERIAL},
+	{"requires", required_argument, NULL, OPT_REQUIRES},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{0},
@@ -111,6 +131,14 @@ static const char *setting_key(int opt)
 		return "cwd";
 	case OPT_LEAK:
 		return "leak";
+	case OPT_LOCK:
+		return "lock";
+	case OPT_SLOTS:
+		return "slots";
+	case OPT_SERIAL:
+		return "serial";
+	case OPT_REQUIRES:
+		return "requires";
 	default:
 		return NULL;
 	}
@@ -154,6 +182,16 @@ static bool suite_only(int opt)
 	case OPT_ORDER:
 	case OPT_SHUFFLE:
 	case OPT_SEED:
+	case OPT_REPEAT:
+	case OPT_UNTIL_FAIL:
+	case OPT_STRESS:
+	case OPT_FLAKY_RESULT:
+	case OPT_SLOW:
+	case OPT_NO_TIMINGS:
+	case OPT_LOCK:
+	case OPT_SLOTS:
+	case OPT_SERIAL:
+	case OPT_REQUIRES:
 		return true;
 	default:
 		return false;
@@ -187,7 +225,8 @@ int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct 
 	char cwd[4096];
 	if (!getcwd(cwd, sizeof(cwd)))
 		snprintf(cwd, sizeof(cwd), ".");
-	*c = (struct cmdline){.cmd = cmd, .s = SETTINGS_INIT, .keep = -1, .retries = -1};
+	*c = (struct cmdline){.cmd = cmd, .s = SETTINGS_INIT, .keep = -1, .retries = -1,
+			      .flaky_result = -1, .slow_ns = -1};
 	/* exec: options stop at the first non-option (the program). */
 	const char *shortopts = strcmp(cmd, "exec") == 0 ? "+:j:e:k:c:vh" : ":j:e:k:c:vh";
 	/* 0, not 1: glibc then also forgets where it was inside a grouped option (-abc) of an
@@ -215,7 +254,7 @@ int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct 
 				       option_name(opt));
 		const char *key = setting_key(opt);
 		if (key) {
-			if (settings_apply(&c->s, key, optarg, cwd, e) < 0) {
+			if (settings_apply(&c->s, key, opt == OPT_SERIAL ? "true" : optarg, cwd, e) < 0) {
 				char *msg = xasprintf("--%s: %s", key, e->message);
 				snprintf(e->message, sizeof(e->message), "%.1000s", msg);
 				free(msg);
@@ -304,9 +343,11 @@ int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct 
 				               "invalid value '%s' for --order (expected given, name, "
 				               "longest or shuffle)",
 				               optarg);
+			c->order_given = true;
 			break;
 		case OPT_SHUFFLE:
 			c->order = ORDER_SHUFFLE;
+			c->order_given = true;
 			break;
 		case OPT_SEED: {
 			char *end;
@@ -322,6 +363,41 @@ int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct 
 			c->seed_given = true;
 			break;
 		}
+		case OPT_REPEAT:
+			if (parse_uint(optarg, 1, 1000000, &c->repeat) < 0)
+				return err_set(e, 0, NULL,
+				               "invalid value '%s' for --repeat (expected how many times "
+				               "to run each test, 1 to 1000000)",
+				               optarg);
+			break;
+		case OPT_UNTIL_FAIL:
+			c->until_fail = true;
+			break;
+		case OPT_STRESS:
+			if (parse_duration(optarg, &c->stress_ns) < 0 || c->stress_ns <= 0 ||
+			    c->stress_ns > 7 * 24 * 3600 * NSEC_PER_SEC)
+				return err_set(e, 0, NULL,
+				               "invalid value '%s' for --stress (expected a duration from "
+				               "1ms to 168h, such as 10s or 5m)",
+				               optarg);
+			break;
+		case OPT_SLOW:
+			if (parse_duration(optarg, &c->slow_ns) < 0 || c->slow_ns <= 0)
+				return err_set(e, 0, NULL,
+				               "invalid value '%s' for --slow (expected a duration such "
+				               "as 30s or 2m)",
+				               optarg);
+			break;
+		case OPT_FLAKY_RESULT:
+			if (parse_flaky_result(optarg, &c->flaky_result) < 0)
+				return err_set(e, 0, NULL,
+				               "invalid value '%s' for --flaky-result (expected pass or "
+				               "fail)",
+				               optarg);
+			break;
+		case OPT_NO_TIMINGS:
+			c->no_timings = true;
+			break;
 		case OPT_PARTITION_COUNT:
 			if (parse_uint(optarg, 1, 100000, &c->partition_count) < 0)
 				return err_set(e, 0, NULL,
@@ -347,21 +423,11 @@ int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct 
 				       argv[optind - 1], cmd);
 		}
 	}
-	if (c->partition.on && c->partition.strategy == PART_TIME && !c->timings)
-		return err_set(e, 0, NULL,
-		               "--partition time:K/N needs the recorded durations: --timings FILE "
-		               "(isola timings writes one from --json reports)");
-	if (c->timings && !(c->partition.on && c->partition.strategy == PART_TIME) &&
-	    c->order != ORDER_LONGEST)
-		return err_set(e, 0, NULL,
-		               "--timings FILE is for --partition time:K/N and --order longest");
-	if (c->order == ORDER_LONGEST && !c->timings)
-		return err_set(e, 0, NULL,
-		               "--order longest needs the recorded durations: --timings FILE (isola "
-		               "timings writes one from --json reports)");
+	if (c->timings && c->no_timings)
+		return err_set(e, 0, NULL, "--timings FILE and --no-timings say opposite things");
 	if (c->seed_given && c->order != ORDER_SHUFFLE)
 		return err_set(e, 0, NULL, "--seed S goes with --shuffle (or --order shuffle)");
-	if (c->stop_running && !c->fail_fast)
+	if (c->stop_running && !c->fail_fast && !c->until_fail)
 		return err_set(e, 0, NULL,
 		               "--stop-running goes with --fail-fast (stop the running tests too "
 		               "once the failures are reached)");

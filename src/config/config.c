@@ -27,7 +27,9 @@ struct parse {
 
 static bool section_known(const char *name)
 {
-	return strcmp(name, "suite") == 0 || (strncmp(name, "test ", 5) == 0 && name[5]);
+	return strcmp(name, "suite") == 0 || (strncmp(name, "test ", 5) == 0 && name[5]) ||
+	       (strncmp(name, "lock ", 5) == 0 && name[5]) ||
+	       (strncmp(name, "setup ", 6) == 0 && name[6]);
 }
 
 /* A [test NAME] section with no key in it says nothing: an error, not a test quietly dropped. */
@@ -99,7 +101,8 @@ static char *reader(char *str, int num, void *stream)
 			if (!section_known(p->section) && !p->err_line) {
 				p->err_line = p->line;
 				err_set(&p->err, 0, NULL,
-					"unknown section [%s] (expected [suite] or [test NAME])",
+					"unknown section [%s] (expected [suite], [test NAME], [lock "
+					"NAME] or [setup NAME])",
 					p->section);
 			}
 		}
@@ -160,6 +163,83 @@ static struct test_decl *add_decl(struct parse *p, const char *name)
 	return d;
 }
 
+/* [lock NAME]: max = N. */
+static int lock_key(struct parse *p, const char *name, const char *key, const char *value)
+{
+	struct config *c = p->c;
+	struct isola_error e = {0};
+	if (!name_ok(name)) {
+		err_set(&e, 0, NULL, "invalid lock name '%s' in [lock %s] (letters, digits, '.', '_' "
+			"and '-', at most 64)", name, name);
+		return fail(p, &e);
+	}
+	if (strcmp(key, "max") != 0) {
+		err_set(&e, 0, NULL, "unknown key '%s' in [lock %s] (a lock has max = N)", key, name);
+		return fail(p, &e);
+	}
+	unsigned max;
+	if (parse_uint(value, 1, 4096, &max) < 0) {
+		err_set(&e, 0, NULL, "invalid value '%s' for max in [lock %s] (expected how many "
+			"tests may hold it at once, 1 to 4096)", value, name);
+		return fail(p, &e);
+	}
+	for (size_t i = 0; i < c->nlocks; i++)
+		if (strcmp(c->locks[i].name, name) == 0) {
+			c->locks[i].max = max;
+			return 1;
+		}
+	c->locks = xrealloc(c->locks, (c->nlocks + 1) * sizeof(*c->locks));
+	c->locks[c->nlocks++] = (struct lock_decl){.name = xstrdup(name), .max = max, .line = p->line};
+	return 1;
+}
+
+const struct setup_decl *config_setup(const struct config *c, const char *name)
+{
+	for (size_t i = 0; i < c->nsetups; i++)
+		if (strcmp(c->setups[i].name, name) == 0)
+			return &c->setups[i];
+	return NULL;
+}
+
+/* [setup NAME]: command = ..., teardown = ..., and the settings of its sandbox. */
+static int setup_key(struct parse *p, const char *name, const char *key, const char *value)
+{
+	struct config *c = p->c;
+	struct isola_error e = {0};
+	if (!name_ok(name)) {
+		err_set(&e, 0, NULL, "invalid setup name '%s' in [setup %s] (letters, digits, '.', "
+			"'_' and '-', at most 64)", name, name);
+		return fail(p, &e);
+	}
+	struct setup_decl *d = (struct setup_decl *)config_setup(c, name);
+	if (!d) {
+		c->setups = xrealloc(c->setups, (c->nsetups + 1) * sizeof(*c->setups));
+		d = &c->setups[c->nsetups++];
+		*d = (struct setup_decl){.name = xstrdup(name), .s = SETTINGS_INIT,
+					 .line = p->section_line};
+	}
+	if (strcmp(key, "command") == 0 || strcmp(key, "teardown") == 0) {
+		struct strv *argv = key[0] == 'c' ? &d->argv : &d->teardown;
+		strv_release(argv);
+		if (split_command(value, argv) < 0 || argv->n == 0) {
+			err_set(&e, 0, NULL, "invalid %s '%s' (unterminated quote, or empty)", key,
+				value);
+			return fail(p, &e);
+		}
+		return 1;
+	}
+	int r = settings_apply(&d->s, key, value, c->dir, &e);
+	if (r < 0)
+		return fail(p, &e);
+	if (r == 0 || strcmp(key, "lock") == 0 || strcmp(key, "slots") == 0 ||
+	    strcmp(key, "serial") == 0) {
+		err_set(&e, 0, NULL, "unknown key '%s' in [setup %s] (a setup has command, teardown, "
+			"requires and the settings of a test's sandbox)", key, name);
+		return fail(p, &e);
+	}
+	return 1;
+}
+
 static int handler(void *user, const char *section, const char *key, const char *value)
 {
 	struct parse *p = user;
@@ -198,6 +278,10 @@ static int handler(void *user, const char *section, const char *key, const char 
 			return 1;
 		}
 		s = &d->s;
+	} else if (strncmp(section, "lock ", 5) == 0) {
+		return lock_key(p, section + 5, key, value);
+	} else if (strncmp(section, "setup ", 6) == 0) {
+		return setup_key(p, section + 6, key, value);
 	} else {
 		/* Keys outside any section (reader() reports unknown ones at their header). */
 		err_set(&e, 0, NULL, "'%s' is outside any section (start with [suite])", key);
@@ -241,6 +325,29 @@ static int handler(void *user, const char *section, const char *key, const char 
 			return fail(p, &e);
 		}
 		c->retries = (int)n;
+		return 1;
+	}
+	if (is_suite && strcmp(key, "flaky-result") == 0) {
+		if (parse_flaky_result(value, &c->flaky_result) < 0) {
+			err_set(&e, 0, NULL, "invalid value '%s' for flaky-result (expected pass or fail)",
+				value);
+			return fail(p, &e);
+		}
+		return 1;
+	}
+	if (is_suite && strcmp(key, "slow") == 0) {
+		if (parse_duration(value, &c->slow_ns) < 0 || c->slow_ns <= 0) {
+			err_set(&e, 0, NULL, "invalid value '%s' for slow (expected a duration such as "
+				"30s or 2m)", value);
+			return fail(p, &e);
+		}
+		return 1;
+	}
+	if (is_suite && strcmp(key, "timings") == 0) {
+		free(c->timings);
+		c->timings = strcmp(value, "off") == 0 || value[0] == '/'
+		                 ? xstrdup(value)
+		                 : xasprintf("%s/%s", c->dir, value);
 		return 1;
 	}
 	if (is_suite && strcmp(key, "root") == 0) {
@@ -326,6 +433,17 @@ void config_release(struct config *c)
 	free(c->decls);
 	tdestroy(c->decl_index, free);
 	free(c->root);
+	free(c->timings);
+	for (size_t i = 0; i < c->nlocks; i++)
+		free(c->locks[i].name);
+	free(c->locks);
+	for (size_t i = 0; i < c->nsetups; i++) {
+		free(c->setups[i].name);
+		strv_release(&c->setups[i].argv);
+		strv_release(&c->setups[i].teardown);
+		settings_release(&c->setups[i].s);
+	}
+	free(c->setups);
 	*c = (struct config)CONFIG_INIT;
 }
 

@@ -5,6 +5,9 @@
  *   [suite]                  suite-wide: jobs, keep, root, retries, tests (globs); and defaults
  *   copy = fixtures          for every per-test setting (see settings.h)
  *   [test NAME]              one test: command = PROGRAM ARGS..., and per-test settings
+ *   [lock NAME]              a lock's capacity: max = N tests holding it at once (default 1)
+ *   [setup NAME]             a fixture: command = ..., teardown = ..., and per-test settings;
+ *                            tests (and other setups) name it with requires = NAME
  *
  * Relative paths are relative to the file's directory. Errors are "FILE:LINE: message".
  */
@@ -23,6 +26,20 @@ struct test_decl {
 	struct settings s;
 };
 
+struct lock_decl {
+	char *name;
+	unsigned max; /* tests that may hold it at once */
+	int line;
+};
+
+struct setup_decl {
+	char *name;
+	struct strv argv;     /* command = ...; empty: none given (an error) */
+	struct strv teardown; /* teardown = ...; may be empty */
+	struct settings s;    /* its own sandbox's settings; s.requires: setups it needs first */
+	int line;             /* its section's */
+};
+
 struct config {
 	char *path;            /* as given */
 	char *dir;             /* absolute directory of the file */
@@ -35,8 +52,18 @@ struct config {
 	int keep;         /* -1: not given, else enum keep_mode */
 	char *root;       /* NULL: not given */
 	int retries;      /* -1: not given */
+	int flaky_result; /* -1: not given, 0 pass, 1 fail */
+	int64_t slow_ns;  /* -1: not given */
+	char *timings;    /* timings = FILE (absolute) or "off"; NULL: not given */
+	struct lock_decl *locks;
+	size_t nlocks;
+	struct setup_decl *setups;
+	size_t nsetups;
 };
-#define CONFIG_INIT {.suite = SETTINGS_INIT, .keep = -1, .retries = -1}
+#define CONFIG_INIT {.suite = SETTINGS_INIT, .keep = -1, .retries = -1, .flaky_result = -1, .slow_ns = -1}
+
+/* The [setup NAME] of that name, or NULL. */
+const struct setup_decl *config_setup(const struct config *c, const char *name);
 
 /* Load path into c. Returns 0, or -1 with e->message "FILE:LINE: ...". */
 int config_load(struct config *c, const char *path, struct isola_error *e);

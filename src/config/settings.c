@@ -8,7 +8,7 @@
 #include "spawn/environ.h"
 
 const char *const contract_names[] = {
-	"ISOLA",	"ISOLA_RUN_ID", "ISOLA_TEST", "ISOLA_SANDBOX", "ISOLA_SLOT", "ISOLA_ATTEMPT",
+	"ISOLA",	"ISOLA_RUN_ID", "ISOLA_TEST", "ISOLA_SANDBOX", "ISOLA_SLOT", "ISOLA_ATTEMPT", "ISOLA_ITERATION",
 	"ISOLA_SOURCE_DIR", "TMPDIR",   "TMP",	     "TEMP",	      "TEST_TMPDIR", "HOME",
 	NULL,
 };
@@ -63,14 +63,31 @@ int settings_apply(struct settings *s, const char *key, const char *value, const
 		s->cwd = xstrdup(value);
 		return 1;
 	}
-	if (strcmp(key, "keep-home") == 0) {
-		if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 || strcmp(value, "1") == 0)
-			s->keep_home = 1;
-		else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 ||
-			 strcmp(value, "0") == 0)
-			s->keep_home = 0;
-		else
+	if (strcmp(key, "keep-home") == 0 || strcmp(key, "serial") == 0) {
+		bool b;
+		if (parse_bool(value, &b) < 0)
 			return bad_value(e, key, value, "expected true or false");
+		*(key[0] == 'k' ? &s->keep_home : &s->serial) = b;
+		return 1;
+	}
+	if (strcmp(key, "lock") == 0 || strcmp(key, "requires") == 0) {
+		if (!name_ok(value))
+			return bad_value(e, key, value,
+			                 "expected a name of letters, digits, '.', '_' and '-', at most "
+			                 "64");
+		struct strv *v = key[0] == 'l' ? &s->locks : &s->requires;
+		for (size_t i = 0; i < v->n; i++)
+			if (strcmp(v->v[i], value) == 0)
+				return 1;
+		strv_push(v, value);
+		return 1;
+	}
+	if (strcmp(key, "slots") == 0) {
+		unsigned n;
+		if (parse_uint(value, 1, 4096, &n) < 0)
+			return bad_value(e, key, value,
+			                 "expected how many jobs the test counts as, 1 to 4096");
+		s->slots = (int)n;
 		return 1;
 	}
 	if (strcmp(key, "leak") == 0) {
@@ -104,6 +121,14 @@ void settings_merge(struct settings *dst, const struct settings *over)
 		dst->leak = over->leak;
 	if (over->stage >= 0)
 		dst->stage = over->stage;
+	for (size_t i = 0; i < over->locks.n; i++)
+		(void)settings_apply(dst, "lock", over->locks.v[i], NULL, NULL);
+	for (size_t i = 0; i < over->requires.n; i++)
+		(void)settings_apply(dst, "requires", over->requires.v[i], NULL, NULL);
+	if (over->slots >= 0)
+		dst->slots = over->slots;
+	if (over->serial >= 0)
+		dst->serial = over->serial;
 }
 
 void settings_finalise(struct settings *s)
@@ -118,6 +143,10 @@ void settings_finalise(struct settings *s)
 		s->leak = LEAK_WARN;
 	if (s->stage < 0)
 		s->stage = STAGE_AUTO;
+	if (s->slots < 0)
+		s->slots = 1;
+	if (s->serial < 0)
+		s->serial = 0;
 }
 
 void settings_release(struct settings *s)
@@ -126,7 +155,39 @@ void settings_release(struct settings *s)
 	strv_release(&s->env_set);
 	strv_release(&s->env_unset);
 	free(s->cwd);
+	strv_release(&s->locks);
+	strv_release(&s->requires);
 	*s = (struct settings)SETTINGS_INIT;
+}
+
+int parse_bool(const char *v, bool *out)
+{
+	if (strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "1") == 0)
+		*out = true;
+	else if (strcmp(v, "false") == 0 || strcmp(v, "no") == 0 || strcmp(v, "0") == 0)
+		*out = false;
+	else
+		return -1;
+	return 0;
+}
+
+bool name_ok(const char *v)
+{
+	size_t n = strlen(v);
+	if (n == 0 || n > 64)
+		return false;
+	return strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+}
+
+int parse_flaky_result(const char *v, int *out)
+{
+	if (strcmp(v, "pass") == 0)
+		*out = 0;
+	else if (strcmp(v, "fail") == 0)
+		*out = 1;
+	else
+		return -1;
+	return 0;
 }
 
 int parse_keep(const char *v, enum keep_mode *out)

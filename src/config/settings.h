@@ -30,8 +30,14 @@ struct settings {
 	int keep_home;         /* -1: not given here */
 	int leak;              /* -1: not given here, else enum leak_mode */
 	int stage;             /* -1: not given here, else enum stage_strategy */
+	struct strv locks;     /* lock = NAME: tests holding the same lock never overlap */
+	int slots;             /* -1: not given here; else how many jobs the test counts as */
+	int serial;            /* -1: not given here; 1: it runs alone */
+	struct strv requires;  /* requires = NAME: the [setup NAME] fixtures it needs */
 };
-#define SETTINGS_INIT {.timeout_ns = -1, .grace_ns = -1, .keep_home = -1, .leak = -1, .stage = -1}
+#define SETTINGS_INIT                                                                              \
+	{.timeout_ns = -1, .grace_ns = -1, .keep_home = -1, .leak = -1, .stage = -1, .slots = -1,  \
+	 .serial = -1}
 
 /* The names isola defines for every test, usable as ${NAME} in env values. */
 extern const char *const contract_names[];
@@ -49,6 +55,13 @@ void settings_merge(struct settings *dst, const struct settings *over);
 void settings_finalise(struct settings *s);
 void settings_release(struct settings *s);
 
+/* true/yes/1 or false/no/0. Returns 0, or -1 if v is neither. */
+int parse_bool(const char *v, bool *out);
+/* A lock's or a fixture's name: letters, digits, '.', '_', '-'; 1 to 64 of them. */
+bool name_ok(const char *v);
+
+/* pass (0) or fail (1): what a FLAKY test counts as. Returns 0, or -1. */
+int parse_flaky_result(const char *v, int *out);
 int parse_keep(const char *v, enum keep_mode *out);
 int parse_jobs(const char *v, unsigned *out);
 

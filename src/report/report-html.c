@@ -89,10 +89,13 @@ static const char *css_class(enum outcome o)
 	static const char *const c[OUT__COUNT] = {
 	    [OUT_PASS] = "pass",   [OUT_FAIL] = "fail",       [OUT_SKIP] = "skip",
 	    [OUT_ERROR] = "error", [OUT_TIMEOUT] = "timeout", [OUT_CRASH] = "crash",
-	    [OUT_LEAK] = "leak",
+	    [OUT_LEAK] = "leak",   [OUT_FLAKY] = "flaky",
 	};
 	return o < OUT__COUNT ? c[o] : "fail";
 }
+
+/* A record's outcome as shown: the run's result on the attempt that ended it. */
+#define SHOWN(r) attempt_shown(r)
 
 static void dur(int64_t ns, char *buf, size_t len)
 {
@@ -113,11 +116,11 @@ static const char style[] =
     ".counts .n{display:block;font-size:22px;font-weight:600}.counts .zero{opacity:.45}\n"
     "#closing{font-weight:600}\n"
     ".pass{border-color:#2f9e44!important}.fail,.crash,.timeout,.leak{border-color:#d9480f!"
-    "important}.error{border-color:#ae3ec9!important}.skip{border-color:#f59f00!important}\n"
+    "important}.error{border-color:#ae3ec9!important}.skip,.flaky{border-color:#f59f00!important}\n"
     ".badge{display:inline-block;color:#fff;border-radius:3px;padding:0 6px;font-size:12px;"
     "font-weight:600;vertical-align:1px}\n"
     ".badge.pass{background:#2f9e44}.badge.fail,.badge.crash,.badge.timeout,.badge.leak{"
-    "background:#d9480f}.badge.error{background:#ae3ec9}.badge.skip{background:#f59f00}\n"
+    "background:#d9480f}.badge.error{background:#ae3ec9}.badge.skip,.badge.flaky{background:#f59f00}\n"
     ".failure{background:#fff;border:1px solid #d5d9de;border-left:5px solid #d9480f;"
     "border-radius:4px;padding:8px 12px;margin:10px 0}\n"
     ".failure h3{font-size:15px;margin:0 0 4px;word-break:break-all}\n"
@@ -138,7 +141,7 @@ static const char style[] =
     "svg{background:#fff;border:1px solid #d5d9de;border-radius:4px;max-width:100%;height:auto}\n"
     "svg text{font:11px sans-serif;fill:#5b6570}\n"
     "svg .s-pass{fill:#69db7c}svg .s-fail,svg .s-crash,svg .s-timeout,svg .s-leak{fill:#ff8787}"
-    "svg .s-error{fill:#da77f2}svg .s-skip{fill:#ffd43b}svg .iso{fill:#495057;opacity:.55}\n"
+    "svg .s-error{fill:#da77f2}svg .s-skip,svg .s-flaky{fill:#ffd43b}svg .iso{fill:#495057;opacity:.55}\n"
     "svg text.label{fill:#1d232a;font-size:10.5px}\n"
     "footer{color:#868e96;margin-top:30px;font-size:12px}\n";
 
@@ -158,10 +161,32 @@ static void write_summary(struct html *h, FILE *f, const struct run_summary *rs)
 		fprintf(f, "<p id=\"interrupted\">interrupted: %u test%s not run</p>\n",
 		        rs->not_run, rs->not_run == 1 ? "" : "s");
 	if (rs->flaky)
-		fprintf(f, "<p id=\"flaky\">flaky: %u test%s passed only on retry</p>\n", rs->flaky,
-		        rs->flaky == 1 ? "" : "s");
+		fprintf(f, "<p id=\"flaky\">flaky: %u test%s failed, then passed on retry (FLAKY: "
+		           "counted as %s)</p>\n",
+		        rs->flaky, rs->flaky == 1 ? "" : "s", rs->flaky_fails ? "failed" : "passed");
 	fprintf(f, "</section>\n");
-	(void)h;
+	if (!rs->nflakes || !flake_table_wanted(rs))
+		return;
+	fprintf(f, "<section id=\"flakes\"><h2>Flakes</h2>\n<table>\n<tr><th>test</th>"
+	           "<th class=\"num\">attempts</th><th class=\"num\">failed</th>"
+	           "<th class=\"num\">rate</th><th class=\"num\">95%% interval</th>"
+	           "<th>reasons</th></tr>\n");
+	for (size_t i = 0; i < rs->nflakes; i++) {
+		const struct flake *fl = &rs->flakes[i];
+		double lo = 0, hi = 1;
+		if (fl->attempts)
+			wilson_interval(fl->failures, fl->attempts, &lo, &hi);
+		fprintf(f, "<tr><td class=\"name\">%s</td>", esc(h, fl->name));
+		fprintf(f, "<td class=\"num\">%u</td><td class=\"num\">%u</td><td class=\"num\">"
+		           "%.1f%%</td><td class=\"num\">%.1f%%&ndash;%.1f%%</td><td>",
+		        fl->attempts, fl->failures,
+		        fl->attempts ? 100.0 * fl->failures / fl->attempts : 0.0, 100 * lo, 100 * hi);
+		for (size_t k = 0; k < fl->nreasons; k++)
+			fprintf(f, "%s%u&times; %s", k ? "<br>" : "", fl->reasons[k].count,
+			        esc(h, fl->reasons[k].reason));
+		fprintf(f, "</td></tr>\n");
+	}
+	fprintf(f, "</table>\n</section>\n");
 }
 
 static void write_failures(struct html *h, FILE *f)
@@ -184,6 +209,8 @@ static void write_failures(struct html *h, FILE *f)
 		        cls, outcome_name(r->outcome), esc(h, r->name));
 		if (r->number > 1)
 			fprintf(f, " (attempt %u)", r->number);
+		if (r->retried)
+			fprintf(f, " (retried)");
 		dur(r->end_ns - r->exec_ns, d, sizeof(d));
 		fprintf(f, " <small>%s", d);
 		if (r->reason)
@@ -251,10 +278,10 @@ static void write_timeline(struct html *h, FILE *f, int64_t wall)
 		char d[32];
 		dur(r->end_ns - r->exec_ns, d, sizeof(d));
 		fprintf(f, "<g><title>%s: %s, %s</title>", esc(h, r->name),
-		        outcome_name(r->outcome), d);
+		        outcome_name(SHOWN(r)), d);
 		fprintf(f,
 		        "<rect class=\"s-%s\" x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\"/>",
-		        css_class(r->outcome), x0, y, x1 - x0 > 0.5 ? x1 - x0 : 0.5, TL_ROW - 4);
+		        css_class(SHOWN(r)), x0, y, x1 - x0 > 0.5 ? x1 - x0 : 0.5, TL_ROW - 4);
 		/* Staging, however thin: the page's structure does not depend on timing. */
 		fprintf(f, "<rect class=\"iso\" x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\"/>",
 		        x0, y, xe > x0 ? xe - x0 : 0, TL_ROW - 4);
@@ -298,7 +325,7 @@ static void write_slowest(struct html *h, FILE *f)
 		    "<tr><td class=\"name\">%s</td><td><span class=\"badge %s\">%s</span></td>"
 		    "<td class=\"num\">%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
 		    "</tr>\n",
-		    esc(h, r->name), css_class(r->outcome), outcome_name(r->outcome), d1, d2, d3);
+		    esc(h, r->name), css_class(SHOWN(r)), outcome_name(SHOWN(r)), d1, d2, d3);
 	}
 	fprintf(f, "</table>\n</section>\n");
 	free(v);
@@ -382,7 +409,7 @@ static void write_attempts(struct html *h, FILE *f)
 		fprintf(f,
 		        "<td><span class=\"badge %s\">%s</span></td><td class=\"num\">%u</td><td "
 		        "class=\"num\">%s</td><td>%s</td></tr>\n",
-		        css_class(r->outcome), outcome_name(r->outcome), r->slot, d,
+		        css_class(SHOWN(r)), outcome_name(SHOWN(r)), r->slot, d,
 		        esc(h, r->reason));
 	}
 	fprintf(f, "</table>\n</section>\n");

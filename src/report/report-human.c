@@ -336,6 +336,7 @@ static enum lp_color outcome_color(enum outcome o)
 	case OUT_PASS:
 		return LP_GREEN;
 	case OUT_SKIP:
+	case OUT_FLAKY:
 		return LP_YELLOW;
 	case OUT_ERROR:
 		return LP_MAGENTA;
@@ -359,18 +360,26 @@ static void human_test_end(void *ctx, const struct attempt *a)
 	h->done++;
 	if (!outcome_ok(a->outcome))
 		h->failed++;
-	if (h->o.only_failures && outcome_ok(a->outcome))
+	enum outcome shown = attempt_shown(a);
+	if ((h->o.only_failures || (h->o.hunting && !h->o.verbose)) && shown == OUT_PASS)
 		return;
 
 	FILE *out = lp_begin(&h->lp);
-	const char *word = outcome_name(a->outcome);
-	fprintf(out, "%s%s%s%*s %8s  %s", lp_color(&h->lp, outcome_color(a->outcome)), word,
+	const char *word = outcome_name(shown);
+	fprintf(out, "%s%s%s%*s %8s  %s", lp_color(&h->lp, outcome_color(shown)), word,
 	        lp_color(&h->lp, LP_RESET), (int)(7 - strlen(word)), "",
 	        fmt_duration(a->end_ns - a->exec_ns, dur, sizeof(dur)), visible(h, a->test->name));
+	if (a->run > 1)
+		fprintf(out, " (run %u)", a->run);
 	if (a->number > 1)
 		fprintf(out, " (attempt %u)", a->number);
 	if (a->reason)
 		fprintf(out, " (%s)", visible(h, a->reason));
+	if (shown == OUT_FLAKY)
+		fprintf(out, " (failed %u attempt%s before it passed)", a->failed_before,
+		        a->failed_before == 1 ? "" : "s");
+	if (a->retried)
+		fprintf(out, " [retried]");
 	if (a->leaked && a->outcome != OUT_LEAK)
 		fprintf(out, " [left %u process%s behind: killed]", a->leaked,
 		        a->leaked == 1 ? "" : "es");
@@ -414,6 +423,65 @@ static void human_tick(void *ctx, struct attempt *const *slots, unsigned nslots,
 	update_status(h, now, true);
 }
 
+/*
+ * The flake table: per test that failed at least once, its attempts, failures, the failure rate
+ * with its 95% interval, and the reasons. Shown when hunting (--repeat, --stress, --until-fail),
+ * or when a test failed and was retried.
+ */
+static void print_flakes(struct human *h, FILE *out, const struct run_summary *rs)
+{
+	if (!flake_table_wanted(rs))
+		return;
+	if (!rs->nflakes) {
+		fprintf(out, "flakes: none: every attempt passed (%u run%s of each test)\n", rs->runs,
+		        rs->runs == 1 ? "" : "s");
+		return;
+	}
+	fprintf(out, "flakes (failure rate with its 95%% interval):\n");
+	for (size_t i = 0; i < rs->nflakes; i++) {
+		const struct flake *f = &rs->flakes[i];
+		double lo = 0, hi = 1;
+		if (f->attempts)
+			wilson_interval(f->failures, f->attempts, &lo, &hi);
+		fprintf(out, "  %-30s %u of %u attempt%s failed: %.1f%% [%.1f%%, %.1f%%]",
+		        visible(h, f->name), f->failures, f->attempts, f->attempts == 1 ? "" : "s",
+		        f->attempts ? 100.0 * f->failures / f->attempts : 0.0, 100 * lo, 100 * hi);
+		if (f->flaky_runs)
+			fprintf(out, "; %u run%s FLAKY", f->flaky_runs, f->flaky_runs == 1 ? "" : "s");
+		fputc('\n', out);
+		for (size_t k = 0; k < f->nreasons; k++)
+			fprintf(out, "      %ux %s\n", f->reasons[k].count,
+			        visible(h, f->reasons[k].reason));
+		if (f->other_reasons)
+			fprintf(out, "      %ux other reasons\n", f->other_reasons);
+	}
+}
+
+/* The slowest tests (over 1 s, or --slow DUR). */
+static void print_slowest(struct human *h, FILE *out, const struct run_summary *rs)
+{
+	char d[32];
+	if (!rs->nslowest)
+		return;
+	fprintf(out, "slowest:");
+	for (size_t i = 0; i < rs->nslowest; i++)
+		fprintf(out, "%s %s %s", i ? "," : "", visible(h, rs->slowest[i].name),
+		        fmt_duration(rs->slowest[i].ns, d, sizeof(d)));
+	fputc('\n', out);
+}
+
+static void human_test_slow(void *ctx, const struct attempt *a, int64_t now)
+{
+	struct human *h = ctx;
+	char d[32];
+	FILE *out = lp_begin(&h->lp);
+	fprintf(out, "%sSLOW%s    %8s  %s (still running)\n", lp_color(&h->lp, LP_YELLOW),
+	        lp_color(&h->lp, LP_RESET), fmt_duration(now - a->exec_ns, d, sizeof(d)),
+	        visible(h, a->test->name));
+	update_status(h, now, false);
+	lp_end(&h->lp);
+}
+
 static void human_run_end(void *ctx, const struct run_summary *rs)
 {
 	struct human *h = ctx;
@@ -453,15 +521,19 @@ static void human_run_end(void *ctx, const struct run_summary *rs)
 	if (rs->signal)
 		fprintf(out, "interrupted: %u test%s not run\n", rs->not_run,
 		        rs->not_run == 1 ? "" : "s");
+	else if (rs->until_fail)
+		fprintf(out, "stopped at the first failure (--until-fail), in run %u\n", rs->runs);
 	else if (rs->fail_fast)
 		fprintf(out, "stopped after %u failure%s (--fail-fast): %u test%s not run\n",
 		        rs->fail_fast, rs->fail_fast == 1 ? "" : "s", rs->not_run,
 		        rs->not_run == 1 ? "" : "s");
+	print_flakes(h, out, rs);
+	print_slowest(h, out, rs);
 	if (rs->failed) {
 		fprintf(out, "%sfailures:%s", lp_color(&h->lp, LP_RED), lp_color(&h->lp, LP_RESET));
 		const char *sep = " ";
 		for (int o = OUT_FAIL; o < OUT__COUNT; o++) {
-			if (o == OUT_SKIP || !rs->counts[o])
+			if (o == OUT_SKIP || !rs->counts[o] || (o == OUT_FLAKY && !rs->flaky_fails))
 				continue;
 			fprintf(out, "%s%u %s", sep, rs->counts[o], outcome_name((enum outcome)o));
 			sep = ", ";
@@ -469,8 +541,9 @@ static void human_run_end(void *ctx, const struct run_summary *rs)
 		fputc('\n', out);
 	}
 	if (rs->flaky)
-		fprintf(out, "flaky: %u test%s passed only on retry\n", rs->flaky,
-		        rs->flaky == 1 ? "" : "s");
+		fprintf(out, "flaky: %u test%s failed, then passed on retry (FLAKY: counted as %s%s)\n",
+		        rs->flaky, rs->flaky == 1 ? "" : "s", rs->flaky_fails ? "failed" : "passed",
+		        rs->flaky_fails ? ", --flaky-result fail" : "");
 	fprintf(out, "time: %s\n", fmt_duration(rs->wall_ns, dur, sizeof(dur)));
 	/* The closing line stays plain text (CI tools read it), colour only around the numbers. */
 	fprintf(out, "%s%u passed%s, %s%u failed%s", rs->passed ? lp_color(&h->lp, LP_GREEN) : "",
@@ -539,6 +612,7 @@ const struct reporter_ops report_human_ops = {
     .test_start = human_test_start,
     .test_end = human_test_end,
     .run_end = human_run_end,
+    .test_slow = human_test_slow,
     .tick = human_tick,
     .show_running = human_show_running,
     .input = human_input,

@@ -86,6 +86,14 @@ static void json_run_start(void *ctx, const struct run_info *ri)
 	if (j->o.run_opts_set) {
 		json_object_set_new(opts, "keep", json_string(keep_name(j->o.keep)));
 		json_object_set_new(opts, "retries", json_integer(j->o.retries));
+		json_object_set_new(opts, "flaky_result",
+		                    json_string(j->o.flaky_fails ? "fail" : "pass"));
+		if (j->o.repeat > 1)
+			json_object_set_new(opts, "repeat", json_integer(j->o.repeat));
+		if (j->o.until_fail)
+			json_object_set_new(opts, "until_fail", json_true());
+		if (j->o.stress_ns)
+			json_object_set_new(opts, "stress", seconds(j->o.stress_ns));
 	}
 	json_t *reports = json_object();
 	const char *const names[] = {"junit", "tap", "json", "trace", "html"};
@@ -132,6 +140,7 @@ static json_t *attempt_head(struct json_rep *j, const char *event, const struct 
 	json_object_set_new(ev, "t", seconds(now_ns() - j->t0));
 	json_object_set_new(ev, "test", text_json(a->test->name));
 	json_object_set_new(ev, "attempt", json_integer(a->number));
+	json_object_set_new(ev, "run", json_integer(a->run ? a->run : 1));
 	json_object_set_new(ev, "seq", json_integer(a->seq));
 	json_object_set_new(ev, "slot", json_integer(a->slot));
 	return ev;
@@ -156,6 +165,11 @@ static void json_test_end(void *ctx, const struct attempt *a)
 	char sig[32];
 	json_t *ev = attempt_head(j, "test_end", a);
 	json_object_set_new(ev, "outcome", json_string(outcome_name(a->outcome)));
+	/* The run's result on the attempt that ends it (FLAKY: a pass after failed attempts);
+	 * null on one that is retried. */
+	json_object_set_new(ev, "retried", json_boolean(a->retried));
+	json_object_set_new(ev, "result",
+	                    a->retried ? json_null() : json_string(outcome_name(a->result)));
 	json_object_set_new(ev, "reason", text_json(a->reason));
 	json_object_set_new(ev, "exit_code", a->exited ? json_integer(a->exit_code) : json_null());
 	json_object_set_new(ev, "signal",
@@ -202,6 +216,14 @@ static void json_test_end(void *ctx, const struct attempt *a)
 	emit(j, ev);
 }
 
+static void json_test_slow(void *ctx, const struct attempt *a, int64_t now)
+{
+	struct json_rep *j = ctx;
+	json_t *ev = attempt_head(j, "test_slow", a);
+	json_object_set_new(ev, "running_for", seconds(now - a->exec_ns));
+	emit(j, ev);
+}
+
 static void json_run_end(void *ctx, const struct run_summary *rs)
 {
 	struct json_rep *j = ctx;
@@ -228,6 +250,35 @@ static void json_run_end(void *ctx, const struct run_summary *rs)
 	json_object_set_new(ev, "skipped", json_integer(rs->skipped));
 	json_object_set_new(ev, "not_run", json_integer(rs->not_run));
 	json_object_set_new(ev, "flaky", json_integer(rs->flaky));
+	json_object_set_new(ev, "flaky_result", json_string(rs->flaky_fails ? "fail" : "pass"));
+	json_t *flakes = json_array();
+	for (size_t i = 0; i < rs->nflakes; i++) {
+		const struct flake *f = &rs->flakes[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "test", text_json(f->name));
+		json_object_set_new(o, "attempts", json_integer(f->attempts));
+		json_object_set_new(o, "failures", json_integer(f->failures));
+		json_object_set_new(o, "flaky_runs", json_integer(f->flaky_runs));
+		json_t *reasons = json_array();
+		for (size_t k = 0; k < f->nreasons; k++) {
+			json_t *r = json_object();
+			json_object_set_new(r, "reason", text_json(f->reasons[k].reason));
+			json_object_set_new(r, "count", json_integer(f->reasons[k].count));
+			json_array_append_new(reasons, r);
+		}
+		json_object_set_new(o, "reasons", reasons);
+		json_object_set_new(o, "other_reasons", json_integer(f->other_reasons));
+		json_array_append_new(flakes, o);
+	}
+	json_object_set_new(ev, "flakes", flakes);
+	json_t *slowest = json_array();
+	for (size_t i = 0; i < rs->nslowest; i++) {
+		json_t *o = json_object();
+		json_object_set_new(o, "test", text_json(rs->slowest[i].name));
+		json_object_set_new(o, "duration", seconds(rs->slowest[i].ns));
+		json_array_append_new(slowest, o);
+	}
+	json_object_set_new(ev, "slowest", slowest);
 	json_object_set_new(ev, "duration", seconds(rs->wall_ns));
 	json_object_set_new(ev, "interrupted_by",
 	                    rs->signal ? json_string(signal_name(rs->signal, sig, sizeof(sig)))
@@ -260,5 +311,6 @@ const struct reporter_ops report_json_ops = {
     .test_start = json_test_start,
     .test_end = json_test_end,
     .run_end = json_run_end,
+    .test_slow = json_test_slow,
     .free = json_free,
 };

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * --junit FILE: JUnit XML as Jenkins, GitLab and GitHub's test-report actions read it (the Ant
- * format; tests/report/junit.xsd is its schema). One <testcase> per attempt, written at the end
- * of the run, since <testsuite> opens with the counts. Written with libxml2's xmlwriter; every
+ * format; tests/report/junit.xsd is its schema). One <testcase> per run of a test, written at
+ * the end of the run, since <testsuite> opens with the counts. A run that was retried carries its
+ * failed attempts as Maven Surefire writes reruns, which is how CI systems read flaky tests: a
+ * <testcase> that passed in the end holds a <flakyFailure> (or <flakyError>) per failed attempt;
+ * one that did not pass holds its verdict and a <rerunFailure> (<rerunError>) per earlier one. Written with libxml2's xmlwriter; every
  * string goes through text_xml() first, so that NUL, ESC or invalid UTF-8 in a test's name or
  * output still make a well-formed document.
  *
@@ -130,10 +133,77 @@ static void timestamp(int64_t wall, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
 }
 
-static bool write_case(struct junit *j, xmlTextWriterPtr w, const struct report_rec *r)
+/* The attempt's output, from the spool, as <system-out>. */
+static bool write_output(struct junit *j, xmlTextWriterPtr w, const struct report_rec *r)
+{
+	bool ok = true;
+	if (!r->tail_len || !j->spool)
+		return true;
+	char *text = xmalloc(r->tail_len + 1);
+	ssize_t n = pread(fileno(j->spool), text, r->tail_len, r->spool_off);
+	if (n != (ssize_t)r->tail_len) {
+		ok = false;
+	} else {
+		text[n] = '\0';
+		X(xmlTextWriterStartElement(w, xs("system-out")));
+		X(xmlTextWriterWriteString(w, xs(text)));
+		X(xmlTextWriterEndElement(w));
+	}
+	free(text);
+	return ok;
+}
+
+/* "FAIL name (reason)", and where its log and sandbox were kept: a problem's details. */
+static void details(struct junit *j, const struct report_rec *r, enum outcome shown)
+{
+	struct tbuf body = {0};
+	tbuf_addf(&body, "%s %s", outcome_name(shown), r->name);
+	if (r->reason)
+		tbuf_addf(&body, " (%s)", r->reason);
+	tbuf_adds(&body, "\n");
+	if (r->kept && r->log_path)
+		tbuf_addf(&body, "log:     %s\n", r->log_path);
+	if (r->kept && r->sandbox_path)
+		tbuf_addf(&body, "sandbox: %s\n", r->sandbox_path);
+	tbuf_reset(&j->b);
+	text_xml(&j->b, body.p, body.len);
+	tbuf_release(&body);
+}
+
+/* An earlier, failed attempt of a run: <flakyFailure> if the run passed in the end, else
+ * <rerunFailure> (Error for an ERROR), with its details and its own output. */
+static bool write_rerun(struct junit *j, xmlTextWriterPtr w, const struct report_rec *r,
+                        bool passed)
+{
+	bool ok = true;
+	const char *el = passed ? (r->outcome == OUT_ERROR ? "flakyError" : "flakyFailure")
+	                        : (r->outcome == OUT_ERROR ? "rerunError" : "rerunFailure");
+	X(xmlTextWriterStartElement(w, xs(el)));
+	X(attr(j, w, "message", r->reason ? r->reason : ""));
+	X(attr(j, w, "type", outcome_name(r->outcome)));
+	details(j, r, r->outcome);
+	X(xmlTextWriterStartElement(w, xs("stackTrace")));
+	X(xmlTextWriterWriteString(w, xs(tbuf_str(&j->b))));
+	X(xmlTextWriterEndElement(w));
+	if (!write_output(j, w, r))
+		ok = false;
+	X(xmlTextWriterEndElement(w));
+	return ok;
+}
+
+/* Does a testcase of this shown result count as passed? */
+static bool counts_passed(enum outcome shown, bool flaky_fails)
+{
+	return shown == OUT_FLAKY ? !flaky_fails : outcome_ok(shown);
+}
+
+/* One <testcase>: the attempt r that ended a run, and the n attempts before it (earlier). */
+static bool write_case(struct junit *j, xmlTextWriterPtr w, const struct report_rec *r,
+                       const struct report_rec *const *earlier, size_t n, bool flaky_fails)
 {
 	bool ok = true;
 	char num[32];
+	enum outcome shown = r->retried ? r->outcome : r->result;
 	X(xmlTextWriterStartElement(w, xs("testcase")));
 	X(attr(j, w, "name", r->name));
 	X(attr(j, w, "classname", "isola"));
@@ -143,9 +213,13 @@ static bool write_case(struct junit *j, xmlTextWriterPtr w, const struct report_
 	X(attr(j, w, "timestamp", ts));
 
 	X(xmlTextWriterStartElement(w, xs("properties")));
-	X(property(j, w, "outcome", outcome_name(r->outcome)));
+	X(property(j, w, "outcome", outcome_name(shown)));
 	snprintf(num, sizeof(num), "%u", r->number);
 	X(property(j, w, "attempt", num));
+	if (r->run > 1) {
+		snprintf(num, sizeof(num), "%u", r->run);
+		X(property(j, w, "run", num));
+	}
 	snprintf(num, sizeof(num), "%u", r->slot);
 	X(property(j, w, "slot", num));
 	if (r->sandbox_path) {
@@ -162,45 +236,52 @@ static bool write_case(struct junit *j, xmlTextWriterPtr w, const struct report_
 	X(xmlTextWriterEndElement(w));
 
 	const char *reason = r->reason ? r->reason : "";
-	if (r->outcome == OUT_SKIP) {
+	bool passed = counts_passed(shown, flaky_fails);
+	if (shown == OUT_SKIP) {
 		X(xmlTextWriterStartElement(w, xs("skipped")));
 		X(attr(j, w, "message", r->reason ? r->reason : "exit 77"));
 		X(xmlTextWriterEndElement(w));
-	} else if (!outcome_ok(r->outcome)) {
-		X(xmlTextWriterStartElement(w, xs(r->outcome == OUT_ERROR ? "error" : "failure")));
+	} else if (shown == OUT_FLAKY && !passed) {
+		char msg[128];
+		snprintf(msg, sizeof(msg),
+		         "failed %zu attempt%s before it passed (--flaky-result fail)", n,
+		         n == 1 ? "" : "s");
+		X(xmlTextWriterStartElement(w, xs("failure")));
+		X(attr(j, w, "message", msg));
+		X(attr(j, w, "type", "FLAKY"));
+		X(xmlTextWriterEndElement(w));
+	} else if (!passed) {
+		X(xmlTextWriterStartElement(w, xs(shown == OUT_ERROR ? "error" : "failure")));
 		X(attr(j, w, "message", reason));
-		X(attr(j, w, "type", outcome_name(r->outcome)));
-		struct tbuf body = {0};
-		tbuf_addf(&body, "%s %s", outcome_name(r->outcome), r->name);
-		if (r->reason)
-			tbuf_addf(&body, " (%s)", r->reason);
-		tbuf_adds(&body, "\n");
-		if (r->kept && r->log_path)
-			tbuf_addf(&body, "log:     %s\n", r->log_path);
-		if (r->kept && r->sandbox_path)
-			tbuf_addf(&body, "sandbox: %s\n", r->sandbox_path);
-		tbuf_reset(&j->b);
-		text_xml(&j->b, body.p, body.len);
-		tbuf_release(&body);
+		X(attr(j, w, "type", outcome_name(shown)));
+		details(j, r, shown);
 		X(xmlTextWriterWriteString(w, xs(tbuf_str(&j->b))));
 		X(xmlTextWriterEndElement(w));
 	}
-
-	if (r->tail_len && j->spool) {
-		char *text = xmalloc(r->tail_len + 1);
-		ssize_t n = pread(fileno(j->spool), text, r->tail_len, r->spool_off);
-		if (n != (ssize_t)r->tail_len) {
-			ok = false;
-		} else {
-			text[n] = '\0';
-			X(xmlTextWriterStartElement(w, xs("system-out")));
-			X(xmlTextWriterWriteString(w, xs(text)));
-			X(xmlTextWriterEndElement(w));
-		}
-		free(text);
-	}
+	/* Surefire's order: the failures, then the errors. */
+	for (int errors = 0; errors < 2; errors++)
+		for (size_t i = 0; i < n; i++)
+			if (!outcome_ok(earlier[i]->outcome) &&
+			    (earlier[i]->outcome == OUT_ERROR) == errors &&
+			    !write_rerun(j, w, earlier[i], passed))
+				ok = false;
+	if (!write_output(j, w, r))
+		ok = false;
 	X(xmlTextWriterEndElement(w));
 	return ok;
+}
+
+/* By test, run and attempt: the attempts of one run side by side, in order. */
+static int cmp_run(const void *pa, const void *pb)
+{
+	const struct report_rec *a = *(const struct report_rec *const *)pa;
+	const struct report_rec *b = *(const struct report_rec *const *)pb;
+	int c = strcmp(a->name, b->name);
+	if (c)
+		return c;
+	if (a->run != b->run)
+		return a->run < b->run ? -1 : 1;
+	return a->number < b->number ? -1 : a->number > b->number;
 }
 
 static void silence_libxml(void *ctx, const char *msg, ...)
@@ -212,14 +293,38 @@ static void silence_libxml(void *ctx, const char *msg, ...)
 static void junit_run_end(void *ctx, const struct run_summary *rs)
 {
 	struct junit *j = ctx;
+	/* A testcase per run: the attempt that ended it (or the last one there was, if its retry
+	 * never started), with the attempts before it. */
+	size_t nrec = j->recs.n;
+	const struct report_rec **byrun = xcalloc(nrec + 1, sizeof(*byrun));
+	for (size_t i = 0; i < nrec; i++)
+		byrun[i] = &j->recs.v[i];
+	qsort(byrun, nrec, sizeof(*byrun), cmp_run);
+	size_t *first = xcalloc(nrec + 1, sizeof(*first)); /* per rec: where its run starts */
+	bool *ends = xcalloc(nrec + 1, sizeof(*ends));     /* per rec: it ends its run */
+	size_t ncases = 0;
+	for (size_t i = 0, start = 0; i < nrec; i++) {
+		const struct report_rec *r = byrun[i];
+		if (i > 0 && (strcmp(byrun[i - 1]->name, r->name) != 0 || byrun[i - 1]->run != r->run))
+			start = i;
+		bool last = i + 1 == nrec || strcmp(byrun[i + 1]->name, r->name) != 0 ||
+		            byrun[i + 1]->run != r->run;
+		size_t k = (size_t)(r - j->recs.v);
+		first[k] = start;
+		ends[k] = last;
+		ncases += last;
+	}
 	unsigned failures = 0, errors = 0, skipped = 0;
-	for (size_t i = 0; i < j->recs.n; i++) {
-		enum outcome o = j->recs.v[i].outcome;
+	for (size_t i = 0; i < nrec; i++) {
+		const struct report_rec *r = &j->recs.v[i];
+		if (!ends[i])
+			continue;
+		enum outcome o = r->retried ? r->outcome : r->result;
 		if (o == OUT_SKIP)
 			skipped++;
 		else if (o == OUT_ERROR)
 			errors++;
-		else if (!outcome_ok(o))
+		else if (!counts_passed(o, rs->flaky_fails))
 			failures++;
 	}
 	if (j->spool)
@@ -236,6 +341,9 @@ static void junit_run_end(void *ctx, const struct run_summary *rs)
 		strv_push_take(
 		    &j->problems->lines,
 		    xasprintf("cannot write %s '%s': libxml2 failed", j->out->what, j->out->path));
+		free(byrun);
+		free(first);
+		free(ends);
 		return;
 	}
 	char ts[32], host[256] = "localhost";
@@ -251,7 +359,7 @@ static void junit_run_end(void *ctx, const struct run_summary *rs)
 	for (int level = 0; level < 2; level++) {
 		X(xmlTextWriterStartElement(w, xs(level == 0 ? "testsuites" : "testsuite")));
 		X(attr(j, w, "name", "isola"));
-		X(attrf(w, "tests", "%zu", j->recs.n));
+		X(attrf(w, "tests", "%zu", ncases));
 		X(attrf(w, "failures", "%u", failures));
 		X(attrf(w, "errors", "%u", errors));
 		X(attrf(w, "skipped", "%u", skipped));
@@ -269,9 +377,20 @@ static void junit_run_end(void *ctx, const struct run_summary *rs)
 	snprintf(num, sizeof(num), "%u", rs->not_run);
 	X(property(j, w, "isola.not_run", num));
 	X(xmlTextWriterEndElement(w));
-	for (size_t i = 0; i < j->recs.n; i++)
-		if (!write_case(j, w, &j->recs.v[i]))
+	/* In the order the runs ended. */
+	for (size_t i = 0; i < nrec; i++) {
+		if (!ends[i])
+			continue;
+		const struct report_rec *r = &j->recs.v[i];
+		size_t at = first[i], n = 0;
+		while (byrun[at + n] != r)
+			n++;
+		if (!write_case(j, w, r, byrun + at, n, rs->flaky_fails))
 			ok = false;
+	}
+	free(byrun);
+	free(first);
+	free(ends);
 	X(xmlTextWriterEndElement(w)); /* testsuite */
 	X(xmlTextWriterEndElement(w)); /* testsuites */
 	X(xmlTextWriterEndDocument(w));

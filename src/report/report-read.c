@@ -78,6 +78,8 @@ static int run_start(struct reader *r, json_t *ev, const struct report_read_ops 
 		r->missing = "options";
 	} else {
 		rs.jobs = uint_of(r, opts, "jobs");
+		json_t *fr = json_object_get(opts, "flaky_result");
+		rs.flaky_fails = json_is_string(fr) && strcmp(json_string_value(fr), "fail") == 0;
 		json_t *p = json_object_get(opts, "partition");
 		if (json_is_object(p)) {
 			rs.part_strategy = str(r, p, "strategy", true);
@@ -106,6 +108,7 @@ static void test_end(struct reader *r, json_t *ev, const struct report_read_ops 
 	struct read_test_end te = {
 	    .test = str(r, ev, "test", true),
 	    .attempt = uint_of(r, ev, "attempt"),
+	    .run = json_is_integer(json_object_get(ev, "run")) ? uint_of(r, ev, "run") : 1,
 	    .seq = uint_of(r, ev, "seq"),
 	    .slot = uint_of(r, ev, "slot"),
 	    .outcome = str(r, ev, "outcome", true),

@@ -21,11 +21,13 @@ struct read_run_start {
 	const char *part_strategy, *part_digest;
 	unsigned part_index, part_count;
 	size_t part_selected;
+	bool flaky_fails; /* options.flaky_result is "fail" */
 };
 
 struct read_test_end {
 	const char *test;
 	unsigned attempt, seq, slot;
+	unsigned run; /* 1 if the report has none (older isola) */
 	const char *outcome; /* "PASS", ... as written */
 	const char *reason;
 	bool exited;

@@ -2,6 +2,7 @@
 #include "report/report-record.h"
 
 #include <fcntl.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -25,6 +26,9 @@ struct report_rec *report_recs_add(struct report_recs *rs, const struct attempt 
 	    .name = xstrdup(a->test->name),
 	    .seq = a->seq,
 	    .number = a->number,
+	    .run = a->run,
+	    .retried = a->retried,
+	    .result = a->result,
 	    .slot = a->slot,
 	    .outcome = a->outcome,
 	    .exited = a->exited,
@@ -121,4 +125,27 @@ size_t report_tail_lines(const char *buf, size_t len, unsigned lines)
 		start--;
 	}
 	return start;
+}
+
+void wilson_interval(unsigned k, unsigned n, double *lo, double *hi)
+{
+	const double z = 1.959964; /* the 97.5th percentile of the normal distribution */
+	double p = (double)k / n, z2n = z * z / n;
+	double centre = (p + z2n / 2) / (1 + z2n);
+	double half = z * sqrt(p * (1 - p) / n + z2n / (4 * n)) / (1 + z2n);
+	*lo = centre - half < 0 ? 0 : centre - half;
+	*hi = centre + half > 1 ? 1 : centre + half;
+	/* At 0 or n failures the bound on that side is exact. */
+	if (k == 0)
+		*lo = 0;
+	if (k == n)
+		*hi = 1;
+}
+
+bool flake_table_wanted(const struct run_summary *rs)
+{
+	for (size_t i = 0; i < rs->nflakes; i++)
+		if (rs->flakes[i].attempts > 1)
+			return true;
+	return rs->hunting;
 }

@@ -14,8 +14,10 @@
 
 struct report_rec {
 	char *name;
-	unsigned seq, number, slot;
+	unsigned seq, number, slot, run;
 	enum outcome outcome;
+	bool retried;        /* another attempt of its run followed */
+	enum outcome result; /* the run's result, when not retried */
 	bool exited;
 	int exit_code;
 	int signal;
@@ -54,6 +56,17 @@ int report_log_tail(const char *path, size_t max, char **buf, size_t *len, off_t
 off_t report_log_size(const char *path);
 /* Where the last `lines` lines of buf start (a final newline does not start a line). */
 size_t report_tail_lines(const char *buf, size_t len, unsigned lines);
+
+/*
+ * The 95% Wilson score interval of a failure rate of k in n: *lo and *hi in [0, 1]. n > 0.
+ * (It stays inside [0, 1] and is not zero-wide at 0 or n failures, where the normal
+ * approximation is.)
+ */
+void wilson_interval(unsigned k, unsigned n, double *lo, double *hi);
+
+/* Is the flake table worth showing: a hunting run (--repeat, --stress, --until-fail), or one
+ * where a test failed and was retried? (In a plain run it would only repeat the failures.) */
+bool flake_table_wanted(const struct run_summary *rs);
 
 /* Seconds, from nanoseconds. */
 static inline double ns_to_s(int64_t ns)

@@ -93,6 +93,7 @@ int reporters_setup(struct reporters *r, const struct report_opts *o, struct iso
 	    .key_fd = -1,
 	    .problems = problems,
 	    .only_failures = o->only_failures,
+	    .hunting = o->repeat > 1 || o->until_fail || o->stress_ns,
 	};
 	/* The 't' key: only from a terminal this process has in the foreground (changing the
 	 * terminal's mode from the background would stop us with SIGTTOU). */

@@ -20,6 +20,7 @@
 #define TAP_TAIL_BYTES 4096
 
 struct tap {
+	bool flaky_fails; /* --flaky-result fail */
 	struct report_out *out;
 	struct report_problems *problems;
 	unsigned n; /* test points written */
@@ -46,6 +47,7 @@ static void tap_run_start(void *ctx, const struct run_info *ri)
 {
 	struct tap *t = ctx;
 	FILE *f = t->out->fp;
+	t->flaky_fails = ri->flaky_fails;
 	fprintf(f, "TAP version 14\n");
 	tbuf_reset(&t->b);
 	text_visible(&t->b, ri->run_id, strlen(ri->run_id), false, false);
@@ -63,12 +65,25 @@ static void tap_test_end(void *ctx, const struct attempt *a)
 
 	tbuf_reset(&t->b);
 	text_tap_desc(&t->b, a->test->name, strlen(a->test->name));
+	if (a->run > 1)
+		tbuf_addf(&t->b, " (run %u)", a->run);
 	if (a->number > 1)
 		tbuf_addf(&t->b, " (attempt %u)", a->number);
-	bool ok = outcome_ok(a->outcome);
+	/*
+	 * A failed attempt that is retried is a TODO: it does not fail the stream, its run's last
+	 * attempt says how the test ended. A FLAKY run passed (a "# flaky" note a harness shows,
+	 * not a directive), or, under --flaky-result fail, did not.
+	 */
+	enum outcome shown = attempt_shown(a);
+	bool ok = shown == OUT_FLAKY ? !t->flaky_fails : outcome_ok(shown);
 	fprintf(f, "%sok %u - %s", ok ? "" : "not ", t->n, tbuf_str(&t->b));
 	if (a->outcome == OUT_SKIP)
 		fprintf(f, " # SKIP %s", a->reason ? a->reason : "exit 77");
+	else if (a->retried && !outcome_ok(a->outcome))
+		fprintf(f, " # TODO retried after %s", outcome_name(a->outcome));
+	else if (shown == OUT_FLAKY)
+		fprintf(f, " # flaky: passed after %u failed attempt%s", a->failed_before,
+		        a->failed_before == 1 ? "" : "s");
 	fputc('\n', f);
 	if (ok) {
 		if (a->leaked)
@@ -79,7 +94,7 @@ static void tap_test_end(void *ctx, const struct attempt *a)
 	}
 
 	fprintf(f, "  ---\n");
-	fprintf(f, "  outcome: %s\n", outcome_name(a->outcome));
+	fprintf(f, "  outcome: %s\n", outcome_name(shown));
 	if (a->reason)
 		yaml_str(t, f, "message", a->reason, strlen(a->reason));
 	if (a->exited)

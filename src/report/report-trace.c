@@ -146,7 +146,7 @@ static void trace_run_end(void *ctx, const struct run_summary *rs)
 		unsigned tid = r->slot + 1;
 		json_t *ev = slice(t, r->name, "test", tid, r->start_ns, r->end_ns);
 		json_t *args = json_object();
-		json_object_set_new(args, "outcome", json_string(outcome_name(r->outcome)));
+		json_object_set_new(args, "outcome", json_string(outcome_name(attempt_shown(r))));
 		json_object_set_new(args, "attempt", json_integer(r->number));
 		json_object_set_new(args, "reason", text_json(r->reason));
 		json_object_set_new(args, "exit_code",

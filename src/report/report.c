@@ -12,10 +12,10 @@ struct reporter *reporters_add(struct reporters *r, const struct reporter_ops *o
 	return &r->v[r->n++];
 }
 
-#define EACH(r, fn, arg)                                                                           \
+#define EACH(r, fn, ...)                                                                           \
 	for (size_t i = 0; i < (r)->n; i++)                                                        \
 		if ((r)->v[i].ops->fn)                                                             \
-	(r)->v[i].ops->fn((r)->v[i].ctx, arg)
+	(r)->v[i].ops->fn((r)->v[i].ctx, __VA_ARGS__)
 
 int64_t reporters_tick_ns(const struct reporters *r)
 {
@@ -74,6 +74,11 @@ void report_test_start(struct reporters *r, const struct attempt *a)
 void report_test_end(struct reporters *r, const struct attempt *a)
 {
 	EACH(r, test_end, a);
+}
+
+void report_test_slow(struct reporters *r, const struct attempt *a, int64_t now)
+{
+	EACH(r, test_slow, a, now);
 }
 
 void report_run_end(struct reporters *r, const struct run_summary *rs)

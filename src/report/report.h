@@ -17,6 +17,8 @@ struct reporter_ops {
 	void (*test_start)(void *ctx, const struct attempt *a);
 	void (*test_end)(void *ctx, const struct attempt *a);
 	void (*run_end)(void *ctx, const struct run_summary *rs);
+	/* A test has run longer than --slow DUR (once per attempt, while it runs). */
+	void (*test_slow)(void *ctx, const struct attempt *a, int64_t now_ns);
 	/* Called about every tick_ns while tests run (for status lines, live output). slots has
 	 * nslots entries, NULL for a free slot. */
 	void (*tick)(void *ctx, struct attempt *const *slots, unsigned nslots, int64_t now_ns);
@@ -57,6 +59,7 @@ void report_run_start(struct reporters *r, const struct run_info *ri);
 void report_test_start(struct reporters *r, const struct attempt *a);
 void report_test_end(struct reporters *r, const struct attempt *a);
 void report_run_end(struct reporters *r, const struct run_summary *rs);
+void report_test_slow(struct reporters *r, const struct attempt *a, int64_t now);
 void reporters_release(struct reporters *r);
 
 /*
@@ -71,6 +74,11 @@ struct report_opts {
 	bool run_opts_set;
 	enum keep_mode keep;
 	unsigned retries;
+	/* Hunting and flakes, echoed into the JSON report's run_start options when set. */
+	unsigned repeat;
+	bool until_fail;
+	int64_t stress_ns;
+	bool flaky_fails;
 	/* --partition, echoed into the JSON report's run_start (options.partition) for isola
 	 * merge: which shard, of how many tests selected before the split, and a digest of their
 	 * names (partition_digest()), the same in every shard of one suite. */
@@ -118,6 +126,8 @@ struct human_opts {
 	unsigned tail_lines;              /* of a failure's output; 0: 10 */
 	int key_fd;                       /* a terminal to read keys ('t') from, -1: none */
 	bool only_failures;               /* a line for a test that did not pass only */
+	bool hunting;                     /* --repeat/--stress/--until-fail: a line per attempt
+	                                   * that did not pass (all of them with verbose) */
 	struct report_problems *problems; /* borrowed; NULL: none */
 };
 void *report_human_new(const struct human_opts *o);

@@ -21,12 +21,17 @@ enum outcome {
 	OUT_TIMEOUT, /* isola stopped it at its deadline */
 	OUT_CRASH,   /* killed by a signal isola did not send */
 	OUT_LEAK,    /* passed, but left processes behind under --leak fail */
+	OUT_FLAKY,   /* a test's result, never an attempt's: it failed, then passed on retry */
 	OUT__COUNT
 };
 
+/* What a report shows for an attempt: its outcome, or, if it ended its run, the run's result
+ * (FLAKY for a pass after failures). */
+#define attempt_shown(a) ((a)->retried ? (a)->outcome : (a)->result)
+
 /* "PASS", "FAIL", ... */
 const char *outcome_name(enum outcome o);
-/* Does this outcome count as passed (PASS, SKIP)? */
+/* Does this outcome count as passed (PASS, SKIP, FLAKY)? */
 bool outcome_ok(enum outcome o);
 
 #define SKIP_EXIT_CODE  77
@@ -45,6 +50,7 @@ struct attempt {
 	const struct test *test;
 	unsigned seq;     /* 1, 2, ... across the run: the sandbox's name starts with it */
 	unsigned number;  /* ISOLA_ATTEMPT: 1 for the first try, 2 for the first retry... */
+	unsigned run;     /* which run of the test (--repeat, --stress, --until-fail): 1, 2, ... */
 	unsigned slot;    /* ISOLA_SLOT */
 	enum attempt_state state;
 
@@ -62,6 +68,13 @@ struct attempt {
 	bool timed_out;
 	bool interrupted;
 	bool fail_fast; /* interrupted by --fail-fast --stop-running, not by a signal */
+	/* Known at test_end: another attempt of this run follows (a retry). Else this attempt
+	 * ends the run, and result is the run's result: its outcome, or FLAKY for a pass after
+	 * failed attempts. */
+	bool retried;
+	enum outcome result;
+	unsigned failed_before; /* attempts of this run before it that did not pass */
+	bool slow;      /* it ran past --slow DUR (said once) */
 	unsigned leaked; /* processes left behind, killed by isola */
 	const char *owner;        /* how its processes were owned (static): "pid namespace" or
 				   * "subreaper" (spawn/container.h); NULL if it never started */
@@ -77,6 +90,7 @@ struct attempt {
 	char *sandbox_path; /* where its sandbox is or was */
 	bool kept;          /* the sandbox was left on disk */
 	char *log_path;
+	bool log_borrowed;  /* log_path is a failed setup's log (its tests did not run): not ours */
 	int log_fd;
 	off_t log_size;
 };
@@ -88,16 +102,55 @@ struct run_info {
 	unsigned jobs;
 	size_t ntests;
 	int64_t start_wall_ns;
+	bool flaky_fails; /* --flaky-result fail */
+};
+
+/* A reason attempts of a test failed for, and how many did. */
+struct flake_reason {
+	char *reason;
+	unsigned count;
+};
+
+#define FLAKE_REASONS_MAX 4
+#define SLOWEST_MAX 5
+
+/* One line of the flake table: a test some attempt of which did not pass. */
+struct flake {
+	const char *name;        /* the test's (borrowed from the test list) */
+	unsigned attempts;       /* attempts that ended with a verdict (not interrupted) */
+	unsigned failures;       /* ... and did not pass */
+	unsigned flaky_runs;     /* runs that failed first and passed on retry */
+	struct flake_reason reasons[FLAKE_REASONS_MAX]; /* distinct, in the order first seen */
+	size_t nreasons;
+	unsigned other_reasons;  /* failures whose reason did not fit */
+};
+
+/* A test that ran long: its longest attempt. */
+struct slow_test {
+	const char *name; /* borrowed from the test list */
+	int64_t ns;
 };
 
 struct run_summary {
 	unsigned counts[OUT__COUNT];
 	unsigned passed, failed, skipped, not_run, flaky;
+	bool flaky_fails; /* --flaky-result fail: FLAKY counts as failed */
+	/* The flake table: every test an attempt of which did not pass, in test-list order. */
+	struct flake *flakes;
+	size_t nflakes;
+	bool hunting;  /* --repeat, --until-fail or --stress: the table is shown even if empty */
+	unsigned runs; /* --repeat, --stress, --until-fail: the most runs any test had */
+	struct slow_test slowest[SLOWEST_MAX]; /* slowest first, only those over the bar */
+	size_t nslowest;
+	int64_t slow_ns; /* the bar: --slow DUR, else 1 s */
+	double *durations; /* per test of the list, seconds: the mean of its attempts (those that
+			    * passed, if any did); -1 if none ended with a verdict */
 	int64_t wall_ns;
 	int signal;       /* the signal that interrupted the run, 0 if none */
 	struct strv kept; /* "NAME\tPATH" of kept sandboxes */
 	struct strv failed_names;
 	unsigned fail_fast;        /* --fail-fast=N stopped the run: N; else 0 */
+	bool until_fail;           /* ... and it was --until-fail's stop at the first failure */
 	unsigned unknown_killed;   /* processes no test could be charged with, killed at the end */
 	struct strv unknown_cmds;  /* their command lines (a few) */
 };

@@ -20,6 +20,7 @@
 #include "spawn/environ.h"
 #include "spawn/proctree.h"
 #include "spawn/spawn.h"
+#include "sched/tally.h"
 #include "sched/workers.h"
 #include "stage/stage.h"
 
@@ -27,7 +28,7 @@ extern char **environ;
 
 static const char *const outcome_names[OUT__COUNT] = {
 	[OUT_PASS] = "PASS",	   [OUT_FAIL] = "FAIL",	  [OUT_SKIP] = "SKIP", [OUT_ERROR] = "ERROR",
-	[OUT_TIMEOUT] = "TIMEOUT", [OUT_CRASH] = "CRASH", [OUT_LEAK] = "LEAK",
+	[OUT_TIMEOUT] = "TIMEOUT", [OUT_CRASH] = "CRASH", [OUT_LEAK] = "LEAK", [OUT_FLAKY] = "FLAKY",
 };
 
 const char *outcome_name(enum outcome o)
@@ -37,7 +38,7 @@ const char *outcome_name(enum outcome o)
 
 bool outcome_ok(enum outcome o)
 {
-	return o == OUT_PASS || o == OUT_SKIP;
+	return o == OUT_PASS || o == OUT_SKIP || o == OUT_FLAKY;
 }
 
 void sched_signals(sigset_t *set)
@@ -77,23 +78,41 @@ struct job {
 	bool on_worker; /* its staging and cleanup go to the workers (see start_attempt) */
 };
 
+/* What is to start: a test's first attempt of a run, or a retry in that run. */
+struct qent {
+	size_t test;           /* SIZE_MAX: taken (started out of order, past a locked test) */
+	unsigned run, number;  /* the run, and the attempt in it (1: first) */
+	unsigned failed_before; /* attempts of the run so far that did not pass */
+};
+
+/* What one test needs to start: jobs (slots), and locks (indices into sched.lock_held). */
+struct needs {
+	unsigned slots;
+	size_t *locks;
+	size_t nlocks;
+};
+
 struct sched {
 	const struct sched_opts *o;
 	const struct testlist *tl;
 	struct run_summary *sum;
 	struct isola_error *e;
 
-	size_t *queue; /* test indices still to start (retries are appended) */
+	struct qent *queue; /* what is still to start (retries and further rounds are appended) */
 	size_t qhead, qlen, qcap;
-	unsigned *tries; /* attempts started, per test */
-	enum outcome *final; /* last outcome, per test */
-	bool *failed_once;
+	unsigned rounds;     /* rounds of the whole list queued (--repeat, --stress) */
+	int64_t stress_end;  /* --stress: no new start from then on; 0: none */
+	struct tally tally;
+	struct needs *needs; /* per test; NULL when no test has locks or more than one slot */
+	struct strv lock_names;
+	unsigned *lock_max, *lock_held;
 
 	struct attempt **slots; /* [jobs]; NULL = free: attempts being staged or running */
 	struct container *inits; /* [jobs]: the init each slot's tests run under, opened lazily */
 	bool any_subreaper;      /* an init of this run was a subreaper: things may come loose */
 	int events[2];          /* the inits' end messages (a pipe: read end, write end) */
-	unsigned running;       /* slots taken */
+	unsigned running;       /* attempts being staged or running */
+	unsigned used;          /* jobs they count as (slots = N) */
 	unsigned cleaning;      /* attempts whose sandbox a worker is removing */
 	struct workers *pool;
 	int64_t bare_rm_ns;     /* how long removing a bare sandbox takes (moving average) */
@@ -106,13 +125,30 @@ struct sched {
 	bool fail_fast_cut;  /* ... and it stopped a test (--stop-running) */
 };
 
-static void enqueue(struct sched *s, size_t test)
+static void enqueue(struct sched *s, struct qent q)
 {
+	if (s->qhead == s->qlen)
+		s->qhead = s->qlen = 0; /* all taken: start over (a --stress run queues forever) */
 	if (s->qlen == s->qcap) {
 		s->qcap = s->qcap ? s->qcap * 2 : 64;
 		s->queue = xrealloc(s->queue, s->qcap * sizeof(*s->queue));
 	}
-	s->queue[s->qlen++] = test;
+	s->queue[s->qlen++] = q;
+}
+
+/* Queue one more run of every test, if hunting wants one. Returns whether it did. */
+static bool next_round(struct sched *s)
+{
+	const struct sched_opts *o = s->o;
+	bool unbounded = o->until_fail || o->stress_ns;
+	if (s->rounds > 0 && (o->repeat ? s->rounds >= o->repeat : !unbounded))
+		return false;
+	if (s->stop_signal || s->fail_fast_hit || (s->stress_end && now_ns() >= s->stress_end))
+		return false;
+	s->rounds++;
+	for (size_t i = 0; i < s->tl->n; i++)
+		enqueue(s, (struct qent){.test = i, .run = s->rounds, .number = 1});
+	return true;
 }
 
 /* The environment contract (spawn/contract.h), then the test's own settings. */
@@ -128,6 +164,7 @@ static void build_env(struct sched *s, struct attempt *a, struct strv *envp)
 		.source_dir = s->o->source_dir,
 		.slot = a->slot,
 		.attempt = a->number,
+		.iteration = a->run,
 		.keep_home = t->s.keep_home,
 		.mark_token = token,
 	};
@@ -251,11 +288,29 @@ static bool worth_a_worker(const struct test *t)
 	return false;
 }
 
-/* Take a slot for an attempt of test ti and stage it, on a worker if that is worth it. */
-static void start_attempt(struct sched *s, size_t ti)
+static void ended(struct sched *s, struct attempt *a);
+
+/* What test ti counts as and holds (1 slot, no lock without s->needs). */
+static unsigned slots_of(const struct sched *s, size_t ti)
+{
+	return s->needs ? s->needs[ti].slots : 1;
+}
+
+static void hold_locks(struct sched *s, size_t ti, int delta)
+{
+	if (!s->needs)
+		return;
+	const struct needs *n = &s->needs[ti];
+	for (size_t k = 0; k < n->nlocks; k++)
+		s->lock_held[n->locks[k]] += (unsigned)delta;
+}
+
+/* Take a slot for an attempt and stage it, on a worker if that is worth it. */
+static void start_attempt(struct sched *s, const struct qent *q)
 {
 	struct job *j = xcalloc(1, sizeof(*j));
 	struct attempt *a = &j->a;
+	size_t ti = q->test;
 
 	j->o = s->o;
 	j->on_worker = worth_a_worker(&s->tl->v[ti]);
@@ -263,7 +318,9 @@ static void start_attempt(struct sched *s, size_t ti)
 	j->log_fd = -1;
 	a->test = &s->tl->v[ti];
 	a->seq = ++s->seq;
-	a->number = ++s->tries[ti];
+	a->number = q->number;
+	a->run = q->run;
+	a->failed_before = q->failed_before;
 	a->slot = free_slot(s);
 	a->state = ATT_PENDING;
 	a->sb = (struct sandbox)SANDBOX_INIT;
@@ -274,10 +331,22 @@ static void start_attempt(struct sched *s, size_t ti)
 	a->cpu_us = a->maxrss_kb = -1;
 	s->slots[a->slot] = a;
 	s->running++;
+	s->used += slots_of(s, ti);
+	hold_locks(s, ti, 1);
+	if (a->test->blocked) {
+		/* A setup it requires failed: it does not run, and the setup's log is its evidence. */
+		a->exec_ns = a->end_ns = now_ns();
+		a->outcome = OUT_ERROR;
+		set_reason(a, "%s", a->test->blocked);
+		if (a->test->blocked_log) {
+			a->log_path = xstrdup(a->test->blocked_log);
+			a->log_borrowed = true;
+		}
+		ended(s, a);
+		return;
+	}
 	submit(s, j, JOB_PREPARE);
 }
-
-static void ended(struct sched *s, struct attempt *a);
 
 /* Start the test in its slot's init, opening one first if the slot has none yet. */
 static int start_in_init(struct sched *s, struct attempt *a, const struct spawn_req *req,
@@ -452,6 +521,8 @@ static void ended(struct sched *s, struct attempt *a)
 
 	s->slots[a->slot] = NULL;
 	s->running--;
+	s->used -= slots_of(s, (size_t)(t - s->tl->v));
+	hold_locks(s, (size_t)(t - s->tl->v), -1);
 
 	struct job *j = job_of(a);
 	bool keep = s->o->keep == KEEP_ALL || (s->o->keep == KEEP_FAILED && !outcome_ok(a->outcome));
@@ -499,18 +570,23 @@ static void completed(struct sched *s, struct job *j)
 
 	a->done_ns = now_ns();
 	a->state = ATT_DONE;
+	a->retried = !outcome_ok(a->outcome) && !a->interrupted && a->number <= s->o->retries &&
+		     !s->stop_signal && !s->fail_fast_hit && !t->blocked;
+	if (!a->retried)
+		a->result = tally_run_result(a->outcome, a->failed_before);
+	tally_attempt(&s->tally, ti, a);
 	/* Reporters read the log (tails, captured output): it goes only after them. */
 	report_test_end(s->o->rep, a);
 
-	s->final[ti] = a->outcome;
-	if (!outcome_ok(a->outcome))
-		s->failed_once[ti] = true;
 	if (a->kept)
 		strv_push_take(&s->sum->kept, xasprintf("%s\t%s", t->name, a->sandbox_path));
-	if (!outcome_ok(a->outcome) && !a->interrupted && a->number <= s->o->retries &&
-	    !s->stop_signal && !s->fail_fast_hit)
-		enqueue(s, ti);
-	else if (s->o->fail_fast && !outcome_ok(a->outcome) && !a->fail_fast &&
+	if (a->retried)
+		enqueue(s, (struct qent){.test = ti,
+		                         .run = a->run,
+		                         .number = a->number + 1,
+		                         .failed_before = a->failed_before + 1});
+	else if (s->o->fail_fast && !a->fail_fast &&
+		 (!outcome_ok(a->result) || (a->result == OUT_FLAKY && s->o->flaky_fails)) &&
 		 ++s->failures == s->o->fail_fast) {
 		s->fail_fast_hit = true;
 		if (s->o->stop_running) {
@@ -531,7 +607,7 @@ static void completed(struct sched *s, struct job *j)
 	a->strategy_reason = NULL;
 	/* A log that will not go is not lost track of: the run directory is removed whole at the
 	 * end, and that failure is reported. */
-	if (!a->kept && a->log_path)
+	if (!a->kept && a->log_path && !a->log_borrowed)
 		(void)unlink(a->log_path);
 	job_free(j);
 }
@@ -611,11 +687,24 @@ static void stop_all(struct sched *s, int sig)
 	}
 }
 
+/* When a running test passes --slow DUR; 0 if it has no such moment ahead. */
+static int64_t slow_at(const struct sched *s, const struct attempt *a)
+{
+	if (!s->o->slow_ns || a->slow || a->state != ATT_RUNNING)
+		return 0;
+	return a->exec_ns + s->o->slow_ns;
+}
+
 static void check_deadlines(struct sched *s)
 {
 	int64_t now = now_ns();
 	for (unsigned i = 0; i < s->o->jobs; i++) {
 		struct attempt *a = s->slots[i];
+		int64_t slow = a ? slow_at(s, a) : 0;
+		if (slow && now >= slow) {
+			a->slow = true;
+			report_test_slow(s->o->rep, a, now);
+		}
 		if (!a || !a->deadline_ns || now < a->deadline_ns)
 			continue;
 		if (a->state == ATT_RUNNING) {
@@ -640,6 +729,9 @@ static int64_t next_deadline(struct sched *s)
 		struct attempt *a = s->slots[i];
 		if (a && a->deadline_ns && (!next || a->deadline_ns < next))
 			next = a->deadline_ns;
+		int64_t slow = a ? slow_at(s, a) : 0;
+		if (slow && (!next || slow < next))
+			next = slow;
 	}
 	return next;
 }
@@ -659,6 +751,92 @@ static void collect(struct sched *s)
 			break;
 		}
 		w = next;
+	}
+}
+
+/*
+ * Start what fits: the queue in order, except that a test whose lock is held is passed over
+ * (the others keep running); one that needs more jobs than are free waits, and nothing behind
+ * it starts before it (a serial test would otherwise wait for ever). All locks of a test are
+ * taken at once, when it starts, and none is held while waiting: no deadlock.
+ */
+static void start_more(struct sched *s)
+{
+	const struct sched_opts *o = s->o;
+	for (;;) {
+		/* Sandboxes still being removed count against new starts too, so that a slow
+		 * filesystem cannot pile up more than a slot's worth of them each. */
+		if (s->stop_signal || s->fail_fast_hit || s->used >= o->jobs ||
+		    s->cleaning >= o->jobs)
+			return;
+		if (s->stress_end && now_ns() >= s->stress_end)
+			return;
+		while (s->qhead < s->qlen && s->queue[s->qhead].test == SIZE_MAX)
+			s->qhead++;
+		if (s->qhead == s->qlen && !next_round(s))
+			return;
+		size_t pick = SIZE_MAX;
+		for (size_t i = s->qhead; i < s->qlen && pick == SIZE_MAX; i++) {
+			size_t ti = s->queue[i].test;
+			if (ti == SIZE_MAX)
+				continue;
+			if (!s->needs) {
+				pick = i;
+				break;
+			}
+			const struct needs *n = &s->needs[ti];
+			if (s->used + n->slots > o->jobs)
+				break;
+			bool free = true;
+			for (size_t k = 0; k < n->nlocks && free; k++)
+				free = s->lock_held[n->locks[k]] < s->lock_max[n->locks[k]];
+			if (free)
+				pick = i;
+		}
+		if (pick == SIZE_MAX)
+			return;
+		struct qent q = s->queue[pick];
+		s->queue[pick].test = SIZE_MAX;
+		start_attempt(s, &q);
+	}
+}
+
+/* What each test needs (slots = N, serial, lock = NAME), or nothing if every test needs one
+ * job and no lock. */
+static void plan_needs(struct sched *s)
+{
+	const struct testlist *tl = s->tl;
+	bool any = false;
+	for (size_t i = 0; i < tl->n && !any; i++)
+		any = tl->v[i].s.locks.n || tl->v[i].s.slots > 1 || tl->v[i].s.serial > 0;
+	if (!any)
+		return;
+	s->needs = xcalloc(tl->n, sizeof(*s->needs));
+	for (size_t i = 0; i < tl->n; i++) {
+		const struct settings *st = &tl->v[i].s;
+		struct needs *n = &s->needs[i];
+		/* A test that counts as more jobs than the run has runs alone. */
+		n->slots = st->serial > 0 || (unsigned)st->slots > s->o->jobs ? s->o->jobs
+		           : st->slots > 1                                   ? (unsigned)st->slots
+		                                                             : 1;
+		n->nlocks = st->locks.n;
+		n->locks = n->nlocks ? xmalloc(n->nlocks * sizeof(*n->locks)) : NULL;
+		for (size_t k = 0; k < st->locks.n; k++) {
+			size_t l = 0;
+			while (l < s->lock_names.n && strcmp(s->lock_names.v[l], st->locks.v[k]) != 0)
+				l++;
+			if (l == s->lock_names.n)
+				strv_push(&s->lock_names, st->locks.v[k]);
+			n->locks[k] = l;
+		}
+	}
+	s->lock_max = xcalloc(s->lock_names.n + 1, sizeof(*s->lock_max));
+	s->lock_held = xcalloc(s->lock_names.n + 1, sizeof(*s->lock_held));
+	for (size_t l = 0; l < s->lock_names.n; l++) {
+		s->lock_max[l] = 1;
+		for (size_t k = 0; s->o->lock_names && k < s->o->lock_names->n; k++)
+			if (strcmp(s->o->lock_names->v[k], s->lock_names.v[l]) == 0)
+				s->lock_max[l] = s->o->lock_max[k];
 	}
 }
 
@@ -719,14 +897,11 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 	s.inits = xmalloc(o->jobs * sizeof(*s.inits));
 	for (unsigned i = 0; i < o->jobs; i++)
 		s.inits[i] = (struct container)CONTAINER_INIT;
-	s.tries = xcalloc(tl->n, sizeof(*s.tries));
-	s.final = xcalloc(tl->n, sizeof(*s.final));
-	s.failed_once = xcalloc(tl->n, sizeof(*s.failed_once));
-	for (size_t i = 0; i < tl->n; i++) {
-		/* Until an attempt of it is done: one cut short by an internal error did not pass. */
-		s.final[i] = OUT_ERROR;
-		enqueue(&s, i);
-	}
+	tally_init(&s.tally, tl->n);
+	plan_needs(&s);
+	if (o->stress_ns)
+		s.stress_end = now_ns() + o->stress_ns;
+	next_round(&s);
 
 	int64_t t0 = now_ns();
 	struct run_info ri = {
@@ -736,16 +911,13 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 		.jobs = o->jobs,
 		.ntests = tl->n,
 		.start_wall_ns = wall_ns(),
+		.flaky_fails = o->flaky_fails,
 	};
 	report_run_start(o->rep, &ri);
 
 	int64_t tick = reporters_tick_ns(o->rep), next_tick = tick ? now_ns() + tick : 0;
 	for (;;) {
-		/* Sandboxes still being removed count against new starts too, so that a slow
-		 * filesystem cannot pile up more than a slot's worth of them each. */
-		while (!s.stop_signal && !s.fail_fast_hit && s.running < o->jobs && s.cleaning < o->jobs &&
-		       s.qhead < s.qlen)
-			start_attempt(&s, s.queue[s.qhead++]);
+		start_more(&s);
 		if (s.running == 0 && (!s.pool || workers_pending(s.pool) == 0))
 			break;
 
@@ -788,25 +960,10 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 		}
 	}
 
-	for (size_t i = 0; i < tl->n; i++) {
-		if (!s.tries[i]) {
-			sum->not_run++;
-			continue;
-		}
-		enum outcome oc = s.final[i];
-		sum->counts[oc]++;
-		if (oc == OUT_SKIP)
-			sum->skipped++;
-		else if (oc == OUT_PASS)
-			sum->passed++;
-		else {
-			sum->failed++;
-			strv_push_take(&sum->failed_names,
-				       xasprintf("%s (%s)", tl->v[i].name, outcome_name(oc)));
-		}
-		if (oc == OUT_PASS && s.failed_once[i])
-			sum->flaky++;
-	}
+	sum->flaky_fails = o->flaky_fails;
+	sum->slow_ns = o->slow_ns ? o->slow_ns : NSEC_PER_SEC;
+	sum->hunting = o->repeat > 1 || o->until_fail || o->stress_ns;
+	tally_summarise(&s.tally, tl, sum);
 	/* Every init goes (each empties its namespace first), then whatever is left of ours no
 	 * test can be charged with: it came loose from an init that was killed. (Only a
 	 * subreaper's test can kill its init: in a pid namespace nothing comes loose, and the walk
@@ -814,20 +971,30 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 	for (unsigned i = 0; i < o->jobs; i++)
 		container_close(&s.inits[i], true);
 	if (s.any_subreaper) {
-		pid_t keeper_pid = o->keeper ? o->keeper->pid : 0;
+		pid_t *spare = xcalloc(o->nkeep_pids + 1, sizeof(*spare));
+		size_t nspare = 0;
+		if (o->keeper && o->keeper->pid > 0)
+			spare[nspare++] = o->keeper->pid;
+		for (size_t i = 0; i < o->nkeep_pids; i++)
+			spare[nspare++] = o->keep_pids[i];
 		struct proc_match rest = {
 		    .ancestor = getpid(),
 		    .all = true,
-		    .exclude = &keeper_pid,
-		    .nexclude = keeper_pid > 0 ? 1 : 0,
+		    .exclude = spare,
+		    .nexclude = nspare,
+		    .exclude_tree = true,
 		};
 		sum->unknown_killed = proctree_kill_noting(&rest, 2000, &sum->unknown_cmds, 5);
+		free(spare);
 	}
 	workers_free(s.pool);
 	sum->wall_ns = now_ns() - t0;
 	sum->signal = s.stop_signal;
 	/* Said only if it left something out: a last test that failed stopped nothing. */
-	sum->fail_fast = s.fail_fast_hit && (sum->not_run || s.fail_fast_cut) ? o->fail_fast : 0;
+	sum->fail_fast = s.fail_fast_hit && (sum->not_run || s.fail_fast_cut || o->until_fail)
+	                     ? o->fail_fast
+	                     : 0;
+	sum->until_fail = sum->fail_fast && o->until_fail;
 	report_run_end(o->rep, sum);
 
 	close(s.sigfd);
@@ -835,9 +1002,14 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 	close(s.events[1]);
 	free(s.inits);
 	free(s.slots);
-	free(s.tries);
-	free(s.final);
-	free(s.failed_once);
+	tally_release(&s.tally);
+	if (s.needs)
+		for (size_t i = 0; i < tl->n; i++)
+			free(s.needs[i].locks);
+	free(s.needs);
+	strv_release(&s.lock_names);
+	free(s.lock_max);
+	free(s.lock_held);
 	free(s.queue);
 	return ret;
 }
@@ -847,4 +1019,12 @@ void run_summary_release(struct run_summary *rs)
 	strv_release(&rs->kept);
 	strv_release(&rs->failed_names);
 	strv_release(&rs->unknown_cmds);
+	for (size_t i = 0; i < rs->nflakes; i++)
+		for (size_t k = 0; k < rs->flakes[i].nreasons; k++)
+			free(rs->flakes[i].reasons[k].reason);
+	free(rs->flakes);
+	rs->flakes = NULL;
+	free(rs->durations);
+	rs->durations = NULL;
+	rs->nflakes = 0;
 }

@@ -25,6 +25,22 @@ struct sched_opts {
 	 * stop_running, stop the running ones too (as Ctrl-C would, as ERRORs that say why). */
 	unsigned fail_fast;
 	bool stop_running;
+	/* Hunting: each test `repeat` times (0: once; with until_fail or stress_ns, no bound);
+	 * until_fail: no new run after the first failure (fail_fast is 1 then); stress_ns: new
+	 * runs start until that long after the start. */
+	unsigned repeat;
+	bool until_fail;
+	int64_t stress_ns;
+	bool flaky_fails;  /* --flaky-result fail */
+	int64_t slow_ns;   /* --slow DUR: say when a test runs longer; 0: not given */
+	/* Locks (lock = NAME): how many tests may hold each at once, by name; a lock not named
+	 * here holds one. */
+	const struct strv *lock_names;
+	const unsigned *lock_max;
+	/* Processes of isola's own that outlive the run (the fixtures' inits, with what their
+	 * setups started): the end of the run leaves them and their descendants alone. */
+	const pid_t *keep_pids;
+	size_t nkeep_pids;
 };
 
 /*

@@ -83,6 +83,7 @@ struct init_state {
 	int mountinfo; /* -1 if not watched */
 	pid_t main;    /* the running test's main process, 0 if none */
 	uint32_t gen;
+	bool keep_rest; /* the running command's spawn_req.keep_rest */
 	int64_t cpu_us, maxrss_kb;
 };
 
@@ -166,7 +167,15 @@ static void test_ended(struct init_state *st, int status)
 	    .status = status,
 	};
 	st->main = 0;
-	m.leaked = empty_out(st);
+	if (st->keep_rest) {
+		/* What it started stays (a fixture's server): only what has ended is reaped. */
+		struct rusage ru;
+		int ignored;
+		while (wait4(-1, &ignored, WNOHANG, &ru) > 0)
+			account(st, &ru);
+	} else {
+		m.leaked = empty_out(st);
+	}
 	m.cpu_us = st->cpu_us;
 	m.maxrss_kb = st->maxrss_kb;
 	if (st->mountinfo >= 0) {
@@ -220,6 +229,7 @@ static void start_test(struct init_state *st, const struct init_msg *m, const in
 	}
 	st->main = pid;
 	st->gen = m->gen;
+	st->keep_rest = r.keep_rest;
 	rep.kind = REPLY_STARTED;
 	rep.pid = pid;
 	int pidfd = m->want_pidfd ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;

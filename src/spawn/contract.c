@@ -28,6 +28,7 @@ void contract_env(const struct contract *c, char *const *base, const struct strv
 	strv_push_take(&vars, xasprintf("ISOLA_SANDBOX=%s", sb));
 	strv_push_take(&vars, xasprintf("ISOLA_SLOT=%u", c->slot));
 	strv_push_take(&vars, xasprintf("ISOLA_ATTEMPT=%u", c->attempt));
+	strv_push_take(&vars, xasprintf("ISOLA_ITERATION=%u", c->iteration ? c->iteration : 1));
 	strv_push_take(&vars, xasprintf("ISOLA_SOURCE_DIR=%s", c->source_dir));
 	static const char *const tmpvars[] = {"TMPDIR", "TMP", "TEMP", "TEST_TMPDIR"};
 	for (size_t i = 0; i < ARRAY_SIZE(tmpvars); i++)

@@ -20,6 +20,7 @@ struct contract {
 	const char *source_dir; /* ISOLA_SOURCE_DIR */
 	unsigned slot;
 	unsigned attempt;
+	unsigned iteration;     /* ISOLA_ITERATION: the run of the test (--repeat); 0 is 1 */
 	bool keep_home;
 	const char *mark_token; /* this program's token in ISOLA_MARK ("RUNID.N") */
 };

@@ -143,6 +143,13 @@ size_t proctree_find(const struct proc_match *m, pid_t *out, size_t max)
 		bool excluded = false;
 		for (size_t k = 0; k < m->nexclude && !excluded; k++)
 			excluded = m->exclude[k] == v[i].pid;
+		/* Its ancestors, when their subtrees are excluded (a fixture's init and its server). */
+		for (pid_t up = v[i].pid; m->exclude_tree && !excluded && up > 1;) {
+			const struct pinfo *pi = lookup(v, n, up);
+			up = pi ? pi->ppid : 0;
+			for (size_t k = 0; k < m->nexclude && !excluded; k++)
+				excluded = m->exclude[k] == up;
+		}
 		if (excluded)
 			continue;
 		if (m->ancestor && !descends_from(v, n, v[i].pid, m->ancestor))

@@ -24,6 +24,7 @@ struct proc_match {
 	bool prefix;
 	const pid_t *exclude; /* pids never to match (e.g. tests still running) */
 	size_t nexclude;
+	bool exclude_tree; /* ... nor any of their descendants */
 	bool all;      /* every process (that passes the filters above) matches */
 };
 

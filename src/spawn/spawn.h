@@ -28,6 +28,9 @@ struct spawn_req {
 	int stderr_fd;      /* -1: inherit */
 	bool new_pgroup;    /* lead a new process group */
 	const struct mount_plan *mounts; /* NULL or empty: no namespace (the fast path) */
+	/* container_spawn() only: when the main process ends, what it started keeps running (a
+	 * fixture's server), until the next command of that init ends or the init is closed. */
+	bool keep_rest;
 };
 
 /* Where starting a program failed (spawn-ns.c): step 0 is the clone itself. */

@@ -25,22 +25,11 @@
 #include <stddef.h>
 
 #include "testlist/testlist.h"
+#include "testlist/timings.h"
 #include "util/util.h"
 
 enum partition_strategy { PART_HASH, PART_SLICE, PART_TIME };
 
-/*
- * A timings file: one test a line, "SECONDS<TAB>NAME" (SECONDS a decimal number, NAME to the end
- * of the line); blank lines and lines starting with '#' are skipped. isola timings writes them.
- */
-struct timings {
-	void *root; /* tsearch tree of struct timing */
-	size_t n;
-};
-int timings_load(struct timings *t, const char *path, struct isola_error *e);
-/* The recorded seconds of name, or -1 if the file does not know it. */
-double timings_get(const struct timings *t, const char *name);
-void timings_release(struct timings *t);
 
 struct partition {
 	bool on;

@@ -160,6 +160,16 @@ static int add_glob(struct testlist *tl, const char *pattern, const char *dir, c
 	return 0;
 }
 
+char *program_path(const char *dir, const char *prog)
+{
+	char *path = strchr(prog, '/') ? join(dir, prog) : find_in_path(prog);
+	if (path && !executable_file(path)) {
+		free(path);
+		path = NULL;
+	}
+	return path;
+}
+
 /* The program the last section named, and where it was found: thousands of sections often run
  * one program, and looking it up costs a search of PATH and two system calls. */
 struct prog_cache {
@@ -176,9 +186,8 @@ static int resolve_decl(struct test *t, const struct test_decl *d, const struct 
 	if (pc->prog && strcmp(pc->prog, prog) == 0) {
 		path = xstrdup(pc->path);
 	} else {
-		path = strchr(prog, '/') ? join(cfg->dir, prog) : find_in_path(prog);
-		if (!path || !executable_file(path)) {
-			free(path);
+		path = program_path(cfg->dir, prog);
+		if (!path) {
 			return err_set(e, 0, cfg->path,
 				       "%s:%d: command '%s' of test '%s' is not an executable program%s",
 				       cfg->path, d->line, prog, d->name,
@@ -305,6 +314,8 @@ void test_release(struct test *t)
 	free(t->path);
 	strv_release(&t->argv);
 	settings_release(&t->s);
+	free(t->blocked);
+	free(t->blocked_log);
 }
 
 void testlist_release(struct testlist *tl)

@@ -16,6 +16,10 @@ struct test {
 	struct strv argv;  /* argv[0] as the program sees it, then its arguments; empty for a
 			    * plain program (argv is its path alone: see test_argv()) */
 	struct settings s; /* final, defaults filled in */
+	/* A [setup] it requires failed: it does not run, and is an ERROR with this reason and
+	 * the setup's log (sched/fixture.h); NULL if not. */
+	char *blocked;
+	char *blocked_log;
 };
 
 struct testlist {
@@ -43,6 +47,10 @@ void test_release(struct test *t);
 /* The argv to start t with: t->argv, or {t->path, NULL} held in two[] (kept apart so that a
  * suite of many plain programs does not hold a second copy of every path). */
 char *const *test_argv(const struct test *t, char *two[2]);
+
+/* A command's program: PROG relative to dir if it has a '/', else found in $PATH. Returns a new
+ * absolute path, or NULL if that is no executable file. */
+char *program_path(const char *dir, const char *prog);
 
 /* Find PROGRAM in $PATH; returns a new absolute path or NULL. */
 char *find_in_path(const char *prog);

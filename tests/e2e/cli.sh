@@ -67,9 +67,9 @@ printf '#!/bin/sh\necho "attempt $ISOLA_ATTEMPT"; [ "$ISOLA_ATTEMPT" -ge 2 ]\n' 
 chmod +x flaky.sh
 run_isola run --root "$ROOT" --keep none --retries 2 flaky.sh
 assert_rc 0
-assert_has out '^FAIL .*flaky\.sh \(exit 1\)$'
-assert_has out '^PASS .*flaky\.sh \(attempt 2\)$'
-assert_has out '^flaky: 1 test passed only on retry$'
+assert_has out '^FAIL .*flaky\.sh \(exit 1\) \[retried\]$'
+assert_has out '^FLAKY .*flaky\.sh \(attempt 2\) \(failed 1 attempt before it passed\)$'
+assert_has out '^flaky: 1 test failed, then passed on retry \(FLAKY: counted as passed\)$'
 assert_eq "$(tail -n 1 out)" "1 passed, 0 failed"
 run_isola run --root "$ROOT" --keep none suite/db_fail.sh --retries 1
 assert_rc 1

@@ -106,11 +106,10 @@ bad "^isola: invalid value 'hash:0/3' for --partition" --partition hash:0/3
 bad "^isola: invalid value 'hash:4/3' for --partition: shard 4 of 3 does not exist" --partition hash:4/3
 bad "^isola: invalid value 'hash:1/0' for --partition" --partition hash:1/0
 bad "^isola: invalid value 'size:1/2' for --partition: unknown strategy 'size'" --partition size:1/2
-bad "^isola: --partition time:K/N needs the recorded durations: --timings FILE" --partition time:1/2
-bad "^isola: --timings FILE is for --partition time:K/N" --timings t.txt
+bad "^isola: --partition time:K/N needs recorded durations, and they are off here" --partition time:1/2
 printf '0.5 t01\n' >notimings.txt
 bad "^isola: notimings\.txt:1: not a line of a timings file" --partition time:1/2 --timings notimings.txt
-bad "^isola: cannot read the timings file 'nowhere'" --partition time:1/2 --timings nowhere
+bad "^isola: --partition time:K/N needs the recorded durations: --timings FILE" --partition time:1/2 --timings nowhere
 bad "^isola: invalid value 'hash' for --partition" --partition hash
 bad "^isola: --partition auto: no CI engine's shard index is set .*pass --partition hash:K/N$" --partition auto
 bad "^isola: --partition-count is the N of --partition auto" --partition hash:1/2 --partition-count 3

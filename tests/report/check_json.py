@@ -68,19 +68,38 @@ check(not started, "tests started and never ended: %r" % sorted(started))
 
 if events and events[-1]["event"] == "run_end":
     end = events[-1]
-    # A test's outcome is its last attempt's (--retries writes one test_end per attempt).
+    # A run of a test ends with its attempt that is not retried, and that attempt carries the
+    # run's result (FLAKY: a pass after failed attempts); a test that ran once has one run.
+    for e in ends:
+        check((e["result"] is None) == e["retried"], "%s: result vs retried" % e["test"])
+        if e["result"] is not None and e["result"] != "FLAKY":
+            check(e["result"] == e["outcome"], "%s: result %s of a %s attempt" % (e["test"], e["result"], e["outcome"]))
     last = {}
     for e in ends:
-        if e["attempt"] >= last.get(e["test"], {"attempt": 0})["attempt"]:
-            last[e["test"]] = e
+        key = (e["test"], e["run"])
+        if e["attempt"] >= last.get(key, {"attempt": 0})["attempt"]:
+            last[key] = e
+    check(all(not e["retried"] for e in last.values()) or end["interrupted_by"] or end["fail_fast"],
+          "the last attempt of a run is retried")
     counts = {}
-    for e in last.values():
-        counts[e["outcome"]] = counts.get(e["outcome"], 0) + 1
-    for k, v in end["counts"].items():
-        check(counts.get(k, 0) == v, "run_end counts %s=%d, test_end events say %d" % (k, v, counts.get(k, 0)))
-    check(end["passed"] == end["counts"]["PASS"], "passed")
+    if all(k[1] == 1 for k in last):
+        for e in last.values():
+            r = e["result"] or e["outcome"]
+            counts[r] = counts.get(r, 0) + 1
+        for k, v in end["counts"].items():
+            check(counts.get(k, 0) == v, "run_end counts %s=%d, test_end events say %d" % (k, v, counts.get(k, 0)))
+    flaky_pass = end["flaky_result"] == "pass"
+    check(end["passed"] == end["counts"]["PASS"] + (end["counts"]["FLAKY"] if flaky_pass else 0), "passed")
+    check(end["flaky"] == end["counts"]["FLAKY"], "flaky")
     check(end["skipped"] == end["counts"]["SKIP"], "skipped")
-    check(end["failed"] == sum(v for k, v in end["counts"].items() if k not in ("PASS", "SKIP")), "failed")
+    check(end["failed"] == sum(v for k, v in end["counts"].items()
+                               if k not in ("PASS", "SKIP") and not (k == "FLAKY" and flaky_pass)), "failed")
+    # The flake table: every test an attempt of which failed, with that many failures.
+    failed_attempts = {}
+    for e in ends:
+        if e["outcome"] not in ("PASS", "SKIP") and not e["interrupted"]:
+            failed_attempts[e["test"]] = failed_attempts.get(e["test"], 0) + 1
+    check({f["test"]: f["failures"] for f in end["flakes"]} == failed_attempts, "run_end flakes")
     check(sorted(k["sandbox"] for k in end["kept"]) == sorted(e["sandbox"] for e in ends if e["kept"]),
           "run_end kept list")
 
