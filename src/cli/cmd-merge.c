@@ -390,20 +390,28 @@ static size_t check_shards(struct merge *m, const struct cmdline *cl)
 	return problems;
 }
 
-/* For the qsort of mark_retried(): by test, run, attempt. */
-static const struct merge *sorting;
-
-static int cmp_attempt(const void *pa, const void *pb)
+/* For mark_retried(): by test, shard, run, attempt (a test doubled in two shards is two runs). */
+static int cmp_attempt(const void *pa, const void *pb, void *ctx)
 {
+	const struct merge *m = ctx;
 	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-	const struct attempt *x = &sorting->atts[a], *y = &sorting->atts[b];
-	if (sorting->att_test[a] != sorting->att_test[b])
-		return sorting->att_test[a] < sorting->att_test[b] ? -1 : 1;
+	const struct attempt *x = &m->atts[a], *y = &m->atts[b];
+	if (m->att_test[a] != m->att_test[b])
+		return m->att_test[a] < m->att_test[b] ? -1 : 1;
+	if (m->att_shard[a] != m->att_shard[b])
+		return m->att_shard[a] < m->att_shard[b] ? -1 : 1;
 	if (x->run != y->run)
 		return x->run < y->run ? -1 : 1;
 	if (x->number != y->number)
 		return x->number < y->number ? -1 : 1;
 	return a < b ? -1 : a > b;
+}
+
+/* 0 if attempts a and b are of one run (same test, shard and run). */
+static int cmp_run_of(const struct merge *m, size_t a, size_t b)
+{
+	return m->att_test[a] != m->att_test[b] || m->att_shard[a] != m->att_shard[b] ||
+	       m->atts[a].run != m->atts[b].run;
 }
 
 /* Which attempts were retried (a later attempt of the same run follows), and each run's result
@@ -413,16 +421,12 @@ static void mark_retried(struct merge *m)
 	size_t *idx = xcalloc(m->natts + 1, sizeof(*idx));
 	for (size_t i = 0; i < m->natts; i++)
 		idx[i] = i;
-	sorting = m;
-	qsort(idx, m->natts, sizeof(*idx), cmp_attempt);
-	sorting = NULL;
+	qsort_r(idx, m->natts, sizeof(*idx), cmp_attempt, m);
 	unsigned failed = 0;
 	for (size_t k = 0; k < m->natts; k++) {
 		struct attempt *a = &m->atts[idx[k]];
-		bool first = k == 0 || m->att_test[idx[k - 1]] != m->att_test[idx[k]] ||
-		             m->atts[idx[k - 1]].run != a->run;
-		bool last = k + 1 == m->natts || m->att_test[idx[k + 1]] != m->att_test[idx[k]] ||
-		            m->atts[idx[k + 1]].run != a->run;
+		bool first = k == 0 || cmp_run_of(m, idx[k - 1], idx[k]) != 0;
+		bool last = k + 1 == m->natts || cmp_run_of(m, idx[k + 1], idx[k]) != 0;
 		if (first)
 			failed = 0;
 		a->failed_before = failed;
@@ -508,7 +512,12 @@ int cmd_merge(int argc, char **argv)
 		snprintf(cwd, sizeof(cwd), "/");
 	char *run_id = xasprintf("merge-of-%zu", m.nshards);
 	const struct shard *first = &m.shards[0];
+	/* FLAKY counts as failed if any shard ran with --flaky-result fail. */
+	bool flaky_fails = false;
+	for (size_t i = 0; i < m.nshards; i++)
+		flaky_fails |= m.shards[i].flaky_fails;
 	struct run_info ri = {
+	    .flaky_fails = flaky_fails,
 	    .run_id = run_id,
 	    .run_dir = cwd,
 	    .source_dir = first->source_dir && first->source_dir[0] == '/' ? first->source_dir : cwd,
@@ -521,7 +530,7 @@ int cmd_merge(int argc, char **argv)
 	/* Each shard's slots after the shards before it: one lane per slot of every machine. The
 	 * tests' results through the same tally as isola run (sched/tally.h); which attempt ended
 	 * a run is found from the attempt numbers (reports of older isolas do not say). */
-	struct run_summary sum = {.flaky_fails = m.shards[0].flaky_fails, .slow_ns = NSEC_PER_SEC};
+	struct run_summary sum = {.flaky_fails = flaky_fails, .slow_ns = NSEC_PER_SEC};
 	mark_retried(&m);
 	struct tally tally;
 	tally_init(&tally, m.tests.n);

@@ -139,6 +139,11 @@ static unsigned fit_jobs_to_fd_limit(unsigned jobs)
 	return fit;
 }
 
+static void say_line(const char *line)
+{
+	cli_error("%s", line);
+}
+
 static const char *env_get(const char *name)
 {
 	return getenv(name);
@@ -373,7 +378,7 @@ int cmd_run(int argc, char **argv, bool list_only)
 	int retries = cl.retries >= 0 ? cl.retries : cfg.retries >= 0 ? cfg.retries : 0;
 	bool flaky_fails = cl.flaky_result >= 0 ? cl.flaky_result == 1 : cfg.flaky_result == 1;
 	int64_t slow_ns = cl.slow_ns >= 0 ? cl.slow_ns : cfg.slow_ns >= 0 ? cfg.slow_ns : 0;
-	if (check_fixtures(&tl, have_cfg ? &cfg : NULL, &e) < 0) {
+	if (fixtures_check(&tl, have_cfg ? &cfg : NULL, &e) < 0) {
 		cli_error("%s", e.message);
 		goto out;
 	}
@@ -432,7 +437,7 @@ int cmd_run(int argc, char **argv, bool list_only)
 	}
 
 	/* The setups the selected tests require, before any test starts (sched/fixture.h). */
-	struct fixtures fx;
+	struct fixtures fx = {.say = say_line, .keep = keep};
 	if (fixtures_setup(&fx, &tl, have_cfg ? &cfg : NULL, &rd, cwd, &keeper, &e) < 0) {
 		cli_error("%s", e.message);
 		fixtures_teardown(&fx, &rd, cwd, have_cfg ? &cfg : NULL);
@@ -464,15 +469,11 @@ int cmd_run(int argc, char **argv, bool list_only)
 		.nkeep_pids = nkeep_pids,
 	};
 	struct run_summary sum = {0};
-	if (fx.stop_signal) {
-		/* Stopped while the setups ran: no test starts. */
-		cli_error("interrupted while the setups ran: no test was started");
-		sum.signal = fx.stop_signal;
-		r = 0;
-	} else {
-		r = sched_run(&tl, &so, &sum, &e);
+	/* Stopped while the setups ran: no test starts, and the reports say so. */
+	so.stopped_by = fx.stop_signal;
+	r = sched_run(&tl, &so, &sum, &e);
+	if (!fx.stop_signal)
 		record_timings(timings_file, default_timings, &tl, &sum);
-	}
 	size_t report_problems = reporters_problems(&rep);
 	unsigned teardowns_failed = fixtures_teardown(&fx, &rd, cwd, have_cfg ? &cfg : NULL);
 	free(keep_pids);
@@ -485,8 +486,8 @@ int cmd_run(int argc, char **argv, bool list_only)
 	if (r < 0) {
 		cli_error("%s", e.message);
 		rc = EXIT_INTERNAL;
-	} else if (sum.signal) {
-		rc = EXIT_SIGNAL_BASE + sum.signal;
+	} else if (sum.signal || fx.stop_signal) {
+		rc = EXIT_SIGNAL_BASE + (sum.signal ? sum.signal : fx.stop_signal);
 	} else if (report_problems) {
 		rc = EXIT_INTERNAL; /* a report CI relies on is missing: do not pass quietly */
 	} else {

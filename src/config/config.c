@@ -402,6 +402,15 @@ int config_load(struct config *c, const char *path, struct isola_error *e)
 	int r = nul_free(&p) ? ini_parse_stream(reader, &p, handler, &p) : 0;
 	if (r == 0)
 		check_section_used(&p);
+	/* A setup's timeout and grace default to the suite's, then to a test's defaults. */
+	for (size_t i = 0; i < c->nsetups; i++) {
+		struct settings *s = &c->setups[i].s;
+		if (s->timeout_ns < 0)
+			s->timeout_ns = c->suite.timeout_ns;
+		if (s->grace_ns < 0)
+			s->grace_ns = c->suite.grace_ns;
+		settings_finalise(s);
+	}
 	fclose(fp);
 	free(p.section);
 	if (r != 0 || p.err_line) {

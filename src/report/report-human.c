@@ -219,8 +219,8 @@ static void human_test_start(void *ctx, const struct attempt *a)
 	struct human *h = ctx;
 	if (a->slot < h->o.jobs)
 		h->running[a->slot] = a;
-	if (a->number > 1)
-		h->total++; /* a retry is one more attempt to wait for */
+	if (a->number > 1 || a->run > 1)
+		h->total++; /* a retry, or another run, is one more attempt to wait for */
 	if (h->streaming) {
 		h->follow = a;
 		h->follow_fd = -1;
@@ -361,7 +361,8 @@ static void human_test_end(void *ctx, const struct attempt *a)
 	if (!outcome_ok(a->outcome))
 		h->failed++;
 	enum outcome shown = attempt_shown(a);
-	if ((h->o.only_failures || (h->o.hunting && !h->o.verbose)) && shown == OUT_PASS)
+	if ((h->o.only_failures || (h->o.hunting && !h->o.verbose)) && outcome_ok(shown) &&
+	    shown != OUT_FLAKY)
 		return;
 
 	FILE *out = lp_begin(&h->lp);
@@ -522,7 +523,8 @@ static void human_run_end(void *ctx, const struct run_summary *rs)
 		fprintf(out, "interrupted: %u test%s not run\n", rs->not_run,
 		        rs->not_run == 1 ? "" : "s");
 	else if (rs->until_fail)
-		fprintf(out, "stopped at the first failure (--until-fail), in run %u\n", rs->runs);
+		fprintf(out, "stopped at the first failure (--until-fail), in run %u\n",
+		        rs->until_fail_run);
 	else if (rs->fail_fast)
 		fprintf(out, "stopped after %u failure%s (--fail-fast): %u test%s not run\n",
 		        rs->fail_fast, rs->fail_fast == 1 ? "" : "s", rs->not_run,

@@ -5,9 +5,9 @@
  * the end of the run, since <testsuite> opens with the counts. A run that was retried carries its
  * failed attempts as Maven Surefire writes reruns, which is how CI systems read flaky tests: a
  * <testcase> that passed in the end holds a <flakyFailure> (or <flakyError>) per failed attempt;
- * one that did not pass holds its verdict and a <rerunFailure> (<rerunError>) per earlier one. Written with libxml2's xmlwriter; every
- * string goes through text_xml() first, so that NUL, ESC or invalid UTF-8 in a test's name or
- * output still make a well-formed document.
+ * one that did not pass holds its verdict and a <rerunFailure> (<rerunError>) per earlier one.
+ * Written with libxml2's xmlwriter; every string goes through text_xml() first, so that NUL, ESC
+ * or invalid UTF-8 in a test's name or output still make a well-formed document.
  *
  * Outcomes: FAIL, TIMEOUT, CRASH and LEAK are <failure type="OUTCOME"> (the test misbehaved);
  * ERROR is <error> (no verdict: isola could not run it, it was interrupted, or it said exit 99);
@@ -281,7 +281,9 @@ static int cmp_run(const void *pa, const void *pb)
 		return c;
 	if (a->run != b->run)
 		return a->run < b->run ? -1 : 1;
-	return a->number < b->number ? -1 : a->number > b->number;
+	if (a->number != b->number)
+		return a->number < b->number ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
 static void silence_libxml(void *ctx, const char *msg, ...)

@@ -151,6 +151,7 @@ struct run_summary {
 	struct strv failed_names;
 	unsigned fail_fast;        /* --fail-fast=N stopped the run: N; else 0 */
 	bool until_fail;           /* ... and it was --until-fail's stop at the first failure */
+	unsigned until_fail_run;   /* the run of the test that failed then */
 	unsigned unknown_killed;   /* processes no test could be charged with, killed at the end */
 	struct strv unknown_cmds;  /* their command lines (a few) */
 };

@@ -22,7 +22,7 @@
 extern char **environ;
 
 /* The most an export file may hold: it is a few KEY=VALUE lines. */
-#define EXPORT_MAX (64 * 1024)
+#define EXPORT_MAX  (64 * 1024)
 #define EXPORT_FILE "export.env"
 
 struct fixture {
@@ -33,12 +33,12 @@ struct fixture {
 	char *log_path;
 	int log_fd;
 	struct container c;
-	bool ran;          /* its command was started (its teardown is owed) */
-	bool ok;           /* it ended with exit 0 and good exports */
+	bool ran; /* its command was started (its teardown is owed) */
+	bool ok;  /* it ended with exit 0 and good exports */
 	bool teardown_failed;
-	char *reason;      /* why not ok */
+	char *reason;        /* why not ok */
 	struct strv exports; /* KEY=VALUE, '$' doubled (env values expand ${NAME}) */
-	unsigned tests;    /* tests that require it */
+	unsigned tests;      /* tests that require it */
 };
 
 /* ---- checks ---------------------------------------------------------------------------------- */
@@ -67,10 +67,11 @@ static int find_cycle(const struct config *cfg, size_t i, unsigned char *colour,
 				len += (size_t)snprintf(cycle + len, sizeof(cycle) - len, "%s%s",
 				                        p > from ? " -> " : "",
 				                        cfg->setups[p <= depth ? path[p] : j].name);
-			err_set(e, 0, cfg->path,
-			        "%s:%d: the setups require each other in a cycle (%s): remove one of "
-			        "those requires",
-			        cfg->path, cfg->setups[j].line, cycle);
+			err_set(
+			    e, 0, cfg->path,
+			    "%s:%d: the setups require each other in a cycle (%s): remove one of "
+			    "those requires",
+			    cfg->path, cfg->setups[j].line, cycle);
 			return -1;
 		}
 		if (colour[j] == 0 && find_cycle(cfg, j, colour, path, depth + 1, e) < 0)
@@ -80,22 +81,24 @@ static int find_cycle(const struct config *cfg, size_t i, unsigned char *colour,
 	return 0;
 }
 
-int check_fixtures(const struct testlist *tl, const struct config *cfg, struct isola_error *e)
+int fixtures_check(const struct testlist *tl, const struct config *cfg, struct isola_error *e)
 {
 	for (size_t i = 0; i < tl->n; i++) {
 		const struct test *t = &tl->v[i];
 		for (size_t k = 0; k < t->s.requires.n; k++) {
 			const char *name = t->s.requires.v[k];
 			if (!cfg)
-				return err_set(e, 0, NULL,
-				               "test '%s' requires the setup '%s', but there is no config "
-				               "file to define it in: add a [setup %s] section to one",
-				               t->name, name, name);
+				return err_set(
+				    e, 0, NULL,
+				    "test '%s' requires the setup '%s', but there is no config "
+				    "file to define it in: add a [setup %s] section to one",
+				    t->name, name, name);
 			if (!config_setup(cfg, name))
-				return err_set(e, 0, cfg->path,
-				               "test '%s' requires the setup '%s', which %s does not "
-				               "define: add a [setup %s] section, or remove the requires",
-				               t->name, name, cfg->path, name);
+				return err_set(
+				    e, 0, cfg->path,
+				    "test '%s' requires the setup '%s', which %s does not "
+				    "define: add a [setup %s] section, or remove the requires",
+				    t->name, name, cfg->path, name);
 		}
 	}
 	if (!cfg || !cfg->nsetups)
@@ -103,23 +106,26 @@ int check_fixtures(const struct testlist *tl, const struct config *cfg, struct i
 	for (size_t i = 0; i < cfg->nsetups; i++) {
 		const struct setup_decl *d = &cfg->setups[i];
 		if (!d->argv.n)
-			return err_set(e, 0, cfg->path,
-			               "%s:%d: [setup %s] has no command (give it command = PROGRAM "
-			               "ARGS...)",
-			               cfg->path, d->line, d->name);
+			return err_set(
+			    e, 0, cfg->path,
+			    "%s:%d: [setup %s] has no command (give it command = PROGRAM "
+			    "ARGS...)",
+			    cfg->path, d->line, d->name);
 		for (size_t k = 0; k < d->s.requires.n; k++)
 			if (!config_setup(cfg, d->s.requires.v[k]))
-				return err_set(e, 0, cfg->path,
-				               "%s:%d: [setup %s] requires the setup '%s', which is not "
-				               "defined: add a [setup %s] section, or remove the requires",
-				               cfg->path, d->line, d->name, d->s.requires.v[k],
-				               d->s.requires.v[k]);
+				return err_set(
+				    e, 0, cfg->path,
+				    "%s:%d: [setup %s] requires the setup '%s', which is not "
+				    "defined: add a [setup %s] section, or remove the requires",
+				    cfg->path, d->line, d->name, d->s.requires.v[k],
+				    d->s.requires.v[k]);
 		if (d->s.res.n)
-			return err_set(e, 0, cfg->path,
-			               "%s:%d: [setup %s] stages resources (copy, ro, mkdir): a setup "
-			               "prepares what the tests share; let it make what it needs in its "
-			               "sandbox ($ISOLA_SANDBOX)",
-			               cfg->path, d->line, d->name);
+			return err_set(
+			    e, 0, cfg->path,
+			    "%s:%d: [setup %s] stages resources (copy, ro, mkdir): a setup "
+			    "prepares what the tests share; let it make what it needs in its "
+			    "sandbox ($ISOLA_SANDBOX)",
+			    cfg->path, d->line, d->name);
 	}
 	unsigned char *colour = xcalloc(cfg->nsetups, 1);
 	size_t *path = xcalloc(cfg->nsetups, sizeof(*path));
@@ -132,7 +138,8 @@ int check_fixtures(const struct testlist *tl, const struct config *cfg, struct i
 	return ret;
 }
 
-/* ---- running one command of a fixture --------------------------------------------------------- */
+/* ---- running one command of a fixture ---------------------------------------------------------
+ */
 
 /* Add setup i of cfg and what it requires to f, those first (post-order); returns its index. */
 static size_t need(struct fixtures *f, const struct config *cfg, size_t i, size_t *index_of)
@@ -155,7 +162,8 @@ static size_t need(struct fixtures *f, const struct config *cfg, size_t i, size_
 	return index_of[i] = f->n++;
 }
 
-static void set_reason(struct fixture *fx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_reason(struct fixture *fx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void set_reason(struct fixture *fx, const char *fmt, ...)
 {
 	va_list ap;
@@ -174,9 +182,29 @@ static void gather_exports(const struct fixtures *f, const struct fixture *fx, s
 	strv_extend(out, &fx->exports);
 }
 
+/* A line for people, through f->say. */
+static void say(const struct fixtures *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void say(const struct fixtures *f, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	if (!f->say)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	f->say(line);
+}
+
+/* How often wait_end() looks whether the init is still there (it may be killed: a subreaper's
+ * command can kill it, and so can the OOM killer). */
+#define INIT_CHECK_MS 100
+
 /*
- * Wait for the command running in fx's init to end: its status, or -1 with *why. A stopping
- * signal (read from sigfd) ends it as Ctrl-C ends a test: SIGTERM, the grace, SIGKILL.
+ * Wait for the command running in fx's init to end: its status, or -1 if the init died first
+ * (then fx->c is forgotten). A stopping signal (read from sigfd) ends it as Ctrl-C ends a test:
+ * SIGTERM, the grace, SIGKILL; *why says so, or that it timed out, or is NULL.
  */
 static int wait_end(struct fixtures *f, struct fixture *fx, int sigfd, int64_t timeout_ns,
                     int64_t grace_ns, int *status, const char **why)
@@ -187,26 +215,32 @@ static int wait_end(struct fixtures *f, struct fixture *fx, int sigfd, int64_t t
 	for (;;) {
 		struct pollfd pfd[2] = {{.fd = f->events[0], .events = POLLIN},
 		                        {.fd = sigfd, .events = POLLIN}};
-		int wait = -1;
+		int wait = INIT_CHECK_MS;
 		if (deadline) {
 			int64_t left = deadline - now_ns();
-			wait = left <= 0 ? 0 : (int)(left / NSEC_PER_MSEC) + 1;
+			if (left < (int64_t)INIT_CHECK_MS * NSEC_PER_MSEC)
+				wait = left <= 0 ? 0 : (int)(left / NSEC_PER_MSEC) + 1;
 		}
 		int r = poll(pfd, 2, wait);
 		if (r < 0 && errno != EINTR)
 			return -1;
 		struct container_end m;
-		if (r > 0 && pfd[0].revents) {
-			while (container_read_end(f->events[0], &m) == 1) {
+		if (r > 0 && pfd[0].revents && container_read_end(f->events[0], &m) == 1) {
+			*status = m.status;
+			return 0;
+		}
+		/* Its end message is written before the init could die: none, and it is gone. */
+		if (waitpid(fx->c.pid, NULL, WNOHANG) == fx->c.pid) {
+			if (container_read_end(f->events[0], &m) == 1) {
+				container_forget(&fx->c);
 				*status = m.status;
 				return 0;
 			}
-			if (pfd[0].revents & (POLLHUP | POLLERR))
-				return -1;
+			container_forget(&fx->c);
+			return -1;
 		}
 		struct signalfd_siginfo si;
-		if (r > 0 && pfd[1].revents && read(sigfd, &si, sizeof(si)) == sizeof(si) &&
-		    si.ssi_signo != SIGCHLD) {
+		if (r > 0 && pfd[1].revents && read(sigfd, &si, sizeof(si)) == sizeof(si)) {
 			if (!f->stop_signal)
 				f->stop_signal = (int)si.ssi_signo;
 			*why = "interrupted";
@@ -227,8 +261,8 @@ static int wait_end(struct fixtures *f, struct fixture *fx, int sigfd, int64_t t
 
 /* Start argv in fx's init with fx's environment; keep_rest for the setup. Returns 0 or -1. */
 static int start(struct fixtures *f, struct fixture *fx, const struct config *cfg,
-                 const struct strv *argv, bool keep_rest, struct rundir *rd,
-                 const char *source_dir, struct isola_error *e)
+                 const struct strv *argv, bool keep_rest, struct rundir *rd, const char *source_dir,
+                 struct isola_error *e)
 {
 	char *prog = program_path(cfg->dir, argv->v[0]);
 	if (!prog)
@@ -254,7 +288,7 @@ static int start(struct fixtures *f, struct fixture *fx, const struct config *cf
 	contract_env(&c, environ, &set, &fx->d->s.env_unset, &envp);
 	strv_push_take(&envp, xasprintf("ISOLA_EXPORT=%s/" EXPORT_FILE, fx->sb.path));
 	const char *cwdset = fx->d->s.cwd;
-	char *cwd = !cwdset ? xstrdup(fx->sb.path)
+	char *cwd = !cwdset            ? xstrdup(fx->sb.path)
 	            : cwdset[0] == '/' ? xstrdup(cwdset)
 	                               : xasprintf("%s/%s", fx->sb.path, cwdset);
 	struct spawn_req req = {
@@ -315,15 +349,17 @@ static int read_exports(struct fixture *fx, struct isola_error *e)
 		if (eq)
 			*eq = '\0';
 		if (!eq || env_name_check(p, &ne) < 0) {
-			ret = err_set(e, 0, NULL, "$ISOLA_EXPORT line %u: expected KEY=VALUE", line);
+			ret =
+			    err_set(e, 0, NULL, "$ISOLA_EXPORT line %u: expected KEY=VALUE", line);
 			break;
 		}
 		for (const char *const *c = contract_names; *c; c++)
 			if (strcmp(*c, p) == 0)
-				ret = err_set(e, 0, NULL,
-				              "$ISOLA_EXPORT line %u: %s is isola's to set (a test's "
-				              "environment contract)",
-				              line, p);
+				ret =
+				    err_set(e, 0, NULL,
+				            "$ISOLA_EXPORT line %u: %s is isola's to set (a test's "
+				            "environment contract)",
+				            line, p);
 		/* Doubled '$': the value is taken as it is, not expanded as ${NAME}. */
 		const char *v = eq + 1;
 		size_t klen = strlen(p), size = klen + 1;
@@ -379,7 +415,8 @@ static void run_setup(struct fixtures *f, struct fixture *fx, const struct confi
 	}
 	char buf[64], d[32];
 	if (why && strcmp(why, "timed out") == 0)
-		set_reason(fx, "timed out after %s; %s", fmt_duration(fx->d->s.timeout_ns, d, sizeof(d)),
+		set_reason(fx, "timed out after %s; %s",
+		           fmt_duration(fx->d->s.timeout_ns, d, sizeof(d)),
 		           describe_status(status, buf, sizeof(buf)));
 	else if (why)
 		set_reason(fx, "%s; %s", why, describe_status(status, buf, sizeof(buf)));
@@ -390,8 +427,8 @@ static void run_setup(struct fixtures *f, struct fixture *fx, const struct confi
 	else
 		fx->ok = true;
 	if (fx->ok)
-		fprintf(stderr, "isola: setup %s: ready in %s\n", fx->d->name,
-		        fmt_duration(now_ns() - t0, d, sizeof(d)));
+		say(f, "setup %s: ready in %s", fx->d->name,
+		    fmt_duration(now_ns() - t0, d, sizeof(d)));
 }
 
 /* Does test t require fixture fx, directly or through another setup? */
@@ -413,7 +450,7 @@ int fixtures_setup(struct fixtures *f, struct testlist *tl, const struct config 
                    struct rundir *rd, const char *source_dir, struct keeper *k,
                    struct isola_error *e)
 {
-	*f = (struct fixtures){.events = {-1, -1}};
+	*f = (struct fixtures){.events = {-1, -1}, .say = f->say, .keep = f->keep};
 	if (!cfg || !cfg->nsetups)
 		return 0;
 	size_t *index_of = xmalloc(cfg->nsetups * sizeof(*index_of));
@@ -479,10 +516,10 @@ int fixtures_setup(struct fixtures *f, struct testlist *tl, const struct config 
 		struct fixture *fx = &f->v[i];
 		if (fx->ok)
 			continue;
-		fprintf(stderr, "isola: setup %s failed (%s): its %u test%s %s ERROR%s%s\n",
-		        fx->d->name, fx->reason ? fx->reason : "?", fx->tests,
-		        fx->tests == 1 ? "" : "s", fx->tests == 1 ? "is an" : "are",
-		        fx->log_path ? "; log: " : "", fx->log_path ? fx->log_path : "");
+		say(f, "setup %s failed (%s): its %u test%s %s ERROR%s%s", fx->d->name,
+		    fx->reason ? fx->reason : "?", fx->tests, fx->tests == 1 ? "" : "s",
+		    fx->tests == 1 ? "is an" : "are", fx->log_path ? "; log: " : "",
+		    fx->log_path ? fx->log_path : "");
 	}
 	return 0;
 }
@@ -519,16 +556,18 @@ unsigned fixtures_teardown(struct fixtures *f, struct rundir *rd, const char *so
 			const char *why = NULL;
 			char buf[64];
 			if (start(f, fx, cfg, &fx->d->teardown, false, rd, source_dir, &e) < 0) {
-				snprintf(buf, sizeof(buf), "could not start");
-				fprintf(stderr, "isola: teardown %s failed: %s\n", fx->d->name, e.message);
+				say(f, "teardown %s failed: %s", fx->d->name, e.message);
 				fx->teardown_failed = true;
-			} else if (wait_end(f, fx, sigfd >= 0 ? sigfd : -1, fx->d->s.timeout_ns,
-			                    fx->d->s.grace_ns, &status, &why) < 0 ||
-			           why || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-				fprintf(stderr, "isola: teardown %s failed (%s%s%s); log: %s\n",
-				        fx->d->name, why ? why : "", why ? "; " : "",
-				        describe_status(status, buf, sizeof(buf)),
-				        fx->log_path ? fx->log_path : "?");
+			} else if (wait_end(f, fx, sigfd, fx->d->s.timeout_ns, fx->d->s.grace_ns,
+			                    &status, &why) < 0) {
+				say(f, "teardown %s failed: its init ended before it did; log: %s",
+				    fx->d->name, fx->log_path ? fx->log_path : "?");
+				fx->teardown_failed = true;
+			} else if (why || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+				say(f, "teardown %s failed (%s%s%s); log: %s", fx->d->name,
+				    why ? why : "", why ? "; " : "",
+				    describe_status(status, buf, sizeof(buf)),
+				    fx->log_path ? fx->log_path : "?");
 				fx->teardown_failed = true;
 			}
 		}
@@ -539,13 +578,13 @@ unsigned fixtures_teardown(struct fixtures *f, struct rundir *rd, const char *so
 		if (fx->log_fd >= 0)
 			close(fx->log_fd);
 		fx->log_fd = -1;
-		bool keep = !fx->ok || fx->teardown_failed;
+		bool keep = f->keep == KEEP_ALL ||
+		            (f->keep == KEEP_FAILED && (!fx->ok || fx->teardown_failed));
 		if (fx->sb.name && !keep && sandbox_remove(&fx->sb, rd, &e) == 0) {
 			if (fx->log_path)
 				(void)unlink(fx->log_path);
 		} else if (fx->sb.name) {
-			fprintf(stderr, "isola: kept the sandbox of setup %s: %s\n", fx->d->name,
-			        fx->sb.path);
+			say(f, "kept the sandbox of setup %s: %s", fx->d->name, fx->sb.path);
 			sandbox_keep(&fx->sb, rd);
 		}
 	}
@@ -564,6 +603,7 @@ unsigned fixtures_teardown(struct fixtures *f, struct rundir *rd, const char *so
 		close(f->events[0]);
 		close(f->events[1]);
 	}
-	*f = (struct fixtures){.events = {-1, -1}};
+	*f = (struct fixtures){
+	    .events = {-1, -1}, .stop_signal = f->stop_signal, .say = f->say, .keep = f->keep};
 	return failed;
 }

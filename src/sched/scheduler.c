@@ -123,6 +123,7 @@ struct sched {
 	unsigned failures;   /* tests that failed for good (no retry left) */
 	bool fail_fast_hit;  /* --fail-fast: no new test starts */
 	bool fail_fast_cut;  /* ... and it stopped a test (--stop-running) */
+	unsigned fail_fast_run; /* the run of the failure that stopped it */
 };
 
 static void enqueue(struct sched *s, struct qent q)
@@ -145,10 +146,18 @@ static bool next_round(struct sched *s)
 		return false;
 	if (s->stop_signal || s->fail_fast_hit || (s->stress_end && now_ns() >= s->stress_end))
 		return false;
-	s->rounds++;
-	for (size_t i = 0; i < s->tl->n; i++)
-		enqueue(s, (struct qent){.test = i, .run = s->rounds, .number = 1});
-	return true;
+	/* A test whose setup failed does not run (sched/fixture.h): it is an ERROR once, in the
+	 * first round, not once per round (a --stress run would spin on it). */
+	bool any = false;
+	for (size_t i = 0; i < s->tl->n; i++) {
+		if (s->rounds > 0 && s->tl->v[i].blocked)
+			continue;
+		enqueue(s, (struct qent){.test = i, .run = s->rounds + 1, .number = 1});
+		any = true;
+	}
+	if (any)
+		s->rounds++;
+	return any;
 }
 
 /* The environment contract (spawn/contract.h), then the test's own settings. */
@@ -589,6 +598,7 @@ static void completed(struct sched *s, struct job *j)
 		 (!outcome_ok(a->result) || (a->result == OUT_FLAKY && s->o->flaky_fails)) &&
 		 ++s->failures == s->o->fail_fast) {
 		s->fail_fast_hit = true;
+		s->fail_fast_run = a->run;
 		if (s->o->stop_running) {
 			for (unsigned i = 0; i < s->o->jobs; i++)
 				if (s->slots[i] && (s->slots[i]->state == ATT_RUNNING ||
@@ -769,8 +779,9 @@ static void start_more(struct sched *s)
 		if (s->stop_signal || s->fail_fast_hit || s->used >= o->jobs ||
 		    s->cleaning >= o->jobs)
 			return;
-		if (s->stress_end && now_ns() >= s->stress_end)
-			return;
+		/* --stress: no new run once the time is up; the retries of runs under way still
+		 * start (a run ends with its last attempt, and its result would be lost). */
+		bool time_up = s->stress_end && now_ns() >= s->stress_end;
 		while (s->qhead < s->qlen && s->queue[s->qhead].test == SIZE_MAX)
 			s->qhead++;
 		if (s->qhead == s->qlen && !next_round(s))
@@ -778,7 +789,7 @@ static void start_more(struct sched *s)
 		size_t pick = SIZE_MAX;
 		for (size_t i = s->qhead; i < s->qlen && pick == SIZE_MAX; i++) {
 			size_t ti = s->queue[i].test;
-			if (ti == SIZE_MAX)
+			if (ti == SIZE_MAX || (time_up && s->queue[i].number == 1))
 				continue;
 			if (!s->needs) {
 				pick = i;
@@ -871,7 +882,8 @@ static int handle_signals(struct sched *s)
 int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_summary *sum,
 	      struct isola_error *e)
 {
-	struct sched s = {.o = o, .tl = tl, .sum = sum, .e = e, .sigfd = -1};
+	struct sched s = {.o = o, .tl = tl, .sum = sum, .e = e, .sigfd = -1,
+	                  .stop_signal = o->stopped_by};
 	sigset_t set;
 	int ret = 0;
 
@@ -995,6 +1007,7 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 	                     ? o->fail_fast
 	                     : 0;
 	sum->until_fail = sum->fail_fast && o->until_fail;
+	sum->until_fail_run = s.fail_fast_run;
 	report_run_end(o->rep, sum);
 
 	close(s.sigfd);

@@ -41,6 +41,9 @@ struct sched_opts {
 	 * setups started): the end of the run leaves them and their descendants alone. */
 	const pid_t *keep_pids;
 	size_t nkeep_pids;
+	/* A stopping signal that came before the run (while the setups ran): nothing starts, every
+	 * test is not run, and the run is reported as interrupted by it. 0: none. */
+	int stopped_by;
 };
 
 /*

@@ -5,19 +5,19 @@
 #include <string.h>
 
 struct test_tally {
-	unsigned attempts;  /* that ended with a verdict */
-	unsigned failures;  /* ... that did not pass */
-	unsigned runs;      /* runs that ended */
-	unsigned skips;     /* runs that ended SKIP */
+	unsigned attempts; /* that ended with a verdict */
+	unsigned failures; /* ... that did not pass */
+	unsigned runs;     /* runs that ended */
+	unsigned skips;    /* runs that ended SKIP */
 	unsigned flaky_runs;
-	unsigned open;      /* runs whose retry is queued: they end with it */
-	bool started;       /* an attempt of it ended, interrupted or not */
-	bool failed;        /* a run ended without passing */
-	enum outcome fail;  /* the last such run's result */
+	unsigned open;          /* runs whose retry is queued: they end with it */
+	bool started;           /* an attempt of it ended, interrupted or not */
+	bool failed;            /* a run ended without passing */
+	enum outcome fail;      /* the last such run's result */
 	enum outcome open_fail; /* the last retried attempt's outcome */
 	int64_t longest_ns;
 	int64_t sum_ns, pass_sum_ns; /* of the attempts with a verdict, and of those that passed */
-	unsigned passes;
+	unsigned passes, timed;      /* attempts that passed, that started a program */
 	struct flake_reason reasons[FLAKE_REASONS_MAX];
 	size_t nreasons;
 	unsigned other_reasons;
@@ -61,11 +61,16 @@ void tally_attempt(struct tally *t, size_t test, const struct attempt *a)
 			tt->failures++;
 			note_reason(tt, a->reason);
 		}
+		/* Durations only of programs that ran (owner is set when one was started): a test
+		 * whose staging or setup failed took no time of its own. */
 		int64_t took = a->end_ns - a->exec_ns;
-		if (took > tt->longest_ns)
+		if (a->owner && took > tt->longest_ns)
 			tt->longest_ns = took;
-		tt->sum_ns += took;
-		if (outcome_ok(a->outcome)) {
+		if (a->owner) {
+			tt->timed++;
+			tt->sum_ns += took;
+		}
+		if (a->owner && outcome_ok(a->outcome)) {
 			tt->passes++;
 			tt->pass_sum_ns += took;
 		}
@@ -129,9 +134,9 @@ void tally_summarise(const struct tally *t, const struct testlist *tl, struct ru
 	for (size_t i = 0; i < t->n; i++) {
 		const struct test_tally *tt = &t->v[i];
 		const char *name = tl->v[i].name;
-		sum->durations[i] = tt->passes     ? (double)tt->pass_sum_ns / tt->passes / 1e9
-		                    : tt->attempts ? (double)tt->sum_ns / tt->attempts / 1e9
-		                                   : -1;
+		sum->durations[i] = tt->passes  ? (double)tt->pass_sum_ns / tt->passes / 1e9
+		                    : tt->timed ? (double)tt->sum_ns / tt->timed / 1e9
+		                                : -1;
 		bool ran;
 		enum outcome oc = result_of(tt, &ran);
 		if (!ran) {
@@ -166,8 +171,9 @@ void tally_summarise(const struct tally *t, const struct testlist *tl, struct ru
 		    .other_reasons = tt->other_reasons,
 		};
 		for (size_t k = 0; k < tt->nreasons; k++)
-			f->reasons[k] = (struct flake_reason){.reason = xstrdup(tt->reasons[k].reason),
-			                                      .count = tt->reasons[k].count};
+			f->reasons[k] =
+			    (struct flake_reason){.reason = xstrdup(tt->reasons[k].reason),
+			                          .count = tt->reasons[k].count};
 	}
 }
 

@@ -40,9 +40,10 @@ enum outcome tally_run_result(enum outcome o, unsigned failed_before);
 void tally_attempt(struct tally *t, size_t test, const struct attempt *a);
 
 /*
- * Fill in sum's counts, passed/failed/skipped/flaky/not_run, failed_names, the flake table and
- * the slowest tests (over sum->slow_ns) for the tests of tl. sum->flaky_fails and sum->slow_ns
- * are read, so set them first.
+ * Fill in sum's counts, passed/failed/skipped/flaky/not_run, failed_names, the flake table, the
+ * slowest tests (over sum->slow_ns) and the durations for the tests of tl. sum->flaky_fails and
+ * sum->slow_ns are read, so set them first. What it allocates (flakes, failed_names, durations)
+ * is sum's: run_summary_release() frees it. Names are borrowed from tl.
  */
 void tally_summarise(const struct tally *t, const struct testlist *tl, struct run_summary *sum);
 

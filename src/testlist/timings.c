@@ -46,10 +46,11 @@ int timings_load(struct timings *t, const char *path, struct isola_error *e)
 		}
 		if (!tab || end == line || *end || errno || !(secs >= 0) || secs > 1e9 || !tab[1] ||
 		    memchr(line, '\0', (size_t)len) != tab)
-			ret = err_set(e, 0, path,
-			              "%s:%zu: not a line of a timings file (expected SECONDS, a tab "
-			              "and a test's name; isola timings writes them)",
-			              path, lineno);
+			ret =
+			    err_set(e, 0, path,
+			            "%s:%zu: not a line of a timings file (expected SECONDS, a tab "
+			            "and a test's name; isola timings writes them)",
+			            path, lineno);
 		else {
 			struct timing *tm = xmalloc(sizeof(*tm));
 			*tm = (struct timing){.name = xstrdup(tab + 1), .secs = secs};
@@ -150,7 +151,7 @@ static int write_atomically(const char *path, struct timings *t, const struct ti
 	qsort(c.v, keep, sizeof(*c.v), by_name);
 
 	char *tmp = xasprintf("%s.XXXXXX", path);
-	int fd = mkstemp(tmp);
+	int fd = mkostemp(tmp, O_CLOEXEC);
 	int ret = 0;
 	if (fd < 0) {
 		ret = err_set(e, errno, path, "cannot write the timings file '%s'", path);
@@ -162,7 +163,9 @@ static int write_atomically(const char *path, struct timings *t, const struct ti
 		close(fd);
 		ret = err_set(e, errno, path, "cannot write the timings file '%s'", path);
 	} else {
-		fprintf(f, "# isola timings: seconds<TAB>test, averaged over runs (isola run --help)\n");
+		fprintf(
+		    f,
+		    "# isola timings: seconds<TAB>test, averaged over runs (isola run --help)\n");
 		for (size_t i = 0; i < keep; i++)
 			fprintf(f, "%.6f\t%s\n", c.v[i]->secs, c.v[i]->name);
 		if (fflush(f) != 0 || ferror(f))

@@ -139,7 +139,8 @@ requires = db
 [test plain]
 command = $WORK/plain.sh
 EOF
-sed -i "s|^teardown = .*|teardown = sh -c 'echo teardown >>$WORK/teardown.count'|" isola-fail.ini
+make_test count-teardown.sh "echo teardown >>'$WORK/teardown.count'"
+sed -i "s|^teardown = .*|teardown = $WORK/count-teardown.sh|" isola-fail.ini
 reset_counts
 run_isola run $ARGS -c isola-fail.ini --json fail.jsonl
 assert_rc 1
@@ -153,6 +154,58 @@ python3 "$ISOLA_SOURCE_DIR/tests/report/check_json.py" fail.jsonl >/dev/null || 
 # No retry of a test whose setup failed: it would fail the same way.
 run_isola run $ARGS -c isola-fail.ini --retries 2 --keep none
 assert_eq "$(grep -c '^ERROR .* a ' out)" 1 "a blocked test was retried"
+rm -rf "${ROOT:?}"/*
+
+# Under --stress, a test whose setup failed is an ERROR once, not once per round.
+run_isola run $ARGS -c isola-fail.ini --stress 1s --keep none --json stress.jsonl
+assert_rc 1
+assert_eq "$(grep -c '"event":"test_end","t":[0-9.e-]*,"test":"a"' stress.jsonl)" 1 "blocked test ends"
+rm -rf "${ROOT:?}"/*
+
+# A setup gets the suite's timeout, and its grace: SIGTERM first, the trap runs.
+make_test hang.sh "trap 'echo got TERM; exit 1' TERM; touch '$WORK/hang.started'; while :; do sleep 0.05; done"
+printf '[suite]\ntimeout = 1s\ngrace = 5s\n[setup db]\ncommand = %s/hang.sh\n[test a]\ncommand = %s/needs.sh\nrequires = db\n' "$WORK" "$WORK" >isola-hang.ini
+run_isola run $ARGS -c isola-hang.ini --keep none
+assert_rc 1
+assert_has out '^ERROR .* a \(setup db failed: timed out after 1(\.000)?s; exit 1\)$'
+assert_has out 'got TERM'
+rm -rf "${ROOT:?}"/*
+
+# Ctrl-C while a setup runs: no test starts, the reports are written and say so, exit 130.
+rm -f hang.started
+sed 's/^timeout = 1s$/timeout = 60s/' isola-hang.ini >isola-hang2.ini
+set +e
+"$ISOLA_BIN" run $ARGS -c isola-hang2.ini --keep none --json int.jsonl --junit int.xml >out 2>err &
+pid=$!
+set -e
+wait_for hang.started
+kill -INT $pid
+set +e
+wait $pid
+RC=$?
+set -e
+assert_rc 130
+assert_has out '^interrupted: 1 test not run$'
+assert_has int.jsonl '"interrupted_by":"SIGINT"'
+assert_has int.xml '<property name="isola.not_run" value="1"/>'
+wait_no_procs
+assert_root_empty
+
+# The setup's init killed under it (the OOM killer could): the setup failed, nothing hangs.
+rm -f hang.started
+set +e
+"$ISOLA_BIN" run $ARGS -c isola-hang2.ini --keep none >out 2>err &
+pid=$!
+set -e
+wait_for hang.started
+for c in $(cat "/proc/$pid/task/$pid/children"); do kill -KILL "$c"; done
+set +e
+wait $pid
+RC=$?
+set -e
+assert_rc 1
+assert_has out "^ERROR .* a \(setup db failed: isola: its init ended before it did\)$"
+wait_no_procs
 rm -rf "${ROOT:?}"/*
 
 # A bad export line is a failed setup.

@@ -8,6 +8,9 @@
  */
 #include "unit.h"
 
+#include <dirent.h>
+#include <unistd.h>
+
 #include "testlist/partition.h"
 
 #define NTESTS 1000
@@ -358,6 +361,69 @@ static void test_timings_files(void **state)
 	timings_release(&tm);
 }
 
+/* timings_record(): averaged with what was there, bounded (this run's tests kept first),
+ * names that cannot be a line skipped, replaced whole (no temporary left), and the directory
+ * made when asked. */
+static void test_timings_record(void **state)
+{
+	const char *dir = *state;
+	struct timings tm;
+	struct isola_error e = {0};
+	char *file = xasprintf("%s/.isola/timings", dir);
+	char *names[] = {"a", "b", "c\nd", "e"};
+	double secs[] = {1.0, 3.0, 5.0, -1};
+	/* No directory and not asked to make it: an error, nothing made. */
+	assert_int_equal(timings_record(file, names, secs, 4, false, &e), -1);
+	assert_int_equal(access(P("%s/.isola", dir), F_OK), -1);
+	assert_int_equal(timings_record(file, names, secs, 4, true, &e), 0);
+	assert_int_equal(timings_load(&tm, file, &e), 0);
+	assert_int_equal(tm.n, 2);
+	assert_true(timings_get(&tm, "a") == 1.0 && timings_get(&tm, "b") == 3.0);
+	assert_true(timings_get(&tm, "e") < 0);
+	timings_release(&tm);
+	/* Again: each new duration averaged with the recorded one; others kept. */
+	double again[] = {3.0, -1, -1, 2.0};
+	assert_int_equal(timings_record(file, names, again, 4, true, &e), 0);
+	assert_int_equal(timings_load(&tm, file, &e), 0);
+	assert_int_equal(tm.n, 3);
+	assert_true(timings_get(&tm, "a") == 2.0 && timings_get(&tm, "b") == 3.0);
+	assert_true(timings_get(&tm, "e") == 2.0);
+	timings_release(&tm);
+	/* Over the bound: this run's tests are kept, then others while there is room. */
+	size_t n = TIMINGS_MAX + 10;
+	char **many = xcalloc(n, sizeof(*many));
+	double *ms = xcalloc(n, sizeof(*ms));
+	for (size_t i = 0; i < n; i++) {
+		many[i] = xasprintf("t%06zu", i);
+		ms[i] = 0.5;
+	}
+	assert_int_equal(timings_record(file, many, ms, n, true, &e), 0);
+	assert_int_equal(timings_load(&tm, file, &e), 0);
+	assert_int_equal(tm.n, TIMINGS_MAX);
+	assert_true(timings_get(&tm, "a") < 0);
+	timings_release(&tm);
+	assert_int_equal(timings_record(file, names, secs, 2, true, &e), 0);
+	assert_int_equal(timings_load(&tm, file, &e), 0);
+	assert_int_equal(tm.n, TIMINGS_MAX);
+	assert_true(timings_get(&tm, "a") == 1.0 && timings_get(&tm, "b") == 3.0);
+	timings_release(&tm);
+	for (size_t i = 0; i < n; i++)
+		free(many[i]);
+	free(many);
+	free(ms);
+	/* Only the file and its lock are left. */
+	DIR *d = opendir(P("%s/.isola", dir));
+	assert_non_null(d);
+	struct dirent *de;
+	unsigned entries = 0;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' || (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")))
+			entries++;
+	closedir(d);
+	assert_int_equal(entries, 2);
+	free(file);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +434,7 @@ int main(void)
 	    cmocka_unit_test(test_engines),
 	    SCRATCH_TEST(test_time_balances),
 	    SCRATCH_TEST(test_timings_files),
+	    SCRATCH_TEST(test_timings_record),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

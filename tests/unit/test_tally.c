@@ -27,7 +27,7 @@ static struct attempt att(unsigned run, unsigned number, enum outcome o, const c
 {
 	struct attempt a = {.run = run, .number = number, .outcome = o, .reason = (char *)reason,
 	                    .retried = retried, .failed_before = failed_before,
-	                    .exec_ns = 0, .end_ns = ms * NSEC_PER_MSEC};
+	                    .exec_ns = 0, .end_ns = ms * NSEC_PER_MSEC, .owner = "pid namespace"};
 	if (!retried)
 		a.result = tally_run_result(o, failed_before);
 	return a;
@@ -93,6 +93,18 @@ static void test_flaky_counts_as_passed_or_failed(void **state)
 		/* Durations: the mean of the passing attempts. */
 		assert_true(fabs(sum.durations[0] - 0.005) < 1e-9);
 		assert_true(sum.durations[2] < 0);
+		release(&t, &tl, &sum);
+		/* An attempt whose program never started (its setup or staging failed) took no
+		 * time of its own: no duration is recorded for it. */
+		tl = list(1);
+		tally_init(&t, tl.n);
+		a = att(1, 1, OUT_ERROR, "setup db failed: exit 3", false, 0, 5);
+		a.owner = NULL;
+		tally_attempt(&t, 0, &a);
+		sum = (struct run_summary){0};
+		summarise(&t, &tl, &sum);
+		assert_true(sum.durations[0] < 0);
+		assert_int_equal(sum.failed, 1);
 		release(&t, &tl, &sum);
 	}
 }
