@@ -162,17 +162,8 @@ static size_t need(struct fixtures *f, const struct config *cfg, size_t i, size_
 	return index_of[i] = f->n++;
 }
 
-static void set_reason(struct fixture *fx, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void set_reason(struct fixture *fx, const char *fmt, ...)
-{
-	va_list ap;
-	free(fx->reason);
-	va_start(ap, fmt);
-	if (vasprintf(&fx->reason, fmt, ap) < 0)
-		fx->reason = NULL;
-	va_end(ap);
-}
+/* Why the setup failed, for people. */
+#define set_reason(fx, ...) xasprintf_to(&(fx)->reason, __VA_ARGS__)
 
 /* Every export of fx's requirements, then its own: the environment values it hands on. */
 static void gather_exports(const struct fixtures *f, const struct fixture *fx, struct strv *out)

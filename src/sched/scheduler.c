@@ -188,16 +188,8 @@ static unsigned free_slot(struct sched *s)
 	abort();
 }
 
-static void set_reason(struct attempt *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void set_reason(struct attempt *a, const char *fmt, ...)
-{
-	va_list ap;
-	free(a->reason);
-	va_start(ap, fmt);
-	if (vasprintf(&a->reason, fmt, ap) < 0)
-		a->reason = NULL;
-	va_end(ap);
-}
+/* The attempt's reason, for people. */
+#define set_reason(a, ...) xasprintf_to(&(a)->reason, __VA_ARGS__)
 
 static struct job *job_of(struct attempt *a)
 {

@@ -63,6 +63,19 @@ char *xasprintf(const char *fmt, ...)
 	return s;
 }
 
+void xasprintf_to(char **dst, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	va_start(ap, fmt);
+	int r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		oom();
+	free(*dst);
+	*dst = s;
+}
+
 void strv_push_take(struct strv *sv, char *s)
 {
 	if (sv->n + 2 > sv->cap) {
