@@ -61,7 +61,7 @@ ISOLA_CPPFLAGS += -DISOLA_PLUGINDIR='"$(PLUGINDIR)"'
 CORE_SRCS := \
 	src/util/util.c src/util/fdpass.c \
 	src/config/settings.c src/config/config.c \
-	src/testlist/testlist.c src/testlist/partition.c src/testlist/timings.c \
+	src/testlist/testlist.c src/testlist/partition.c src/testlist/timings.c src/testlist/source.c \
 	src/sched/scheduler.c src/sched/order.c src/sched/tally.c src/sched/fixture.c \
 	src/sched/workers.c \
 	src/sandbox/rmtree.c src/sandbox/sandbox.c \

@@ -38,6 +38,7 @@ struct cmdline {
 	int flaky_result;           /* --flaky-result: -1 not given, 0 pass, 1 fail */
 	int64_t slow_ns;            /* --slow DUR, -1 if not given */
 	bool no_timings;            /* --no-timings: neither read nor record .isola/timings */
+	struct sources sources;     /* --gtest, --catch2, --criterion, --lines, --from-file */
 	char **args;          /* positional arguments */
 	int nargs;
 };

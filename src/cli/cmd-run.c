@@ -78,7 +78,10 @@ static void list_tests(const struct testlist *tl, bool verbose)
 			printf("%s\n", t->name);
 			continue;
 		}
-		printf("%s\n  command:", t->name);
+		printf("%s\n", t->name);
+		if (t->from)
+			printf("  from: %s\n", t->from);
+		printf("  command:");
 		printf(" %s", t->path);
 		for (size_t k = 1; k < t->argv.n; k++)
 			printf(" %s", t->argv.v[k]);
@@ -309,6 +312,7 @@ int cmd_run(int argc, char **argv, bool list_only)
 		.filters = &cl.filters,
 		.excludes = &cl.excludes,
 		.source_dir = cwd,
+		.sources = &cl.sources,
 	};
 	if (testlist_build(&tl, &to, &e) < 0) {
 		cli_error("%s", e.message);

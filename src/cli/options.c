@@ -48,6 +48,15 @@ enum {
 	OPT_SLOTS,
 	OPT_SERIAL,
 	OPT_REQUIRES,
+	OPT_GTEST,
+	OPT_CATCH2,
+	OPT_CRITERION,
+	OPT_LINES,
+	OPT_FROM_FILE,
+	OPT_ARGV,
+	OPT_PATTERN,
+	OPT_SKIP_EXIT,
+	OPT_ERROR_EXIT,
 };
 
 static const struct option long_opts[] = {
@@ -92,6 +101,15 @@ static const struct option long_opts[] = {
 	{"slots", required_argument, NULL, OPT_SLOTS},
 	{"serial", no_argument, NULL, OPT_SERIAL},
 	{"requires", required_argument, NULL, OPT_REQUIRES},
+	{"gtest", required_argument, NULL, OPT_GTEST},
+	{"catch2", required_argument, NULL, OPT_CATCH2},
+	{"criterion", required_argument, NULL, OPT_CRITERION},
+	{"lines", required_argument, NULL, OPT_LINES},
+	{"from-file", required_argument, NULL, OPT_FROM_FILE},
+	{"argv", required_argument, NULL, OPT_ARGV},
+	{"pattern", required_argument, NULL, OPT_PATTERN},
+	{"skip-exit", required_argument, NULL, OPT_SKIP_EXIT},
+	{"error-exit", required_argument, NULL, OPT_ERROR_EXIT},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{0},
@@ -139,6 +157,10 @@ static const char *setting_key(int opt)
 		return "serial";
 	case OPT_REQUIRES:
 		return "requires";
+	case OPT_SKIP_EXIT:
+		return "skip-exit";
+	case OPT_ERROR_EXIT:
+		return "error-exit";
 	default:
 		return NULL;
 	}
@@ -192,6 +214,13 @@ static bool suite_only(int opt)
 	case OPT_SLOTS:
 	case OPT_SERIAL:
 	case OPT_REQUIRES:
+	case OPT_GTEST:
+	case OPT_CATCH2:
+	case OPT_CRITERION:
+	case OPT_LINES:
+	case OPT_FROM_FILE:
+	case OPT_ARGV:
+	case OPT_PATTERN:
 		return true;
 	default:
 		return false;
@@ -398,6 +427,33 @@ int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct 
 		case OPT_NO_TIMINGS:
 			c->no_timings = true;
 			break;
+		case OPT_GTEST:
+		case OPT_CATCH2:
+		case OPT_CRITERION:
+		case OPT_LINES:
+		case OPT_FROM_FILE: {
+			enum source_kind k;
+			const char *name = option_name(opt) + 2;
+			if (source_kind_parse(name, &k) < 0)
+				abort();
+			char origin[80];
+			snprintf(origin, sizeof(origin), "--%s", name);
+			sources_add(&c->sources, k, optarg, cwd, origin);
+			break;
+		}
+		case OPT_ARGV:
+		case OPT_PATTERN:
+			if (!c->sources.n || c->sources.v[c->sources.n - 1].kind != SRC_LINES)
+				return err_set(e, 0, NULL, "%s goes after the --lines CMD it is for",
+				               option_name(opt));
+			if (sources_set(&c->sources, opt == OPT_ARGV ? "argv" : "pattern", optarg, e) <
+			    0) {
+				char *msg = xasprintf("%s: %s", option_name(opt), e->message);
+				snprintf(e->message, sizeof(e->message), "%.1000s", msg);
+				free(msg);
+				return -1;
+			}
+			break;
 		case OPT_PARTITION_COUNT:
 			if (parse_uint(optarg, 1, 100000, &c->partition_count) < 0)
 				return err_set(e, 0, NULL,
@@ -450,6 +506,7 @@ const char *cli_config_path(const struct cmdline *c)
 void cli_release(struct cmdline *c)
 {
 	settings_release(&c->s);
+	sources_release(&c->sources);
 	strv_release(&c->filters);
 	strv_release(&c->excludes);
 }

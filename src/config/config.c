@@ -294,6 +294,18 @@ static int handler(void *user, const char *section, const char *key, const char 
 	if (r > 0)
 		return 1;
 
+	enum source_kind kind;
+	if (is_suite && source_kind_parse(key, &kind) == 0) {
+		char origin[64];
+		snprintf(origin, sizeof(origin), "%.50s:%d", c->path, p->line);
+		sources_add(&c->sources, kind, value, c->dir, origin);
+		return 1;
+	}
+	if (is_suite && (strcmp(key, "argv") == 0 || strcmp(key, "pattern") == 0)) {
+		if (sources_set(&c->sources, key, value, &e) < 0)
+			return fail(p, &e);
+		return 1;
+	}
 	if (is_suite && strcmp(key, "tests") == 0) {
 		strv_push_take(&c->tests,
 			       value[0] == '/' ? xstrdup(value) : xasprintf("%s/%s", c->dir, value));
@@ -443,6 +455,7 @@ void config_release(struct config *c)
 	tdestroy(c->decl_index, free);
 	free(c->root);
 	free(c->timings);
+	sources_release(&c->sources);
 	for (size_t i = 0; i < c->nlocks; i++)
 		free(c->locks[i].name);
 	free(c->locks);

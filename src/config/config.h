@@ -17,6 +17,7 @@
 #include <stdbool.h>
 
 #include "config/settings.h"
+#include "testlist/source.h"
 #include "util/util.h"
 
 struct test_decl {
@@ -59,6 +60,7 @@ struct config {
 	size_t nlocks;
 	struct setup_decl *setups;
 	size_t nsetups;
+	struct sources sources; /* gtest = ..., lines = ... (testlist/source.h) */
 };
 #define CONFIG_INIT {.suite = SETTINGS_INIT, .keep = -1, .retries = -1, .flaky_result = -1, .slow_ns = -1}
 

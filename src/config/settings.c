@@ -82,6 +82,13 @@ int settings_apply(struct settings *s, const char *key, const char *value, const
 		strv_push(v, value);
 		return 1;
 	}
+	if (strcmp(key, "skip-exit") == 0 || strcmp(key, "error-exit") == 0) {
+		unsigned n;
+		if (parse_uint(value, 1, 255, &n) < 0)
+			return bad_value(e, key, value, "expected an exit status from 1 to 255");
+		*(key[0] == 's' ? &s->skip_exit : &s->error_exit) = (int)n;
+		return 1;
+	}
 	if (strcmp(key, "slots") == 0) {
 		unsigned n;
 		if (parse_uint(value, 1, 4096, &n) < 0)
@@ -127,6 +134,10 @@ void settings_merge(struct settings *dst, const struct settings *over)
 		(void)settings_apply(dst, "requires", over->requires.v[i], NULL, NULL);
 	if (over->slots >= 0)
 		dst->slots = over->slots;
+	if (over->skip_exit >= 0)
+		dst->skip_exit = over->skip_exit;
+	if (over->error_exit >= 0)
+		dst->error_exit = over->error_exit;
 	if (over->serial >= 0)
 		dst->serial = over->serial;
 }
@@ -147,6 +158,10 @@ void settings_finalise(struct settings *s)
 		s->slots = 1;
 	if (s->serial < 0)
 		s->serial = 0;
+	if (s->skip_exit < 0)
+		s->skip_exit = 77;
+	if (s->error_exit < 0)
+		s->error_exit = 99;
 }
 
 void settings_release(struct settings *s)

@@ -34,10 +34,12 @@ struct settings {
 	int slots;             /* -1: not given here; else how many jobs the test counts as */
 	int serial;            /* -1: not given here; 1: it runs alone */
 	struct strv requires;  /* requires = NAME: the [setup NAME] fixtures it needs */
+	int skip_exit;         /* -1: not given here; the exit status that means SKIP (77) */
+	int error_exit;        /* -1: not given here; the exit status that means ERROR (99) */
 };
 #define SETTINGS_INIT                                                                              \
 	{.timeout_ns = -1, .grace_ns = -1, .keep_home = -1, .leak = -1, .stage = -1, .slots = -1,  \
-	 .serial = -1}
+	 .serial = -1, .skip_exit = -1, .error_exit = -1}
 
 /* The names isola defines for every test, usable as ${NAME} in env values. */
 extern const char *const contract_names[];

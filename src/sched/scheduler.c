@@ -485,11 +485,13 @@ static void classify(struct attempt *a, int status)
 		set_reason(a, "%s", describe_status(status, buf, sizeof(buf)));
 	} else if (a->exit_code == 0) {
 		a->outcome = OUT_PASS;
-	} else if (a->exit_code == SKIP_EXIT_CODE) {
+	} else if (a->exit_code == a->test->s.skip_exit) {
 		a->outcome = OUT_SKIP;
-	} else if (a->exit_code == ERROR_EXIT_CODE) {
+		if (a->exit_code != SKIP_EXIT_CODE)
+			set_reason(a, "exit %d (skip-exit)", a->exit_code);
+	} else if (a->exit_code == a->test->s.error_exit) {
 		a->outcome = OUT_ERROR;
-		set_reason(a, "exit 99: the test reported a hard error");
+		set_reason(a, "exit %d: the test reported a hard error", a->exit_code);
 	} else {
 		a->outcome = OUT_FAIL;
 		set_reason(a, "exit %d", a->exit_code);

@@ -213,12 +213,41 @@ static bool matches_any(const struct strv *globs, const char *name)
 	return false;
 }
 
+/* A test a source found: a new name, with its own program and argv. */
+static int add_found(void *ctx, const struct found_test *ft, struct isola_error *e)
+{
+	struct testlist *tl = ctx;
+	const struct test *old = find_test(tl, ft->name);
+	if (old)
+		return err_set(e, 0, NULL,
+		               "two tests are named '%s' (from %s, and %s): a name must say which "
+		               "test it is",
+		               ft->name, old->from ? old->from : "a program or [test] section",
+		               ft->from);
+	struct test *t = add_test(tl, ft->name, ft->path);
+	for (char *const *a = ft->argv; *a; a++)
+		strv_push(&t->argv, *a);
+	t->from = xstrdup(ft->from);
+	if (ft->lock)
+		strv_push(&t->s.locks, ft->lock);
+	return 0;
+}
+
+static int add_sources(struct testlist *tl, const struct sources *ss, struct isola_error *e)
+{
+	for (size_t i = 0; ss && i < ss->n; i++)
+		if (source_expand(&ss->v[i], add_found, tl, e) < 0)
+			return -1;
+	return 0;
+}
+
 int testlist_build(struct testlist *tl, const struct testlist_opts *o, struct isola_error *e)
 {
 	const struct config *cfg = o->cfg;
 	*tl = (struct testlist){0};
+	bool cli_sources = o->sources && o->sources->n;
 
-	if (o->nargs) {
+	if (o->nargs || cli_sources) {
 		for (size_t i = 0; i < o->nargs; i++) {
 			const char *a = o->args[i];
 			const struct test_decl *d = cfg ? config_decl(cfg, a) : NULL;
@@ -234,6 +263,8 @@ int testlist_build(struct testlist *tl, const struct testlist_opts *o, struct is
 			if (r < 0)
 				goto fail;
 		}
+		if (add_sources(tl, o->sources, e) < 0)
+			goto fail;
 	} else if (cfg) {
 		for (size_t i = 0; i < cfg->tests.n; i++) {
 			const char *pat = cfg->tests.v[i];
@@ -246,6 +277,8 @@ int testlist_build(struct testlist *tl, const struct testlist_opts *o, struct is
 				goto fail;
 			}
 		}
+		if (add_sources(tl, &cfg->sources, e) < 0)
+			goto fail;
 		for (size_t k = 0; k < cfg->ndecls; k++) {
 			const struct test_decl *d = &cfg->decls[k];
 			if (find_test(tl, d->name))
@@ -316,6 +349,7 @@ void test_release(struct test *t)
 	settings_release(&t->s);
 	free(t->blocked);
 	free(t->blocked_log);
+	free(t->from);
 }
 
 void testlist_release(struct testlist *tl)

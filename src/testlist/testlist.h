@@ -8,6 +8,7 @@
 
 #include "config/config.h"
 #include "config/settings.h"
+#include "testlist/source.h"
 #include "util/util.h"
 
 struct test {
@@ -20,6 +21,7 @@ struct test {
 	 * the setup's log (sched/fixture.h); NULL if not. */
 	char *blocked;
 	char *blocked_log;
+	char *from; /* the source it was discovered by ("gtest ./unit (isola.ini:3)"); NULL */
 };
 
 struct testlist {
@@ -37,6 +39,8 @@ struct testlist_opts {
 	const struct strv *filters;  /* -k GLOB: keep names matching any */
 	const struct strv *excludes; /* --exclude GLOB: drop names matching any */
 	const char *source_dir;      /* where isola was started (absolute) */
+	const struct sources *sources; /* --gtest and the like; with args, they replace the config's
+	                                * tests and sources */
 };
 
 int testlist_build(struct testlist *tl, const struct testlist_opts *o, struct isola_error *e);

@@ -1,0 +1,142 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Test sources: real GoogleTest, Catch2 and Criterion binaries (built here from Debian's
+# packages) expand into one test per case, each run alone in its own process and sandbox, with
+# the outcome that case deserves; a lines = CMD source (the libuv runner style, with its own skip
+# status), and from-file. Per-case settings by name, -k by case. Bad sources: exit 2, one line,
+# nothing created.
+. "$(dirname "$0")/lib.sh"
+
+src=$ISOLA_SOURCE_DIR/tests/e2e/sources
+g++ -O0 -o unit "$src/unit.cc" -lgtest -lgtest_main -pthread || fail "cannot build the gtest suite"
+g++ -O0 -o catch "$src/catch.cc" || fail "cannot build the Catch2 suite"
+cc -O0 -o crit "$src/crit.c" -lcriterion || fail "cannot build the Criterion suite"
+ARGS="--root $ROOT -j2"
+
+outcome() { # NAME: the outcome line of test NAME in out
+	grep -E "^[A-Z]+ +[0-9.]+m?s  $1( |$)" out | awk '{print $1}'
+}
+
+# --- gtest ------------------------------------------------------------------------------------
+run_isola list --gtest ./unit
+assert_rc 0
+assert_eq "$(tr '\n' ' ' <out)" "unit::Math.Add unit::Math.Fails unit::Crash.Aborts unit::Env.Seen unit::Typed/0.Zero unit::Typed/1.Zero unit::Nums/Param.Even/0 unit::Nums/Param.Even/1 " "the gtest cases"
+run_isola list -v --gtest ./unit -k '*Math.Add'
+assert_has out '^  from: gtest \./unit \(--gtest\)$'
+assert_has out '^  command: .*/unit --gtest_filter=Math\.Add$'
+
+printf '[suite]\ngtest = ./unit\n[test unit::Env.Seen]\nenv = SEEN=yes\n' >isola.ini
+run_isola run $ARGS --json g.jsonl --junit g.xml
+assert_rc 1
+assert_eq "$(outcome 'unit::Math.Add')" PASS
+assert_eq "$(outcome 'unit::Math.Fails')" FAIL
+# A case that crashes takes down its own process only.
+assert_eq "$(outcome 'unit::Crash.Aborts')" CRASH
+assert_has out '^CRASH .* unit::Crash\.Aborts \(killed by SIGABRT'
+# Settings by the case's name ([test unit::Env.Seen]).
+assert_eq "$(outcome 'unit::Env.Seen')" PASS
+assert_eq "$(outcome 'unit::Typed/1.Zero')" PASS
+assert_eq "$(outcome 'unit::Nums/Param.Even/0')" PASS
+assert_eq "$(outcome 'unit::Nums/Param.Even/1')" FAIL
+assert_not_has out 'DISABLED'
+assert_has out '^5 passed, 3 failed$'
+python3 "$ISOLA_SOURCE_DIR/tests/report/check_json.py" g.jsonl >/dev/null || fail "JSON"
+xmllint --noout --schema "$ISOLA_SOURCE_DIR/tests/report/junit.xsd" g.xml 2>/dev/null || fail "JUnit"
+assert_eq "$(xmllint --xpath 'count(//testcase)' g.xml)" 8
+# Without the section the case does not see SEEN: the setting reached only it.
+rm isola.ini
+run_isola run $ARGS --gtest ./unit -k '*Env*'
+assert_rc 1
+# -k by case.
+run_isola run $ARGS --gtest ./unit -k '*Typed*'
+assert_rc 0
+assert_has out '^2 passed, 0 failed$'
+
+# --- Catch2 ------------------------------------------------------------------------------------
+run_isola run $ARGS --catch2 ./catch
+assert_rc 1
+assert_eq "$(outcome 'catch::adds, with a comma \[not a tag\]')" PASS
+assert_eq "$(outcome 'catch::fails')" FAIL
+assert_eq "$(outcome 'catch::crashes')" CRASH
+assert_not_has out 'hidden'
+assert_has out '^1 passed, 2 failed$'
+
+# --- Criterion -----------------------------------------------------------------------------------
+# Its cases hold a lock (Criterion's socket is /tmp/criterion_PID.sock, and every test is pid 2
+# in its namespace): at -j2 they never overlap, and repeated they never collide.
+run_isola run $ARGS --criterion ./crit --repeat 3 --json c.jsonl
+assert_rc 1
+assert_not_has out 'Could not initialize the message server'
+assert_eq "$(grep -c '"event":"test_end".*"outcome":"PASS"' c.jsonl)" 6
+assert_eq "$(grep -c '"event":"test_end".*"outcome":"FAIL"' c.jsonl)" 3
+assert_has out '^  crit::math/fails +3 of 3 attempts failed'
+assert_not_has out 'later'
+run_isola list -v --criterion ./crit -k '*add'
+assert_has out '^  lock: criterion-ipc$'
+
+# --- lines = CMD, argv = TEMPLATE, pattern = REGEX; skip-exit --------------------------------
+make_test lister 'printf "tcp_ping\n\nudp_send extra words\nskipped_one\n"'
+make_test runner 'case $1 in tcp_ping) exit 0 ;; udp_send) exit 1 ;; skipped_one) exit 7 ;; esac; exit 2'
+run_isola run $ARGS --lines ./lister --argv './runner {}' --skip-exit 7
+assert_rc 1
+assert_eq "$(outcome 'lister::tcp_ping')" PASS
+assert_eq "$(outcome 'lister::udp_send')" FAIL
+assert_eq "$(outcome 'lister::skipped_one')" SKIP
+assert_has out '^SKIP .* lister::skipped_one \(exit 7 \(skip-exit\)\)$'
+# Without skip-exit, 7 is a failure.
+run_isola run $ARGS --lines ./lister --argv './runner {}' -k '*skipped*'
+assert_rc 1
+# pattern: the first group is the name; lines it does not match are not tests.
+make_test lister2 'printf "# header\ntest: tcp_ping\ntest: udp_send\n"'
+printf '[suite]\nlines = ./lister2\npattern = ^test: (.*)$\nargv = ./runner {}\nerror-exit = 1\n' >isola.ini
+run_isola run $ARGS
+assert_rc 1
+assert_eq "$(outcome 'lister2::tcp_ping')" PASS
+assert_eq "$(outcome 'lister2::udp_send')" ERROR
+assert_has out 'exit 1: the test reported a hard error'
+assert_not_has out 'header'
+
+# --- from-file ---------------------------------------------------------------------------------
+rm isola.ini
+printf '# commands\n./runner tcp_ping\n\n./runner "udp_send"\n' >cmds.txt
+run_isola run $ARGS --from-file cmds.txt
+assert_rc 1
+assert_eq "$(outcome './runner tcp_ping')" PASS
+assert_eq "$(outcome './runner \"udp_send\"')" FAIL
+
+# --- bad sources: one line naming the source, exit 2, nothing created -----------------------
+rm -f isola.ini
+rm -rf "${ROOT:?}"/*
+bad() { # REGEX ARGS...
+	_re=$1
+	shift
+	run_isola run --root "$ROOT" "$@"
+	assert_rc 2
+	assert_has err "$_re"
+	assert_eq "$(wc -l <"$WORK/err")" 1 "one line: $(cat "$WORK/err")"
+	assert_root_empty
+}
+make_test notgtest 'echo "hello"; exit 0'
+bad "^isola: --gtest: '.*/notgtest' --gtest_list_tests listed no test case: is it a GoogleTest binary\?$" --gtest ./notgtest
+make_test failing 'exit 3'
+bad "^isola: --gtest: '.*/failing' --gtest_list_tests ended with exit 3: is it a GoogleTest binary\?$" --gtest ./failing
+bad "^isola: --gtest: './nosuch' is not an executable program$" --gtest ./nosuch
+bad "^isola: --gtest: no executable program matches 'no\*such'$" --gtest 'no*such'
+bad "^isola: --catch2: '.*/notgtest' --libidentify does not say it is a Catch2 binary" --catch2 ./notgtest
+bad "^isola: --criterion: '.*/notgtest' --list listed no test" --criterion ./notgtest
+bad "^isola: --lines: 'false' ended with exit 1 listing the tests: fix the command$" --lines false
+bad "^isola: --lines: 'true' listed no test$" --lines true
+bad "^isola: --argv goes after the --lines CMD it is for$" --argv './runner {}'
+bad "^isola: --argv: invalid value './runner' for argv \(a command with \{\} where the test's name goes\)$" --lines ./lister --argv ./runner
+bad "^isola: --pattern: invalid value '\(' for pattern" --lines ./lister --pattern '('
+bad "^isola: --pattern: invalid value 'x' for pattern \(it needs a group" --lines ./lister --pattern x
+bad "^isola: --from-file: cannot read 'nosuch.txt'" --from-file nosuch.txt
+printf './runner "open\n' >badcmds.txt
+bad "^isola: badcmds.txt:1: invalid command \(unterminated quote\)$" --from-file badcmds.txt
+bad "^isola: two tests are named 'unit::Math.Add'" --gtest ./unit --gtest ./unit
+bad "^isola: --skip-exit: invalid value '0' for skip-exit" --gtest ./unit --skip-exit 0
+printf '[suite]\nargv = ./runner {}\n' >isola.ini
+bad "^isola: isola.ini:2: argv = ./runner \{\} goes with the lines = CMD before it" 
+rm -f isola.ini
+
+assert_no_procs
