@@ -52,6 +52,24 @@ run_isola run $ARGS --gtest ./unit -k '*Typed*'
 assert_rc 0
 assert_has out '^2 passed, 0 failed$'
 
+# A suite whose cases race on a file in their working directory: ctest -j4 over
+# gtest_discover_tests runs them as parallel processes in one directory and fails (it is run
+# until it does, at most 12 times: the race is a race); isola runs each in its own sandbox and
+# passes every time.
+cmake -S "$src/race" -B race >cmake.log 2>&1 || { cat cmake.log; fail "cmake failed"; }
+cmake --build race >build.log 2>&1 || { cat build.log; fail "the race suite did not build"; }
+i=0
+while ctest --test-dir race -j4 >ctest.log 2>&1; do
+	i=$((i + 1))
+	[ $i -lt 12 ] || fail "ctest -j4 never failed the racy suite in 12 runs"
+done
+assert_has ctest.log 'tests failed out of 8'
+for i in 1 2 3; do
+	run_isola run $ARGS -j4 --keep none --gtest race/race
+	assert_rc 0
+	assert_has out '^8 passed, 0 failed$'
+done
+
 # --- Catch2 ------------------------------------------------------------------------------------
 run_isola run $ARGS --catch2 ./catch
 assert_rc 1
