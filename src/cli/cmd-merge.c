@@ -277,9 +277,14 @@ static size_t missing_tests(struct merge *m, const struct cmdline *cl, const str
 	    .filters = &cl->filters,
 	    .excludes = &cl->excludes,
 	    .source_dir = cwd,
+	    .no_sources = true,
 	};
 	char digest[17];
-	if (testlist_build(&tl, &to, &e) < 0) {
+	if (cfg.sources.n) {
+		/* Listing them would run the suite's binaries on the machine that merges. */
+		*why = "the config file's tests come from test sources (gtest = ... and the like), "
+		       "which isola merge does not list";
+	} else if (testlist_build(&tl, &to, &e) < 0) {
 		*why = "the config file's tests cannot be listed";
 	} else if (partition_digest(&tl, digest), strcmp(digest, first->digest) != 0) {
 		*why = "the config file here (with -k/--exclude as given) is not the suite the "

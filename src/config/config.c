@@ -50,8 +50,13 @@ static void check_section_used(struct parse *p)
  */
 static void check_command_comment(struct parse *p, const char *line)
 {
+	/* The keys whose value is a command (or its template). */
+	static const char *const keys[] = {"command", "teardown", "lines", "argv"};
 	size_t k = strcspn(line, " \t=");
-	if (k != 7 || strncmp(line, "command", 7) != 0 || p->err_line)
+	bool is_command = false;
+	for (size_t i = 0; i < ARRAY_SIZE(keys) && !is_command; i++)
+		is_command = k == strlen(keys[i]) && strncmp(line, keys[i], k) == 0;
+	if (!is_command || p->err_line)
 		return;
 	const char *eq = strchr(line, '=');
 	if (!eq || line[k + strspn(line + k, " \t")] != '=')

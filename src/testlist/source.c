@@ -24,7 +24,7 @@ extern char **environ;
 #define LIST_MAX (64u << 20)
 
 static const char *const kind_names[] = {
-    [SRC_GTEST] = "gtest", [SRC_CATCH2] = "catch2", [SRC_CRITERION] = "criterion",
+    [SRC_GTEST] = "gtest", [SRC_CATCH2] = "catch2",  [SRC_CRITERION] = "criterion",
     [SRC_LINES] = "lines", [SRC_FILE] = "from-file",
 };
 
@@ -59,23 +59,26 @@ int sources_set(struct sources *ss, const char *key, const char *value, struct i
 {
 	struct source *s = ss->n ? &ss->v[ss->n - 1] : NULL;
 	if (!s || s->kind != SRC_LINES)
-		return err_set(e, 0, NULL, "%s = %s goes with the lines = CMD before it (give that first)",
-		               key, value);
+		return err_set(e, 0, NULL,
+		               "%s = %s goes with the lines = CMD before it (give that first)", key,
+		               value);
 	if (strcmp(key, "pattern") == 0) {
 		regex_t re;
 		int r = regcomp(&re, value, REG_EXTENDED);
 		if (r != 0) {
 			char msg[128];
 			regerror(r, &re, msg, sizeof(msg));
-			return err_set(e, 0, NULL, "invalid value '%s' for pattern (%s)", value, msg);
+			return err_set(e, 0, NULL, "invalid value '%s' for pattern (%s)", value,
+			               msg);
 		}
 		size_t groups = re.re_nsub;
 		regfree(&re);
 		if (groups < 1)
-			return err_set(e, 0, NULL,
-			               "invalid value '%s' for pattern (it needs a group, (...), whose "
-			               "match is the test's name)",
-			               value);
+			return err_set(
+			    e, 0, NULL,
+			    "invalid value '%s' for pattern (it needs a group, (...), whose "
+			    "match is the test's name)",
+			    value);
 		free(s->pattern);
 		s->pattern = xstrdup(value);
 		return 0;
@@ -87,10 +90,11 @@ int sources_set(struct sources *ss, const char *key, const char *value, struct i
 		has_name = strstr(words.v[i], "{}") != NULL;
 	strv_release(&words);
 	if (bad || !has_name)
-		return err_set(e, 0, NULL,
-		               "invalid value '%s' for argv (a command with {} where the test's name "
-		               "goes)",
-		               value);
+		return err_set(
+		    e, 0, NULL,
+		    "invalid value '%s' for argv (a command with {} where the test's name "
+		    "goes)",
+		    value);
 	free(s->argv);
 	s->argv = xstrdup(value);
 	return 0;
@@ -111,75 +115,128 @@ void sources_release(struct sources *ss)
 
 /* ---- running a listing ----------------------------------------------------------------------- */
 
-/*
- * Run path with argv (no shell, stdin /dev/null, stderr discarded) and take what it prints, up to
- * LIST_MAX, within SOURCE_LIST_TIMEOUT seconds. *out (NUL-terminated) is the caller's. Returns
- * its wait status, or -1 with *e.
- */
-static int run_listing(const struct source *s, const char *path, char *const argv[], char **out,
-                       struct isola_error *e)
+/* What a listing printed: stdout whole, and the first line of stderr for the error messages. */
+struct listing {
+	char *out;     /* NUL-terminated; the caller's */
+	char err[200]; /* "" if it said nothing there */
+	int status;    /* its wait status */
+};
+
+/* Append what fd has now to *buf; returns false at its end (or on an error). */
+static bool drain(int fd, char **buf, size_t *len, size_t *cap, size_t max)
 {
-	int pipefd[2];
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return err_set(e, errno, NULL, "%s: cannot create a pipe", s->origin);
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	pid_t pid;
-	int r = posix_spawn(&pid, path, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pipefd[1]);
-	if (r != 0) {
-		close(pipefd[0]);
-		return err_set(e, r, NULL, "%s: cannot run '%s'", s->origin, path);
-	}
-	size_t len = 0, cap = 4096;
-	char *buf = xmalloc(cap);
-	int64_t deadline = now_ns() + (int64_t)SOURCE_LIST_TIMEOUT * NSEC_PER_SEC;
-	bool timed_out = false, too_much = false;
 	for (;;) {
-		int64_t left = deadline - now_ns();
-		if (left <= 0) {
-			timed_out = true;
-			break;
-		}
-		struct pollfd pfd = {.fd = pipefd[0], .events = POLLIN};
-		int pr = poll(&pfd, 1, (int)(left / NSEC_PER_MSEC) + 1);
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr <= 0)
-			continue;
-		if (len + 4096 > cap)
-			buf = xrealloc(buf, cap *= 2);
-		ssize_t n = read(pipefd[0], buf + len, cap - len - 1);
+		if (*len + 4096 > *cap)
+			*buf = xrealloc(*buf, *cap *= 2);
+		ssize_t n = read(fd, *buf + *len, *cap - *len - 1);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EAGAIN)
+			return true;
 		if (n <= 0)
-			break;
-		len += (size_t)n;
-		if (len > LIST_MAX) {
-			too_much = true;
+			return false;
+		if (*len < max)
+			*len += (size_t)n;
+	}
+}
+
+/*
+ * Run path with argv (no shell, stdin /dev/null, in a process group of its own) and take what it
+ * prints, stdout up to LIST_MAX, within SOURCE_LIST_TIMEOUT seconds. Once it has exited, what it
+ * left running (its group) is killed: a listing leaves nothing behind, and a grandchild that
+ * holds the pipe open cannot hold isola up. Returns 0 with *l filled, or -1 with *e.
+ */
+static int run_listing(const struct source *s, const char *path, char *const argv[],
+                       struct listing *l, struct isola_error *e)
+{
+	int outp[2], errp[2];
+	*l = (struct listing){0};
+	if (pipe2(outp, O_CLOEXEC | O_NONBLOCK) < 0)
+		return err_set(e, errno, NULL, "%s: cannot create a pipe", s->origin);
+	if (pipe2(errp, O_CLOEXEC | O_NONBLOCK) < 0) {
+		int saved = errno;
+		close(outp[0]);
+		close(outp[1]);
+		return err_set(e, saved, NULL, "%s: cannot create a pipe", s->origin);
+	}
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&attr, 0);
+	pid_t pid;
+	int r = posix_spawn(&pid, path, &fa, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	close(outp[1]);
+	close(errp[1]);
+	if (r != 0) {
+		close(outp[0]);
+		close(errp[0]);
+		return err_set(e, r, NULL, "%s: cannot run '%s'", s->origin, path);
+	}
+	size_t len = 0, cap = 4096, elen = 0, ecap = 4096;
+	char *buf = xmalloc(cap), *ebuf = xmalloc(ecap);
+	int64_t deadline = now_ns() + (int64_t)SOURCE_LIST_TIMEOUT * NSEC_PER_SEC;
+	bool out_open = true, err_open = true, exited = false, timed_out = false;
+	int status = 0;
+	while (!exited && !timed_out) {
+		struct pollfd pfd[2] = {{.fd = out_open ? outp[0] : -1, .events = POLLIN},
+		                        {.fd = err_open ? errp[0] : -1, .events = POLLIN}};
+		int pr = poll(pfd, 2, 100);
+		if (pr < 0 && errno != EINTR) {
+			timed_out = true; /* cannot wait for it: it is stopped below */
 			break;
 		}
+		if (pr > 0 && pfd[0].revents)
+			out_open = drain(outp[0], &buf, &len, &cap, LIST_MAX + 1);
+		if (pr > 0 && pfd[1].revents)
+			err_open = drain(errp[0], &ebuf, &elen, &ecap, 4096);
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		exited = w == pid;
+		timed_out = !exited && now_ns() >= deadline;
 	}
-	close(pipefd[0]);
-	if (timed_out || too_much)
-		kill(pid, SIGKILL);
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	/* What it wrote before it exited is in the pipes: take it, then end its group. */
+	if (exited) {
+		if (out_open)
+			(void)drain(outp[0], &buf, &len, &cap, LIST_MAX + 1);
+		if (err_open)
+			(void)drain(errp[0], &ebuf, &elen, &ecap, 4096);
+	}
+	(void)kill(-pid, SIGKILL);
+	if (!exited)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	close(outp[0]);
+	close(errp[0]);
 	buf[len] = '\0';
-	if (timed_out || too_much) {
+	ebuf[elen] = '\0';
+	snprintf(l->err, sizeof(l->err), "%.*s", (int)strcspn(ebuf, "\n"), ebuf);
+	free(ebuf);
+	if (timed_out || len > LIST_MAX) {
 		free(buf);
 		return err_set(e, 0, NULL,
 		               timed_out ? "%s: '%s' did not finish listing its tests within %d s"
 		                         : "%s: '%s' printed more than %d MiB listing its tests",
-		               s->origin, path, timed_out ? SOURCE_LIST_TIMEOUT : (int)(LIST_MAX >> 20));
+		               s->origin, path,
+		               timed_out ? SOURCE_LIST_TIMEOUT : (int)(LIST_MAX >> 20));
 	}
-	*out = buf;
-	return status;
+	l->out = buf;
+	l->status = status;
+	return 0;
+}
+
+/* " (it said: ...)" when the listing said something on stderr, else "". */
+static const char *said(const struct listing *l, char *buf, size_t len)
+{
+	if (!l->err[0])
+		return "";
+	snprintf(buf, len, " (it said: %s)", l->err);
+	return buf;
 }
 
 /* The next line of *p (cut at '\n', a trailing '\r' dropped), or NULL at the end. */
@@ -207,8 +264,8 @@ static const char *base_name(const char *path)
 }
 
 /* Found: PREFIX::CASE, running path with argv. */
-static int emit(const struct source *s, const char *prefix, const char *name_case,
-                const char *path, char *const *argv, found_fn *found, void *ctx, unsigned *count,
+static int emit(const struct source *s, const char *prefix, const char *name_case, const char *path,
+                char *const *argv, found_fn *found, void *ctx, unsigned *count,
                 struct isola_error *e)
 {
 	char *name = prefix ? xasprintf("%s::%s", prefix, name_case) : xstrdup(name_case);
@@ -227,30 +284,59 @@ static int emit(const struct source *s, const char *prefix, const char *name_cas
 
 /* ---- the frameworks ------------------------------------------------------------------------- */
 
+/* A binary to list: where it is, and the prefix of its tests' names. */
+struct binary {
+	const char *path;
+	const char *prefix;
+};
+
+typedef int list_fn(const struct source *s, const struct binary *b, found_fn *found, void *ctx,
+                    unsigned *count, struct isola_error *e);
+
+/* Copy a name part into a fixed buffer; a longer one is an error, never cut short. */
+static int name_part(const struct source *s, const char *path, char *dst, size_t cap,
+                     const char *src, size_t n, struct isola_error *e)
+{
+	if (n >= cap)
+		return err_set(e, 0, NULL, "%s: '%s' listed a name longer than %zu bytes",
+		               s->origin, path, cap - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	return 0;
+}
+
+/* GoogleTest's own rule (its default negative filter DISABLED_*:*\/DISABLED_*): a suite or case
+ * named DISABLED_..., or whose last part after a '/' is. */
+static bool gtest_disabled(const char *name)
+{
+	return strncmp(name, "DISABLED_", 9) == 0 || strstr(name, "/DISABLED_") != NULL;
+}
+
 /*
  * --gtest_list_tests prints each suite at the start of a line, ending with '.', then its cases
  * indented by two spaces; a typed or parameterised one carries a "  # TypeParam = ..." comment.
  * Anything before the first suite (gtest_main's "Running main() from ...") is not a suite.
  */
-static int list_gtest(const struct source *s, const char *path, found_fn *found, void *ctx,
+static int list_gtest(const struct source *s, const struct binary *b, found_fn *found, void *ctx,
                       unsigned *count, struct isola_error *e)
 {
-	char *out;
-	char *argv[] = {(char *)path, "--gtest_list_tests", NULL};
-	int status = run_listing(s, path, argv, &out, e);
-	if (status < 0)
+	struct listing l;
+	char *argv[] = {(char *)b->path, "--gtest_list_tests", NULL};
+	if (run_listing(s, b->path, argv, &l, e) < 0)
 		return -1;
-	char buf[64];
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		free(out);
+	char buf[64], why[256];
+	if (!WIFEXITED(l.status) || WEXITSTATUS(l.status) != 0) {
+		free(l.out);
 		return err_set(e, 0, NULL,
-		               "%s: '%s' --gtest_list_tests ended with %s: is it a GoogleTest binary?",
-		               s->origin, path, describe_status(status, buf, sizeof(buf)));
+		               "%s: '%s' --gtest_list_tests ended with %s%s: is it a GoogleTest "
+		               "binary?",
+		               s->origin, b->path, describe_status(l.status, buf, sizeof(buf)),
+		               said(&l, why, sizeof(why)));
 	}
 	char suite[1024] = "";
 	int ret = 0;
 	unsigned before = *count;
-	char *p = out;
+	char *p = l.out;
 	for (char *line; ret == 0 && (line = next_line(&p));) {
 		char *hash = strstr(line, "  #");
 		if (hash)
@@ -259,27 +345,28 @@ static int list_gtest(const struct source *s, const char *path, found_fn *found,
 		while (n && line[n - 1] == ' ')
 			line[--n] = '\0';
 		if (n && line[0] != ' ' && line[n - 1] == '.' && !strchr(line, ' ')) {
-			snprintf(suite, sizeof(suite), "%.*s", (int)(n - 1), line);
+			ret = name_part(s, b->path, suite, sizeof(suite), line, n - 1, e);
 			continue;
 		}
 		if (!suite[0] || strncmp(line, "  ", 2) != 0 || !line[2] || strchr(line + 2, ' '))
 			continue;
 		const char *c = line + 2;
-		if (strncmp(suite, "DISABLED_", 9) == 0 || strncmp(c, "DISABLED_", 9) == 0)
+		if (gtest_disabled(suite) || gtest_disabled(c))
 			continue;
 		char *full = xasprintf("%s.%s", suite, c);
 		char *filter = xasprintf("--gtest_filter=%s", full);
-		char *run[] = {(char *)path, filter, NULL};
-		ret = emit(s, base_name(path), full, path, run, found, ctx, count, e);
+		char *run[] = {(char *)b->path, filter, NULL};
+		ret = emit(s, b->prefix, full, b->path, run, found, ctx, count, e);
 		free(filter);
 		free(full);
 	}
-	free(out);
+	free(l.out);
 	if (ret == 0 && *count == before)
-		return err_set(e, 0, NULL,
-		               "%s: '%s' --gtest_list_tests listed no test case: is it a GoogleTest "
-		               "binary?",
-		               s->origin, path);
+		return err_set(
+		    e, 0, NULL,
+		    "%s: '%s' --gtest_list_tests listed no test case: is it a GoogleTest "
+		    "binary?",
+		    s->origin, b->path);
 	return ret;
 }
 
@@ -297,140 +384,196 @@ static char *catch2_spec(const char *name)
 }
 
 /*
+ * Can Catch2 2.13's test-spec parser select this name alone? It drops the escapes before it looks
+ * for wildcards and "exclude:", and it matches names without case and outer blanks: a name with a
+ * '*' at either end, one starting with "exclude:", or one that another name equals that way,
+ * cannot be run alone. (Said rather than run: such a test would run others, or none.)
+ */
+static int catch2_selectable(const struct source *s, const char *path, const char *name,
+                             const struct strv *seen, struct isola_error *e)
+{
+	size_t n = strlen(name);
+	if (name[0] == '*' || (n && name[n - 1] == '*') || strncasecmp(name, "exclude:", 8) == 0 ||
+	    name[0] == ' ' || (n && name[n - 1] == ' '))
+		return err_set(
+		    e, 0, NULL,
+		    "%s: '%s' has the test case '%s', which Catch2 cannot select alone (a "
+		    "'*' or a blank at an end, or 'exclude:' first): rename it",
+		    s->origin, path, name);
+	for (size_t i = 0; i < seen->n; i++)
+		if (strcasecmp(seen->v[i], name) == 0)
+			return err_set(
+			    e, 0, NULL,
+			    "%s: '%s' has the test cases '%s' and '%s', which Catch2 cannot "
+			    "tell apart (it matches names without case): rename one",
+			    s->origin, path, seen->v[i], name);
+	return 0;
+}
+
+/*
  * A Catch2 binary says so with --libidentify ("framework: Catch Test", "version: 2.13.10"), in v2
  * and v3 alike. Then v2 lists names alone with --list-test-names-only (its exit status is their
- * number), v3 with --list-tests --verbosity quiet.
+ * number), v3 with --list-tests --verbosity quiet; both quote a name that starts with '#'. A case
+ * runs with --warn NoTests, so that a spec that matched nothing fails rather than passes.
  */
-static int list_catch2(const struct source *s, const char *path, found_fn *found, void *ctx,
+static int list_catch2(const struct source *s, const struct binary *b, found_fn *found, void *ctx,
                        unsigned *count, struct isola_error *e)
 {
-	char *out;
-	char *ident[] = {(char *)path, "--libidentify", NULL};
-	int status = run_listing(s, path, ident, &out, e);
-	if (status < 0)
+	struct listing l;
+	char *ident[] = {(char *)b->path, "--libidentify", NULL};
+	if (run_listing(s, b->path, ident, &l, e) < 0)
 		return -1;
-	const char *fw = strstr(out, "framework:");
-	const char *ver = strstr(out, "version:");
-	bool catch2 = WIFEXITED(status) && WEXITSTATUS(status) == 0 && fw &&
+	const char *fw = strstr(l.out, "framework:");
+	const char *ver = strstr(l.out, "version:");
+	bool catch2 = WIFEXITED(l.status) && WEXITSTATUS(l.status) == 0 && fw &&
 	              strncmp(fw + 10 + strspn(fw + 10, " \t"), "Catch", 5) == 0;
 	int major = ver ? atoi(ver + 8 + strspn(ver + 8, " \t")) : 0;
-	free(out);
+	free(l.out);
 	if (!catch2)
-		return err_set(e, 0, NULL,
-		               "%s: '%s' --libidentify does not say it is a Catch2 binary (framework: "
-		               "Catch ...)",
-		               s->origin, path);
-	char *v2[] = {(char *)path, "--list-test-names-only", NULL};
-	char *v3[] = {(char *)path, "--list-tests", "--verbosity", "quiet", NULL};
-	status = run_listing(s, path, major >= 3 ? v3 : v2, &out, e);
-	if (status < 0)
+		return err_set(
+		    e, 0, NULL,
+		    "%s: '%s' --libidentify does not say it is a Catch2 binary (framework: "
+		    "Catch ...)",
+		    s->origin, b->path);
+	char *v2[] = {(char *)b->path, "--list-test-names-only", NULL};
+	char *v3[] = {(char *)b->path, "--list-tests", "--verbosity", "quiet", NULL};
+	if (run_listing(s, b->path, major >= 3 ? v3 : v2, &l, e) < 0)
 		return -1;
 	int ret = 0;
 	unsigned before = *count;
-	char *p = out;
-	for (char *line; WIFEXITED(status) && ret == 0 && (line = next_line(&p));) {
-		if (!line[0] || line[0] == ' ')
+	struct strv seen = STRV_INIT;
+	char *p = l.out;
+	for (char *line; WIFEXITED(l.status) && ret == 0 && (line = next_line(&p));) {
+		size_t n = strlen(line);
+		if (!n)
 			continue;
+		if (n >= 3 && line[0] == '"' && line[1] == '#' && line[n - 1] == '"') {
+			line[n - 1] = '\0';
+			line++;
+		}
+		ret = catch2_selectable(s, b->path, line, &seen, e);
+		if (ret < 0)
+			break;
+		strv_push(&seen, line);
 		char *spec = catch2_spec(line);
-		char *run[] = {(char *)path, spec, NULL};
-		ret = emit(s, base_name(path), line, path, run, found, ctx, count, e);
+		char *run[] = {(char *)b->path, "--warn", "NoTests", spec, NULL};
+		ret = emit(s, b->prefix, line, b->path, run, found, ctx, count, e);
 		free(spec);
 	}
-	free(out);
+	strv_release(&seen);
+	free(l.out);
 	if (ret == 0 && *count == before)
-		return err_set(e, 0, NULL, "%s: '%s' (Catch2 %d) listed no test case", s->origin, path,
-		               major);
+		return err_set(e, 0, NULL, "%s: '%s' (Catch2 %d) listed no test case", s->origin,
+		               b->path, major);
 	return ret;
 }
 
 /*
  * Criterion's --list: "SUITE: N tests", then a tree line per test ("├── name", "└── name", or
- * "|-- name", "`-- name"), "(skipped)" after a disabled one.
+ * "|-- name", "`-- name" where the locale is not UTF-8), "(skipped)" after a disabled one.
  */
-static int list_criterion(const struct source *s, const char *path, found_fn *found, void *ctx,
-                          unsigned *count, struct isola_error *e)
+static int list_criterion(const struct source *s, const struct binary *b, found_fn *found,
+                          void *ctx, unsigned *count, struct isola_error *e)
 {
-	char *out;
-	char *argv[] = {(char *)path, "--list", NULL};
-	int status = run_listing(s, path, argv, &out, e);
-	if (status < 0)
+	struct listing l;
+	char *argv[] = {(char *)b->path, "--list", NULL};
+	if (run_listing(s, b->path, argv, &l, e) < 0)
 		return -1;
-	char buf[64];
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		free(out);
+	char buf[64], why[256];
+	if (!WIFEXITED(l.status) || WEXITSTATUS(l.status) != 0) {
+		free(l.out);
 		return err_set(e, 0, NULL,
-		               "%s: '%s' --list ended with %s: is it a Criterion binary?", s->origin,
-		               path, describe_status(status, buf, sizeof(buf)));
+		               "%s: '%s' --list ended with %s%s: is it a Criterion binary?",
+		               s->origin, b->path, describe_status(l.status, buf, sizeof(buf)),
+		               said(&l, why, sizeof(why)));
 	}
-	/* The tree is drawn in UTF-8, or in ASCII where the locale is not UTF-8. */
 	static const char *const branches[] = {"\xe2\x94\x9c\xe2\x94\x80\xe2\x94\x80 ",
-	                                       "\xe2\x94\x94\xe2\x94\x80\xe2\x94\x80 ",
-	                                       "|-- ", "`-- "};
+	                                       "\xe2\x94\x94\xe2\x94\x80\xe2\x94\x80 ", "|-- ",
+	                                       "`-- "};
 	char suite[512] = "";
 	int ret = 0;
 	unsigned before = *count;
-	char *p = out;
+	char *p = l.out;
 	for (char *line; ret == 0 && (line = next_line(&p));) {
 		const char *colon = strstr(line, ": ");
 		if (colon && line[0] != ' ' && strstr(colon, " test")) {
-			snprintf(suite, sizeof(suite), "%.*s", (int)(colon - line), line);
+			ret = name_part(s, b->path, suite, sizeof(suite), line,
+			                (size_t)(colon - line), e);
 			continue;
 		}
 		const char *t = NULL;
-		for (size_t b = 0; b < ARRAY_SIZE(branches) && !t; b++)
-			if (strncmp(line, branches[b], strlen(branches[b])) == 0)
-				t = line + strlen(branches[b]);
+		for (size_t k = 0; k < ARRAY_SIZE(branches) && !t; k++)
+			if (strncmp(line, branches[k], strlen(branches[k])) == 0)
+				t = line + strlen(branches[k]);
 		if (!t || !suite[0] || !*t || strstr(t, " (skipped)"))
 			continue;
 		char *full = xasprintf("%s/%s", suite, t);
 		char *filter = xasprintf("--filter=%s", full);
-		char *run[] = {(char *)path, filter, NULL};
-		ret = emit(s, base_name(path), full, path, run, found, ctx, count, e);
+		char *run[] = {(char *)b->path, filter, NULL};
+		ret = emit(s, b->prefix, full, b->path, run, found, ctx, count, e);
 		free(filter);
 		free(full);
 	}
-	free(out);
+	free(l.out);
 	if (ret == 0 && *count == before)
 		return err_set(e, 0, NULL,
-		               "%s: '%s' --list listed no test: is it a Criterion binary?", s->origin,
-		               path);
+		               "%s: '%s' --list listed no test: is it a Criterion binary?",
+		               s->origin, b->path);
 	return ret;
 }
 
-/* Each executable that spec (a path, a glob, or a program in PATH) names. */
-static int for_each_binary(const struct source *s,
-                           int (*each)(const struct source *, const char *, found_fn *, void *,
-                                       unsigned *, struct isola_error *),
-                           found_fn *found, void *ctx, struct isola_error *e)
+/*
+ * Each executable that spec (a path, a glob, or a program in PATH) names. Its tests' names start
+ * with its file name, or, where two binaries of the glob share one, with its path as matched.
+ */
+static int for_each_binary(const struct source *s, list_fn *each, found_fn *found, void *ctx,
+                           struct isola_error *e)
 {
 	unsigned count = 0;
 	if (!strpbrk(s->spec, "*?[")) {
 		char *path = program_path(s->base_dir, s->spec);
 		if (!path)
-			return err_set(e, 0, NULL, "%s: '%s' is not an executable program%s", s->origin,
-			               s->spec, strchr(s->spec, '/') ? "" : " found in PATH");
-		int r = each(s, path, found, ctx, &count, e);
+			return err_set(e, 0, NULL, "%s: '%s' is not an executable program%s",
+			               s->origin, s->spec,
+			               strchr(s->spec, '/') ? "" : " found in PATH");
+		struct binary b = {.path = path, .prefix = base_name(path)};
+		int r = each(s, &b, found, ctx, &count, e);
 		free(path);
 		return r;
 	}
-	char *pattern = s->spec[0] == '/' ? xstrdup(s->spec) : xasprintf("%s/%s", s->base_dir, s->spec);
+	char *qdir = glob_quote(s->base_dir);
+	char *pattern = s->spec[0] == '/' ? xstrdup(s->spec) : xasprintf("%s/%s", qdir, s->spec);
+	free(qdir);
 	glob_t g;
 	int gr = glob(pattern, 0, NULL, &g);
 	free(pattern);
-	int ret = 0;
-	size_t ran = 0;
-	for (size_t i = 0; gr == 0 && i < g.gl_pathc && ret == 0; i++) {
+	struct strv paths = STRV_INIT;
+	for (size_t i = 0; gr == 0 && i < g.gl_pathc; i++) {
 		char *path = program_path("/", g.gl_pathv[i]);
-		if (!path)
-			continue;
-		ran++;
-		ret = each(s, path, found, ctx, &count, e);
-		free(path);
+		if (path)
+			strv_push_take(&paths, path);
 	}
 	if (gr == 0)
 		globfree(&g);
-	if (ret == 0 && !ran)
-		return err_set(e, 0, NULL, "%s: no executable program matches '%s'", s->origin, s->spec);
+	int ret = 0;
+	size_t dlen = strlen(s->base_dir);
+	for (size_t i = 0; i < paths.n && ret == 0; i++) {
+		const char *path = paths.v[i];
+		bool clash = false;
+		for (size_t k = 0; k < paths.n && !clash; k++)
+			clash = k != i && strcmp(base_name(paths.v[k]), base_name(path)) == 0;
+		const char *prefix = base_name(path);
+		if (clash)
+			prefix = strncmp(path, s->base_dir, dlen) == 0 && path[dlen] == '/'
+			             ? path + dlen + 1
+			             : path;
+		struct binary b = {.path = path, .prefix = prefix};
+		ret = each(s, &b, found, ctx, &count, e);
+	}
+	if (ret == 0 && !paths.n)
+		ret = err_set(e, 0, NULL, "%s: no executable program matches '%s'", s->origin,
+		              s->spec);
+	strv_release(&paths);
 	return ret;
 }
 
@@ -465,8 +608,8 @@ static int list_lines(const struct source *s, found_fn *found, void *ctx, struct
 	bool have_re = false;
 	int ret = -1;
 	if (split_command(s->spec, &cmd) < 0 || cmd.n == 0) {
-		err_set(e, 0, NULL, "%s: invalid command '%s' (unterminated quote, or empty)", s->origin,
-		        s->spec);
+		err_set(e, 0, NULL, "%s: invalid command '%s' (unterminated quote, or empty)",
+		        s->origin, s->spec);
 		goto out;
 	}
 	prog = program_path(s->base_dir, cmd.v[0]);
@@ -492,13 +635,15 @@ static int list_lines(const struct source *s, found_fn *found, void *ctx, struct
 			abort(); /* checked by sources_set() */
 		have_re = true;
 	}
-	int status = run_listing(s, prog, strv_get(&cmd), &out, e);
-	if (status < 0)
+	struct listing l;
+	if (run_listing(s, prog, strv_get(&cmd), &l, e) < 0)
 		goto out;
-	char buf[64];
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		err_set(e, 0, NULL, "%s: '%s' ended with %s listing the tests: fix the command", s->origin,
-		        s->spec, describe_status(status, buf, sizeof(buf)));
+	out = l.out;
+	char buf[64], why[256];
+	if (!WIFEXITED(l.status) || WEXITSTATUS(l.status) != 0) {
+		err_set(e, 0, NULL, "%s: '%s' ended with %s listing the tests%s: fix the command",
+		        s->origin, s->spec, describe_status(l.status, buf, sizeof(buf)),
+		        said(&l, why, sizeof(why)));
 		goto out;
 	}
 	unsigned count = 0;
@@ -508,20 +653,24 @@ static int list_lines(const struct source *s, found_fn *found, void *ctx, struct
 		char name[1024];
 		if (have_re) {
 			regmatch_t m[2];
-			if (regexec(&re, line, 2, m, 0) != 0 || m[1].rm_so < 0 || m[1].rm_eo == m[1].rm_so)
+			if (regexec(&re, line, 2, m, 0) != 0 || m[1].rm_so < 0 ||
+			    m[1].rm_eo == m[1].rm_so)
 				continue;
-			snprintf(name, sizeof(name), "%.*s", (int)(m[1].rm_eo - m[1].rm_so),
-			         line + m[1].rm_so);
+			ret = name_part(s, s->spec, name, sizeof(name), line + m[1].rm_so,
+			                (size_t)(m[1].rm_eo - m[1].rm_so), e);
 		} else {
 			const char *w = line + strspn(line, " \t");
 			size_t n = strcspn(w, " \t");
 			if (!n)
 				continue;
-			snprintf(name, sizeof(name), "%.*s", (int)n, w);
+			ret = name_part(s, s->spec, name, sizeof(name), w, n, e);
 		}
+		if (ret < 0)
+			break;
 		struct strv run = STRV_INIT;
 		fill_template(&tmpl, name, &run);
-		ret = emit(s, base_name(prog), name, run_prog, strv_get(&run), found, ctx, &count, e);
+		ret =
+		    emit(s, base_name(prog), name, run_prog, strv_get(&run), found, ctx, &count, e);
 		strv_release(&run);
 	}
 	if (ret == 0 && !count)
@@ -541,7 +690,8 @@ out:
 /* from-file = FILE: each non-empty line not starting with # is a test's command. */
 static int list_file(const struct source *s, found_fn *found, void *ctx, struct isola_error *e)
 {
-	char *path = s->spec[0] == '/' ? xstrdup(s->spec) : xasprintf("%s/%s", s->base_dir, s->spec);
+	char *path =
+	    s->spec[0] == '/' ? xstrdup(s->spec) : xasprintf("%s/%s", s->base_dir, s->spec);
 	FILE *f = fopen(path, "re");
 	if (!f) {
 		int saved = errno;
@@ -556,17 +706,21 @@ static int list_file(const struct source *s, found_fn *found, void *ctx, struct 
 		lineno++;
 		char *p = line;
 		(void)next_line(&p);
+		size_t n = strlen(line);
+		while (n && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+			line[--n] = '\0';
 		const char *t = line + strspn(line, " \t");
 		if (!*t || *t == '#')
 			continue;
 		struct strv argv = STRV_INIT;
 		char *prog = NULL;
 		if (split_command(t, &argv) < 0 || argv.n == 0)
-			ret = err_set(e, 0, NULL, "%s:%zu: invalid command (unterminated quote)", s->spec,
-			              lineno);
+			ret = err_set(e, 0, NULL, "%s:%zu: invalid command (unterminated quote)",
+			              s->spec, lineno);
 		else if (!(prog = program_path(s->base_dir, argv.v[0])))
-			ret = err_set(e, 0, NULL, "%s:%zu: '%s' is not an executable program%s", s->spec,
-			              lineno, argv.v[0], strchr(argv.v[0], '/') ? "" : " found in PATH");
+			ret = err_set(e, 0, NULL, "%s:%zu: '%s' is not an executable program%s",
+			              s->spec, lineno, argv.v[0],
+			              strchr(argv.v[0], '/') ? "" : " found in PATH");
 		else
 			ret = emit(s, NULL, t, prog, strv_get(&argv), found, ctx, &count, e);
 		strv_release(&argv);

@@ -57,10 +57,10 @@ void sources_release(struct sources *ss);
 /* One discovered test: the callback's to copy what it keeps. */
 struct found_test {
 	const char *name;
-	const char *path;         /* absolute program */
-	char *const *argv;        /* argv[0] and the arguments; NULL-terminated */
-	const char *from;         /* "gtest ./unit" and where it was declared */
-	const char *lock;         /* a lock the test holds (lock = NAME), or NULL */
+	const char *path;  /* absolute program */
+	char *const *argv; /* argv[0] and the arguments; NULL-terminated */
+	const char *from;  /* "gtest ./unit" and where it was declared */
+	const char *lock;  /* a lock the test holds (lock = NAME), or NULL */
 };
 
 /*

@@ -120,8 +120,7 @@ static int add_path(struct testlist *tl, const char *name, const char *dir, stru
 	return 0;
 }
 
-/* dir as a glob pattern that matches only itself. */
-static char *glob_quote(const char *dir)
+char *glob_quote(const char *dir)
 {
 	char *out = xmalloc(2 * strlen(dir) + 1), *o = out;
 	for (const char *p = dir; *p; p++) {
@@ -277,7 +276,7 @@ int testlist_build(struct testlist *tl, const struct testlist_opts *o, struct is
 				goto fail;
 			}
 		}
-		if (add_sources(tl, &cfg->sources, e) < 0)
+		if (!o->no_sources && add_sources(tl, &cfg->sources, e) < 0)
 			goto fail;
 		for (size_t k = 0; k < cfg->ndecls; k++) {
 			const struct test_decl *d = &cfg->decls[k];

@@ -41,6 +41,8 @@ struct testlist_opts {
 	const char *source_dir;      /* where isola was started (absolute) */
 	const struct sources *sources; /* --gtest and the like; with args, they replace the config's
 	                                * tests and sources */
+	bool no_sources;               /* leave the config's sources out (isola merge: their
+	                                * listings would run binaries on the collecting machine) */
 };
 
 int testlist_build(struct testlist *tl, const struct testlist_opts *o, struct isola_error *e);
@@ -55,6 +57,9 @@ char *const *test_argv(const struct test *t, char *two[2]);
 /* A command's program: PROG relative to dir if it has a '/', else found in $PATH. Returns a new
  * absolute path, or NULL if that is no executable file. */
 char *program_path(const char *dir, const char *prog);
+
+/* dir as a glob pattern that matches only itself (a new string). */
+char *glob_quote(const char *dir);
 
 /* Find PROGRAM in $PATH; returns a new absolute path or NULL. */
 char *find_in_path(const char *prog);

@@ -10,6 +10,7 @@
 src=$ISOLA_SOURCE_DIR/tests/e2e/sources
 g++ -O0 -o unit "$src/unit.cc" -lgtest -lgtest_main -pthread || fail "cannot build the gtest suite"
 g++ -O0 -o catch "$src/catch.cc" || fail "cannot build the Catch2 suite"
+g++ -O0 -DUNSELECTABLE -o catch-bad "$src/catch.cc" || fail "cannot build the Catch2 suite"
 cc -O0 -o crit "$src/crit.c" -lcriterion || fail "cannot build the Criterion suite"
 ARGS="--root $ROOT -j2"
 
@@ -76,8 +77,10 @@ assert_rc 1
 assert_eq "$(outcome 'catch::adds, with a comma \[not a tag\]')" PASS
 assert_eq "$(outcome 'catch::fails')" FAIL
 assert_eq "$(outcome 'catch::crashes')" CRASH
+# Listed in quotes, run by its name: it ran (and failed), not "no test matched".
+assert_eq "$(outcome 'catch::#hash, listed in quotes')" FAIL
 assert_not_has out 'hidden'
-assert_has out '^1 passed, 2 failed$'
+assert_has out '^1 passed, 3 failed$'
 
 # --- Criterion -----------------------------------------------------------------------------------
 # Its cases hold a lock (Criterion's socket is /tmp/criterion_PID.sock, and every test is pid 2
@@ -114,9 +117,25 @@ assert_eq "$(outcome 'lister2::udp_send')" ERROR
 assert_has out 'exit 1: the test reported a hard error'
 assert_not_has out 'header'
 
+# A listing that leaves something running: isola does not wait for it, and kills it.
+make_test bg-sleeper 'sleep 300'
+make_test lister-bg "echo one; '$WORK/bg-sleeper' & exit 0"
+run_isola list --lines ./lister-bg --argv './runner {}'
+assert_rc 0
+assert_eq "$(cat out)" "lister-bg::one"
+wait_no_procs
+
+# Two binaries of one name (a glob over directories): named by their paths.
+mkdir -p d1 d2
+cp unit d1/unit
+cp unit d2/unit
+run_isola list --gtest 'd*/unit' -k '*Math.Add'
+assert_rc 0
+assert_eq "$(tr '\n' ' ' <out)" "d1/unit::Math.Add d2/unit::Math.Add " "names of two binaries of one name"
+
 # --- from-file ---------------------------------------------------------------------------------
 rm isola.ini
-printf '# commands\n./runner tcp_ping\n\n./runner "udp_send"\n' >cmds.txt
+printf '# commands\n./runner tcp_ping  \t\n\n./runner "udp_send"\r\n' >cmds.txt
 run_isola run $ARGS --from-file cmds.txt
 assert_rc 1
 assert_eq "$(outcome './runner tcp_ping')" PASS
@@ -141,6 +160,9 @@ bad "^isola: --gtest: '.*/failing' --gtest_list_tests ended with exit 3: is it a
 bad "^isola: --gtest: './nosuch' is not an executable program$" --gtest ./nosuch
 bad "^isola: --gtest: no executable program matches 'no\*such'$" --gtest 'no*such'
 bad "^isola: --catch2: '.*/notgtest' --libidentify does not say it is a Catch2 binary" --catch2 ./notgtest
+bad "^isola: --catch2: '.*/catch-bad' has the test case '\*star', which Catch2 cannot select alone" --catch2 ./catch-bad
+make_test noisy 'echo "libfoo.so: cannot open shared object file" >&2; exit 127'
+bad "^isola: --gtest: '.*/noisy' --gtest_list_tests ended with exit 127 \(it said: libfoo.so: cannot open shared object file\): is it a GoogleTest binary\?$" --gtest ./noisy
 bad "^isola: --criterion: '.*/notgtest' --list listed no test" --criterion ./notgtest
 bad "^isola: --lines: 'false' ended with exit 1 listing the tests: fix the command$" --lines false
 bad "^isola: --lines: 'true' listed no test$" --lines true

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // A GoogleTest suite for tests/e2e/sources.sh: plain, typed and parameterised cases, a failing
-// one, a disabled one, one that crashes, and one that reads its environment.
+// one, disabled ones, one that crashes, and one that reads its environment.
 #include <gtest/gtest.h>
 #include <cstdlib>
 #include <cstring>
@@ -24,3 +24,8 @@ TYPED_TEST(Typed, Zero) { EXPECT_EQ(TypeParam(0), 0); }
 class Param : public ::testing::TestWithParam<int> {};
 TEST_P(Param, Even) { EXPECT_EQ(GetParam() % 2, 0); }
 INSTANTIATE_TEST_SUITE_P(Nums, Param, ::testing::Values(2, 3));
+
+// Disabled by its suite's name after the instantiation's prefix: Inst/DISABLED_Q.
+class DISABLED_Q : public ::testing::TestWithParam<int> {};
+TEST_P(DISABLED_Q, Fails) { FAIL() << "a disabled case ran"; }
+INSTANTIATE_TEST_SUITE_P(Inst, DISABLED_Q, ::testing::Values(1));
