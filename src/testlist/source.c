@@ -305,6 +305,35 @@ static int name_part(const struct source *s, const char *path, char *dst, size_t
 	return 0;
 }
 
+/* Found: case full of binary b, run as b OPTIONFULL (--gtest_filter=, --filter=). */
+static int emit_filtered(const struct source *s, const struct binary *b, const char *full,
+                         const char *option, found_fn *found, void *ctx, unsigned *count,
+                         struct isola_error *e)
+{
+	char *filter = xasprintf("%s%s", option, full);
+	char *run[] = {(char *)b->path, filter, NULL};
+	int ret = emit(s, b->prefix, full, b->path, run, found, ctx, count, e);
+	free(filter);
+	return ret;
+}
+
+/* Run b with its listing flag; it must exit 0 (else: is it a KIND binary?). */
+static int list_exit0(const struct source *s, const struct binary *b, const char *flag,
+                      const char *kind, struct listing *l, struct isola_error *e)
+{
+	char *argv[] = {(char *)b->path, (char *)flag, NULL};
+	if (run_listing(s, b->path, argv, l, e) < 0)
+		return -1;
+	if (WIFEXITED(l->status) && WEXITSTATUS(l->status) == 0)
+		return 0;
+	char buf[64], why[256];
+	err_set(e, 0, NULL, "%s: '%s' %s ended with %s%s: is it a %s binary?", s->origin, b->path,
+	        flag, describe_status(l->status, buf, sizeof(buf)), said(l, why, sizeof(why)),
+	        kind);
+	free(l->out);
+	return -1;
+}
+
 /* GoogleTest's own rule (its default negative filter DISABLED_*:*\/DISABLED_*): a suite or case
  * named DISABLED_..., or whose last part after a '/' is. */
 static bool gtest_disabled(const char *name)
@@ -321,18 +350,8 @@ static int list_gtest(const struct source *s, const struct binary *b, found_fn *
                       unsigned *count, struct isola_error *e)
 {
 	struct listing l;
-	char *argv[] = {(char *)b->path, "--gtest_list_tests", NULL};
-	if (run_listing(s, b->path, argv, &l, e) < 0)
+	if (list_exit0(s, b, "--gtest_list_tests", "GoogleTest", &l, e) < 0)
 		return -1;
-	char buf[64], why[256];
-	if (!WIFEXITED(l.status) || WEXITSTATUS(l.status) != 0) {
-		free(l.out);
-		return err_set(e, 0, NULL,
-		               "%s: '%s' --gtest_list_tests ended with %s%s: is it a GoogleTest "
-		               "binary?",
-		               s->origin, b->path, describe_status(l.status, buf, sizeof(buf)),
-		               said(&l, why, sizeof(why)));
-	}
 	char suite[1024] = "";
 	int ret = 0;
 	unsigned before = *count;
@@ -354,10 +373,7 @@ static int list_gtest(const struct source *s, const struct binary *b, found_fn *
 		if (gtest_disabled(suite) || gtest_disabled(c))
 			continue;
 		char *full = xasprintf("%s.%s", suite, c);
-		char *filter = xasprintf("--gtest_filter=%s", full);
-		char *run[] = {(char *)b->path, filter, NULL};
-		ret = emit(s, b->prefix, full, b->path, run, found, ctx, count, e);
-		free(filter);
+		ret = emit_filtered(s, b, full, "--gtest_filter=", found, ctx, count, e);
 		free(full);
 	}
 	free(l.out);
@@ -476,17 +492,8 @@ static int list_criterion(const struct source *s, const struct binary *b, found_
                           void *ctx, unsigned *count, struct isola_error *e)
 {
 	struct listing l;
-	char *argv[] = {(char *)b->path, "--list", NULL};
-	if (run_listing(s, b->path, argv, &l, e) < 0)
+	if (list_exit0(s, b, "--list", "Criterion", &l, e) < 0)
 		return -1;
-	char buf[64], why[256];
-	if (!WIFEXITED(l.status) || WEXITSTATUS(l.status) != 0) {
-		free(l.out);
-		return err_set(e, 0, NULL,
-		               "%s: '%s' --list ended with %s%s: is it a Criterion binary?",
-		               s->origin, b->path, describe_status(l.status, buf, sizeof(buf)),
-		               said(&l, why, sizeof(why)));
-	}
 	static const char *const branches[] = {"\xe2\x94\x9c\xe2\x94\x80\xe2\x94\x80 ",
 	                                       "\xe2\x94\x94\xe2\x94\x80\xe2\x94\x80 ", "|-- ",
 	                                       "`-- "};
@@ -508,10 +515,7 @@ static int list_criterion(const struct source *s, const struct binary *b, found_
 		if (!t || !suite[0] || !*t || strstr(t, " (skipped)"))
 			continue;
 		char *full = xasprintf("%s/%s", suite, t);
-		char *filter = xasprintf("--filter=%s", full);
-		char *run[] = {(char *)b->path, filter, NULL};
-		ret = emit(s, b->prefix, full, b->path, run, found, ctx, count, e);
-		free(filter);
+		ret = emit_filtered(s, b, full, "--filter=", found, ctx, count, e);
 		free(full);
 	}
 	free(l.out);

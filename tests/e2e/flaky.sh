@@ -188,25 +188,16 @@ cmp -s a.txt b.txt || fail "the same seed, other outcomes"
 
 # --- bad values: one line, exit 2, nothing started --------------------------------------------
 rm -rf "${ROOT:?}"/* # the failures kept above
-bad() { # REGEX ARGS...
-	_re=$1
-	shift
-	run_isola run --root "$ROOT" "$@"
-	assert_rc 2
-	assert_has err "$_re"
-	assert_eq "$(wc -l <"$WORK/err")" 1 "one line"
-	assert_root_empty
-}
-bad "^isola: invalid value '0' for --repeat \(expected how many times to run each test, 1 to 1000000\)$" --repeat 0
-bad "^isola: invalid value '-3' for --repeat" --repeat -3
-bad "^isola: invalid value '99999999999' for --repeat" --repeat 99999999999
-bad "^isola: invalid value '0' for --stress \(expected a duration from 1ms to 168h" --stress 0
-bad "^isola: invalid value '-1s' for --stress" --stress -1s
-bad "^isola: invalid value '200h' for --stress" --stress 200h
-bad "^isola: invalid value 'maybe' for --flaky-result \(expected pass or fail\)$" --flaky-result maybe
-bad "^isola: invalid value '0' for --slow" --slow 0
+assert_refused "^isola: invalid value '0' for --repeat \(expected how many times to run each test, 1 to 1000000\)$" --repeat 0
+assert_refused "^isola: invalid value '-3' for --repeat" --repeat -3
+assert_refused "^isola: invalid value '99999999999' for --repeat" --repeat 99999999999
+assert_refused "^isola: invalid value '0' for --stress \(expected a duration from 1ms to 168h" --stress 0
+assert_refused "^isola: invalid value '-1s' for --stress" --stress -1s
+assert_refused "^isola: invalid value '200h' for --stress" --stress 200h
+assert_refused "^isola: invalid value 'maybe' for --flaky-result \(expected pass or fail\)$" --flaky-result maybe
+assert_refused "^isola: invalid value '0' for --slow" --slow 0
 printf 'flaky-result = sometimes\n' >>ex/isola.ini
-bad "ex/isola.ini:[0-9]+: invalid value 'sometimes' for flaky-result \(expected pass or fail\)$" -c ex/isola.ini
+assert_refused "ex/isola.ini:[0-9]+: invalid value 'sometimes' for flaky-result \(expected pass or fail\)$" -c ex/isola.ini
 cp "$ISOLA_SOURCE_DIR/examples/flaky/isola.ini" ex/isola.ini
 
 assert_no_procs

@@ -61,6 +61,18 @@ assert_root_empty() {
 	[ -z "$left" ] || fail "left behind under the sandbox root: $left"
 }
 
+# assert_refused REGEX ARGS...: `isola run --root $ROOT ARGS...` is refused before anything
+# starts: exit 2, one line on stderr matching REGEX, nothing under the sandbox root.
+assert_refused() {
+	_re=$1
+	shift
+	run_isola run --root "$ROOT" "$@"
+	assert_rc 2
+	assert_has "$WORK/err" "$_re"
+	assert_eq "$(wc -l <"$WORK/err")" 1 "one line: $(cat "$WORK/err")"
+	assert_root_empty
+}
+
 # make_test NAME BODY: an executable sh script in $WORK.
 make_test() {
 	printf '#!/bin/sh\n%s\n' "$2" >"$WORK/$1"

@@ -144,39 +144,30 @@ assert_eq "$(outcome './runner \"udp_send\"')" FAIL
 # --- bad sources: one line naming the source, exit 2, nothing created -----------------------
 rm -f isola.ini
 rm -rf "${ROOT:?}"/*
-bad() { # REGEX ARGS...
-	_re=$1
-	shift
-	run_isola run --root "$ROOT" "$@"
-	assert_rc 2
-	assert_has err "$_re"
-	assert_eq "$(wc -l <"$WORK/err")" 1 "one line: $(cat "$WORK/err")"
-	assert_root_empty
-}
 make_test notgtest 'echo "hello"; exit 0'
-bad "^isola: --gtest: '.*/notgtest' --gtest_list_tests listed no test case: is it a GoogleTest binary\?$" --gtest ./notgtest
+assert_refused "^isola: --gtest: '.*/notgtest' --gtest_list_tests listed no test case: is it a GoogleTest binary\?$" --gtest ./notgtest
 make_test failing 'exit 3'
-bad "^isola: --gtest: '.*/failing' --gtest_list_tests ended with exit 3: is it a GoogleTest binary\?$" --gtest ./failing
-bad "^isola: --gtest: './nosuch' is not an executable program$" --gtest ./nosuch
-bad "^isola: --gtest: no executable program matches 'no\*such'$" --gtest 'no*such'
-bad "^isola: --catch2: '.*/notgtest' --libidentify does not say it is a Catch2 binary" --catch2 ./notgtest
-bad "^isola: --catch2: '.*/catch-bad' has the test case '\*star', which Catch2 cannot select alone" --catch2 ./catch-bad
+assert_refused "^isola: --gtest: '.*/failing' --gtest_list_tests ended with exit 3: is it a GoogleTest binary\?$" --gtest ./failing
+assert_refused "^isola: --gtest: './nosuch' is not an executable program$" --gtest ./nosuch
+assert_refused "^isola: --gtest: no executable program matches 'no\*such'$" --gtest 'no*such'
+assert_refused "^isola: --catch2: '.*/notgtest' --libidentify does not say it is a Catch2 binary" --catch2 ./notgtest
+assert_refused "^isola: --catch2: '.*/catch-bad' has the test case '\*star', which Catch2 cannot select alone" --catch2 ./catch-bad
 make_test noisy 'echo "libfoo.so: cannot open shared object file" >&2; exit 127'
-bad "^isola: --gtest: '.*/noisy' --gtest_list_tests ended with exit 127 \(it said: libfoo.so: cannot open shared object file\): is it a GoogleTest binary\?$" --gtest ./noisy
-bad "^isola: --criterion: '.*/notgtest' --list listed no test" --criterion ./notgtest
-bad "^isola: --lines: 'false' ended with exit 1 listing the tests: fix the command$" --lines false
-bad "^isola: --lines: 'true' listed no test$" --lines true
-bad "^isola: --argv goes after the --lines CMD it is for$" --argv './runner {}'
-bad "^isola: --argv: invalid value './runner' for argv \(a command with \{\} where the test's name goes\)$" --lines ./lister --argv ./runner
-bad "^isola: --pattern: invalid value '\(' for pattern" --lines ./lister --pattern '('
-bad "^isola: --pattern: invalid value 'x' for pattern \(it needs a group" --lines ./lister --pattern x
-bad "^isola: --from-file: cannot read 'nosuch.txt'" --from-file nosuch.txt
+assert_refused "^isola: --gtest: '.*/noisy' --gtest_list_tests ended with exit 127 \(it said: libfoo.so: cannot open shared object file\): is it a GoogleTest binary\?$" --gtest ./noisy
+assert_refused "^isola: --criterion: '.*/notgtest' --list listed no test" --criterion ./notgtest
+assert_refused "^isola: --lines: 'false' ended with exit 1 listing the tests: fix the command$" --lines false
+assert_refused "^isola: --lines: 'true' listed no test$" --lines true
+assert_refused "^isola: --argv goes after the --lines CMD it is for$" --argv './runner {}'
+assert_refused "^isola: --argv: invalid value './runner' for argv \(a command with \{\} where the test's name goes\)$" --lines ./lister --argv ./runner
+assert_refused "^isola: --pattern: invalid value '\(' for pattern" --lines ./lister --pattern '('
+assert_refused "^isola: --pattern: invalid value 'x' for pattern \(it needs a group" --lines ./lister --pattern x
+assert_refused "^isola: --from-file: cannot read 'nosuch.txt'" --from-file nosuch.txt
 printf './runner "open\n' >badcmds.txt
-bad "^isola: badcmds.txt:1: invalid command \(unterminated quote\)$" --from-file badcmds.txt
-bad "^isola: two tests are named 'unit::Math.Add'" --gtest ./unit --gtest ./unit
-bad "^isola: --skip-exit: invalid value '0' for skip-exit" --gtest ./unit --skip-exit 0
+assert_refused "^isola: badcmds.txt:1: invalid command \(unterminated quote\)$" --from-file badcmds.txt
+assert_refused "^isola: two tests are named 'unit::Math.Add'" --gtest ./unit --gtest ./unit
+assert_refused "^isola: --skip-exit: invalid value '0' for skip-exit" --gtest ./unit --skip-exit 0
 printf '[suite]\nargv = ./runner {}\n' >isola.ini
-bad "^isola: isola.ini:2: argv = ./runner \{\} goes with the lines = CMD before it" 
+assert_refused "^isola: isola.ini:2: argv = ./runner \{\} goes with the lines = CMD before it" 
 rm -f isola.ini
 
 assert_no_procs
