@@ -127,6 +127,17 @@ assert_eq "$(cat teardown.saw)" alive "the server at teardown"
 wait_no_procs
 assert_root_empty
 
+# A teardown that fails: said, its sandbox kept, and the run fails though every test passed.
+make_test bad-teardown 'echo "cannot stop the db"; exit 1'
+printf '[setup db]\ncommand = %s/setup.sh\nteardown = %s/bad-teardown\n[test a]\ncommand = %s/needs.sh\nrequires = db\n' "$WORK" "$WORK" "$WORK" >isola-td.ini
+run_isola run $ARGS -c isola-td.ini
+assert_rc 1
+assert_has out '^1 passed, 0 failed$'
+assert_has err "^isola: teardown db failed \(exit 1\); log: $ROOT/"
+assert_has err "^isola: kept the sandbox of setup db: $ROOT/"
+wait_no_procs
+rm -rf "${ROOT:?}"/*
+
 # A setup that fails: its tests are ERRORs with its reason and its log, the others run, and
 # the teardown runs (the setup may have started something).
 cat >isola-fail.ini <<EOF
