@@ -159,17 +159,14 @@ static const char *env_get(const char *name)
 static int shard_and_order(struct cmdline *cl, struct testlist *tl, bool list_only,
                            const struct timings *timings, struct isola_error *e)
 {
-	int ret = 0;
 	if (cl->partition.on && cl->partition.strategy == PART_TIME && !timings->n)
 		return err_set(e, 0, NULL,
 		               "--partition time:K/N needs the recorded durations: --timings FILE "
 		               "(isola timings writes one from --json reports), or a run before "
 		               "this one that recorded them");
 	if (cl->partition.on) {
-		if (partition_from_env(&cl->partition, cl->partition_count, env_get, e) < 0) {
-			ret = -1;
-			goto out;
-		}
+		if (partition_from_env(&cl->partition, cl->partition_count, env_get, e) < 0)
+			return -1;
 		size_t all = tl->n;
 		cl->report.partition.strategy = partition_strategy_name(cl->partition.strategy);
 		cl->report.partition.index = cl->partition.k;
@@ -186,10 +183,8 @@ static int shard_and_order(struct cmdline *cl, struct testlist *tl, bool list_on
 			        partition_name(&cl->partition, name, sizeof(name)),
 			        cl->partition.source[0] ? " (from " : "", cl->partition.source,
 			        cl->partition.source[0] ? ")" : "", tl->n, all);
-		if (tl->n == 0) {
-			ret = 1;
-			goto out;
-		}
+		if (tl->n == 0)
+			return 1;
 	}
 	/* A shuffle says its seed, so that the order can be replayed. */
 	if (cl->order == ORDER_SHUFFLE) {
@@ -206,14 +201,13 @@ static int shard_and_order(struct cmdline *cl, struct testlist *tl, bool list_on
 	order_apply(tl, cl->order, timings, cl->seed);
 	if (cl->order != ORDER_GIVEN)
 		cl->report.order = order_name(cl->order);
-out:
-	return ret;
+	return 0;
 }
 
 /*
  * Where this run reads and records durations: --timings FILE, else ISOLA_TIMINGS (FILE, or off),
  * else the config's timings = FILE|off, else .isola/timings beside the config file (or here).
- * NULL: off. *made_by_us: the default place, whose .isola/ directory may be created.
+ * NULL: off. *default_place: it is the default, whose .isola/ directory may be created.
  */
 static char *timings_path(const struct cmdline *cl, const struct config *cfg, const char *cwd,
                           bool *default_place)
@@ -277,8 +271,6 @@ int cmd_run(int argc, char **argv, bool list_only)
 	struct isola_error e = {0};
 	struct timings timings = {0};
 	char *timings_file = NULL;
-	struct strv lock_names = STRV_INIT;
-	unsigned *lock_max = NULL;
 	int rc = EXIT_USAGE;
 	char cwd[4096];
 
@@ -386,11 +378,6 @@ int cmd_run(int argc, char **argv, bool list_only)
 		cli_error("%s", e.message);
 		goto out;
 	}
-	lock_max = xcalloc(cfg.nlocks + 1, sizeof(*lock_max));
-	for (size_t i = 0; i < cfg.nlocks; i++) {
-		strv_push(&lock_names, cfg.locks[i].name);
-		lock_max[i] = cfg.locks[i].max;
-	}
 
 	/* Report files are created before anything else: a bad path leaves nothing behind. */
 	cl.report.verbose = cl.verbose;
@@ -467,8 +454,8 @@ int cmd_run(int argc, char **argv, bool list_only)
 		.stress_ns = cl.stress_ns,
 		.flaky_fails = flaky_fails,
 		.slow_ns = slow_ns,
-		.lock_names = &lock_names,
-		.lock_max = lock_max,
+		.locks = cfg.locks,
+		.nlocks = cfg.nlocks,
 		.keep_pids = keep_pids,
 		.nkeep_pids = nkeep_pids,
 	};
@@ -502,8 +489,6 @@ out:
 	reporters_release(&rep);
 	timings_release(&timings);
 	free(timings_file);
-	strv_release(&lock_names);
-	free(lock_max);
 	testlist_release(&tl);
 	if (have_cfg)
 		config_release(&cfg);

@@ -839,9 +839,9 @@ static void plan_needs(struct sched *s)
 	s->lock_held = xcalloc(s->lock_names.n + 1, sizeof(*s->lock_held));
 	for (size_t l = 0; l < s->lock_names.n; l++) {
 		s->lock_max[l] = 1;
-		for (size_t k = 0; s->o->lock_names && k < s->o->lock_names->n; k++)
-			if (strcmp(s->o->lock_names->v[k], s->lock_names.v[l]) == 0)
-				s->lock_max[l] = s->o->lock_max[k];
+		for (size_t k = 0; k < s->o->nlocks; k++)
+			if (strcmp(s->o->locks[k].name, s->lock_names.v[l]) == 0)
+				s->lock_max[l] = s->o->locks[k].max;
 	}
 }
 

@@ -33,10 +33,10 @@ struct sched_opts {
 	int64_t stress_ns;
 	bool flaky_fails;  /* --flaky-result fail */
 	int64_t slow_ns;   /* --slow DUR: say when a test runs longer; 0: not given */
-	/* Locks (lock = NAME): how many tests may hold each at once, by name; a lock not named
-	 * here holds one. */
-	const struct strv *lock_names;
-	const unsigned *lock_max;
+	/* The [lock NAME] sections: how many tests may hold each lock at once; a lock not
+	 * declared holds one. */
+	const struct lock_decl *locks;
+	size_t nlocks;
 	/* Processes of isola's own that outlive the run (the fixtures' inits, with what their
 	 * setups started): the end of the run leaves them and their descendants alone. */
 	const pid_t *keep_pids;

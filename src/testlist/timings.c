@@ -14,6 +14,7 @@
 struct timing {
 	char *name;
 	double secs;
+	bool recorded; /* timings_record(): this run measured it */
 };
 
 static int cmp_timing(const void *a, const void *b)
@@ -130,24 +131,18 @@ static int by_name(const void *a, const void *b)
 }
 
 /* Write t to path through a temporary file beside it, renamed over it. */
-static int write_atomically(const char *path, struct timings *t, const struct timings *now,
-                            struct isola_error *e)
+static int write_atomically(const char *path, struct timings *t, struct isola_error *e)
 {
-	struct collect c = {.v = xmalloc((t->n ? t->n : 1) * sizeof(*c.v))};
-	twalk_r(t->root, collect_one, &c);
-	/* Over the bound: this run's tests first, then the others while there is room. */
-	size_t keep = 0;
-	for (size_t i = 0; i < c.n; i++)
-		if (timings_get(now, c.v[i]->name) >= 0)
-			c.v[keep++] = c.v[i];
 	struct collect all = {.v = xmalloc((t->n ? t->n : 1) * sizeof(*all.v))};
 	twalk_r(t->root, collect_one, &all);
-	for (size_t i = 0; i < all.n && keep < TIMINGS_MAX; i++)
-		if (timings_get(now, all.v[i]->name) < 0)
-			c.v[keep++] = all.v[i];
+	/* Over the bound: this run's tests first, then the others while there is room. */
+	struct collect c = {.v = xmalloc((t->n ? t->n : 1) * sizeof(*c.v))};
+	for (int recorded = 1; recorded >= 0; recorded--)
+		for (size_t i = 0; i < all.n && c.n < TIMINGS_MAX; i++)
+			if (all.v[i]->recorded == recorded)
+				c.v[c.n++] = all.v[i];
 	free(all.v);
-	if (keep > TIMINGS_MAX)
-		keep = TIMINGS_MAX;
+	size_t keep = c.n;
 	qsort(c.v, keep, sizeof(*c.v), by_name);
 
 	char *tmp = xasprintf("%s.XXXXXX", path);
@@ -207,7 +202,7 @@ int timings_record(const char *path, char *const *names, const double *secs, siz
 	while (flock(lock, LOCK_EX) < 0 && errno == EINTR)
 		;
 
-	struct timings t = {0}, now = {0};
+	struct timings t = {0};
 	struct isola_error ignored = {0};
 	if (access(path, F_OK) == 0 && timings_load(&t, path, &ignored) < 0)
 		t = (struct timings){0}; /* not ours to keep: start afresh */
@@ -215,12 +210,10 @@ int timings_record(const char *path, char *const *names, const double *secs, siz
 		if (secs[i] < 0 || strchr(names[i], '\n'))
 			continue;
 		double old = timings_get(&t, names[i]);
-		put(&t, names[i], old >= 0 ? (old + secs[i]) / 2 : secs[i]);
-		put(&now, names[i], secs[i]);
+		put(&t, names[i], old >= 0 ? (old + secs[i]) / 2 : secs[i])->recorded = true;
 	}
-	int ret = write_atomically(path, &t, &now, e);
+	int ret = write_atomically(path, &t, e);
 	timings_release(&t);
-	timings_release(&now);
 	close(lock);
 	return ret;
 }

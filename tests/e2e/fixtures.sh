@@ -110,16 +110,10 @@ wait_no_procs
 printf '[test long]\ncommand = %s/long.sh\nrequires = db\n' "$WORK" >>isola.ini
 reset_counts
 rm -f long.started
-set +e
-"$ISOLA_BIN" run $ARGS --keep none >out 2>err &
-pid=$!
-set -e
+start_isola run $ARGS --keep none
 wait_for long.started
-kill -INT $pid
-set +e
-wait $pid
-RC=$?
-set -e
+kill -INT "$ISOLA_PID"
+wait_isola
 assert_rc 130
 assert_eq "$(count setup.count)" 1 "setups"
 assert_eq "$(count teardown.count)" 1 "teardowns after Ctrl-C"
@@ -185,16 +179,10 @@ rm -rf "${ROOT:?}"/*
 # Ctrl-C while a setup runs: no test starts, the reports are written and say so, exit 130.
 rm -f hang.started
 sed 's/^timeout = 1s$/timeout = 60s/' isola-hang.ini >isola-hang2.ini
-set +e
-"$ISOLA_BIN" run $ARGS -c isola-hang2.ini --keep none --json int.jsonl --junit int.xml >out 2>err &
-pid=$!
-set -e
+start_isola run $ARGS -c isola-hang2.ini --keep none --json int.jsonl --junit int.xml
 wait_for hang.started
-kill -INT $pid
-set +e
-wait $pid
-RC=$?
-set -e
+kill -INT "$ISOLA_PID"
+wait_isola
 assert_rc 130
 assert_has out '^interrupted: 1 test not run$'
 assert_has int.jsonl '"interrupted_by":"SIGINT"'
@@ -204,16 +192,10 @@ assert_root_empty
 
 # The setup's init killed under it (the OOM killer could): the setup failed, nothing hangs.
 rm -f hang.started
-set +e
-"$ISOLA_BIN" run $ARGS -c isola-hang2.ini --keep none >out 2>err &
-pid=$!
-set -e
+start_isola run $ARGS -c isola-hang2.ini --keep none
 wait_for hang.started
-for c in $(cat "/proc/$pid/task/$pid/children"); do kill -KILL "$c"; done
-set +e
-wait $pid
-RC=$?
-set -e
+for c in $(cat "/proc/$ISOLA_PID/task/$ISOLA_PID/children"); do kill -KILL "$c"; done
+wait_isola
 assert_rc 1
 assert_has out "^ERROR .* a \(setup db failed: isola: its init ended before it did\)$"
 wait_no_procs

@@ -73,6 +73,19 @@ assert_refused() {
 	assert_root_empty
 }
 
+# start_isola ARGS...: run isola in the background (stdout in $WORK/out, stderr in $WORK/err);
+# its pid in $ISOLA_PID. wait_isola: wait for it, its status in $RC.
+start_isola() {
+	"$ISOLA_BIN" "$@" >"$WORK/out" 2>"$WORK/err" &
+	ISOLA_PID=$!
+}
+wait_isola() {
+	set +e
+	wait "$ISOLA_PID"
+	RC=$?
+	set -e
+}
+
 # make_test NAME BODY: an executable sh script in $WORK.
 make_test() {
 	printf '#!/bin/sh\n%s\n' "$2" >"$WORK/$1"

@@ -187,32 +187,28 @@ static void test_reasons_are_bounded(void **state)
 static void test_slowest(void **state)
 {
 	(void)state;
-	struct testlist tl = list(8);
-	struct tally t;
-	tally_init(&t, tl.n);
-	/* t_i takes i * 400 ms: over the 1 s bar are t3 (1.2 s) .. t7 (2.8 s). */
-	for (size_t i = 0; i < tl.n; i++) {
-		struct attempt a = att(1, 1, OUT_PASS, NULL, false, 0, (int64_t)i * 400);
-		tally_attempt(&t, i, &a);
+	/* t_i takes i * 400 ms. Over the 1 s bar (the default) are t3 (1.2 s) .. t7 (2.8 s): the
+	 * five slowest are kept; over --slow 2s, only t5 .. t7. */
+	static const struct {
+		int64_t bar;
+		size_t n;
+		const char *last;
+	} cases[] = {{0, SLOWEST_MAX, "t3"}, {2 * NSEC_PER_SEC, 3, "t5"}};
+	for (size_t c = 0; c < ARRAY_SIZE(cases); c++) {
+		struct testlist tl = list(8);
+		struct tally t;
+		tally_init(&t, tl.n);
+		for (size_t i = 0; i < tl.n; i++) {
+			struct attempt a = att(1, 1, OUT_PASS, NULL, false, 0, (int64_t)i * 400);
+			tally_attempt(&t, i, &a);
+		}
+		struct run_summary sum = {.slow_ns = cases[c].bar};
+		summarise(&t, &tl, &sum);
+		assert_int_equal(sum.nslowest, cases[c].n);
+		assert_string_equal(sum.slowest[0].name, "t7");
+		assert_string_equal(sum.slowest[cases[c].n - 1].name, cases[c].last);
+		release(&t, &tl, &sum);
 	}
-	struct run_summary sum = {0};
-	summarise(&t, &tl, &sum);
-	assert_int_equal(sum.nslowest, SLOWEST_MAX);
-	assert_string_equal(sum.slowest[0].name, "t7");
-	assert_string_equal(sum.slowest[4].name, "t3");
-	release(&t, &tl, &sum);
-	/* With --slow 2s: only t5..t7. */
-	tl = list(8);
-	tally_init(&t, tl.n);
-	for (size_t i = 0; i < tl.n; i++) {
-		struct attempt a = att(1, 1, OUT_PASS, NULL, false, 0, (int64_t)i * 400);
-		tally_attempt(&t, i, &a);
-	}
-	sum = (struct run_summary){.slow_ns = 2 * NSEC_PER_SEC};
-	summarise(&t, &tl, &sum);
-	assert_int_equal(sum.nslowest, 3);
-	assert_string_equal(sum.slowest[2].name, "t5");
-	release(&t, &tl, &sum);
 }
 
 static void test_wilson(void **state)
