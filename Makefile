@@ -43,7 +43,7 @@ REPORT_SRCS := src/report/report-setup.c src/report/report-human.c src/report/li
 	src/report/report-text.c src/report/report-out.c src/report/report-record.c \
 	src/report/report-tap.c src/report/report-html.c src/report/report-plugin.c
 PLUGIN_JSON_SRCS  := src/report/plugin-json.c src/report/report-json.c src/report/report-trace.c \
-	src/report/report-read.c
+	src/report/report-read.c src/testlist/import-json.c
 PLUGIN_JUNIT_SRCS := src/report/plugin-junit.c src/report/report-junit.c
 ISOLA_CPPFLAGS += $(shell pkg-config --cflags libxml-2.0 jansson 2>/dev/null)
 LDLIBS_JSON  := $(shell pkg-config --libs jansson 2>/dev/null)

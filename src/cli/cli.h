@@ -16,6 +16,8 @@ struct cmdline {
 	struct settings s;    /* per-test settings given on the command line */
 	struct strv filters;  /* -k */
 	struct strv excludes; /* --exclude */
+	struct strv with_labels;    /* -L, --with-label */
+	struct strv without_labels; /* --without-label */
 	const char *config;   /* --config */
 	const char *root;     /* --root */
 	unsigned jobs;        /* 0: not given */

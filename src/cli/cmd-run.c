@@ -107,6 +107,26 @@ static void list_tests(const struct testlist *tl, bool verbose)
 			printf("  serial\n");
 		else if (t->s.slots > 1)
 			printf("  slots: %d\n", t->s.slots);
+		if (t->s.cwd)
+			printf("  cwd: %s\n", t->s.cwd);
+		if (t->s.timeout_ns != DEFAULT_TIMEOUT_NS) {
+			char d[32];
+			printf("  timeout: %s\n", t->s.timeout_ns
+			                              ? fmt_duration(t->s.timeout_ns, d, sizeof(d))
+			                              : "none");
+		}
+		if (t->s.skip_exit != SKIP_EXIT_CODE)
+			printf("  skip-exit: %d\n", t->s.skip_exit);
+		if (t->s.will_fail > 0)
+			printf("  will-fail\n");
+		for (size_t k = 0; k < t->s.labels.n; k++)
+			printf("  label: %s\n", t->s.labels.v[k]);
+		for (size_t k = 0; k < t->s.after.n; k++)
+			printf("  after: %s\n", t->s.after.v[k]);
+		if (t->skip)
+			printf("  not run: %s\n", t->skip);
+		if (t->notes)
+			printf("  not honoured: %s\n", t->notes);
 	}
 }
 
@@ -303,15 +323,19 @@ int cmd_run(int argc, char **argv, bool list_only)
 		.cli = &cl.s,
 		.filters = &cl.filters,
 		.excludes = &cl.excludes,
+		.with_labels = &cl.with_labels,
+		.without_labels = &cl.without_labels,
 		.source_dir = cwd,
 		.sources = &cl.sources,
+		.import = source_import_plugin,
 	};
 	if (testlist_build(&tl, &to, &e) < 0) {
 		cli_error("%s", e.message);
 		goto out;
 	}
 	if (tl.n == 0) {
-		cli_error("no test is left after -k/--exclude (isola list shows the names)");
+		cli_error("no test is left after -k/--exclude/-L/--without-label (isola list shows "
+		          "the names)");
 		goto out;
 	}
 	bool default_timings;
@@ -336,6 +360,12 @@ int cmd_run(int argc, char **argv, bool list_only)
 		rc = EXIT_OK; /* a shard with nothing to do (more shards than tests) */
 		goto out;
 	}
+	struct deps deps;
+	if (order_deps(&tl, &deps, &e) < 0) {
+		cli_error("%s", e.message);
+		goto out;
+	}
+	deps_release(&deps);
 	if (list_only) {
 		list_tests(&tl, cl.verbose);
 		rc = EXIT_OK;

@@ -57,6 +57,14 @@ enum {
 	OPT_PATTERN,
 	OPT_SKIP_EXIT,
 	OPT_ERROR_EXIT,
+	OPT_CTEST,
+	OPT_MESON,
+	OPT_WITH_LABEL,
+	OPT_WITHOUT_LABEL,
+	OPT_LABEL,
+	OPT_AFTER,
+	OPT_WILL_FAIL,
+	OPT_TIMEOUT_MULT,
 };
 
 static const struct option long_opts[] = {
@@ -106,6 +114,14 @@ static const struct option long_opts[] = {
 	{"criterion", required_argument, NULL, OPT_CRITERION},
 	{"lines", required_argument, NULL, OPT_LINES},
 	{"from-file", required_argument, NULL, OPT_FROM_FILE},
+	{"ctest", required_argument, NULL, OPT_CTEST},
+	{"meson", required_argument, NULL, OPT_MESON},
+	{"with-label", required_argument, NULL, 'L'},
+	{"without-label", required_argument, NULL, OPT_WITHOUT_LABEL},
+	{"label", required_argument, NULL, OPT_LABEL},
+	{"after", required_argument, NULL, OPT_AFTER},
+	{"will-fail", no_argument, NULL, OPT_WILL_FAIL},
+	{"timeout-multiplier", required_argument, NULL, OPT_TIMEOUT_MULT},
 	{"argv", required_argument, NULL, OPT_ARGV},
 	{"pattern", required_argument, NULL, OPT_PATTERN},
 	{"skip-exit", required_argument, NULL, OPT_SKIP_EXIT},
@@ -161,6 +177,14 @@ static const char *setting_key(int opt)
 		return "skip-exit";
 	case OPT_ERROR_EXIT:
 		return "error-exit";
+	case OPT_LABEL:
+		return "label";
+	case OPT_AFTER:
+		return "after";
+	case OPT_WILL_FAIL:
+		return "will-fail";
+	case OPT_TIMEOUT_MULT:
+		return "timeout-multiplier";
 	default:
 		return NULL;
 	}
@@ -221,6 +245,13 @@ static bool suite_only(int opt)
 	case OPT_FROM_FILE:
 	case OPT_ARGV:
 	case OPT_PATTERN:
+	case OPT_CTEST:
+	case OPT_MESON:
+	case 'L':
+	case OPT_WITHOUT_LABEL:
+	case OPT_LABEL:
+	case OPT_AFTER:
+	case OPT_WILL_FAIL:
 		return true;
 	default:
 		return false;
@@ -257,7 +288,7 @@ int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct 
 	*c = (struct cmdline){.cmd = cmd, .s = SETTINGS_INIT, .keep = -1, .retries = -1,
 			      .flaky_result = -1, .slow_ns = -1};
 	/* exec: options stop at the first non-option (the program). */
-	const char *shortopts = strcmp(cmd, "exec") == 0 ? "+:j:e:k:c:vh" : ":j:e:k:c:vh";
+	const char *shortopts = strcmp(cmd, "exec") == 0 ? "+:j:e:k:c:L:vh" : ":j:e:k:c:L:vh";
 	/* 0, not 1: glibc then also forgets where it was inside a grouped option (-abc) of an
 	 * earlier parse, a pointer into that parse's argv (found by tests/fuzz/fuzz_options). */
 	optind = 0;
@@ -283,7 +314,7 @@ int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct 
 				       option_name(opt));
 		const char *key = setting_key(opt);
 		if (key) {
-			if (settings_apply(&c->s, key, opt == OPT_SERIAL ? "true" : optarg, cwd, e) < 0) {
+			if (settings_apply(&c->s, key, opt == OPT_SERIAL || opt == OPT_WILL_FAIL ? "true" : optarg, cwd, e) < 0) {
 				char *msg = xasprintf("--%s: %s", key, e->message);
 				snprintf(e->message, sizeof(e->message), "%.1000s", msg);
 				free(msg);
@@ -332,6 +363,12 @@ int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct 
 			break;
 		case OPT_EXCLUDE:
 			strv_push(&c->excludes, optarg);
+			break;
+		case 'L':
+			strv_push(&c->with_labels, optarg);
+			break;
+		case OPT_WITHOUT_LABEL:
+			strv_push(&c->without_labels, optarg);
 			break;
 		case OPT_JUNIT:
 			c->report.junit = optarg;
@@ -431,7 +468,9 @@ int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct 
 		case OPT_CATCH2:
 		case OPT_CRITERION:
 		case OPT_LINES:
-		case OPT_FROM_FILE: {
+		case OPT_FROM_FILE:
+		case OPT_CTEST:
+		case OPT_MESON: {
 			enum source_kind k;
 			const char *name = option_name(opt) + 2;
 			if (source_kind_parse(name, &k) < 0)
@@ -509,4 +548,6 @@ void cli_release(struct cmdline *c)
 	sources_release(&c->sources);
 	strv_release(&c->filters);
 	strv_release(&c->excludes);
+	strv_release(&c->with_labels);
+	strv_release(&c->without_labels);
 }

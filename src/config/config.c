@@ -236,8 +236,12 @@ static int setup_key(struct parse *p, const char *name, const char *key, const c
 	int r = settings_apply(&d->s, key, value, c->dir, &e);
 	if (r < 0)
 		return fail(p, &e);
-	if (r == 0 || strcmp(key, "lock") == 0 || strcmp(key, "slots") == 0 ||
-	    strcmp(key, "serial") == 0) {
+	static const char *const test_only[] = {"lock", "slots", "serial", "will-fail", "label",
+	                                         "after"};
+	bool only = false;
+	for (size_t i = 0; i < ARRAY_SIZE(test_only) && !only; i++)
+		only = strcmp(key, test_only[i]) == 0;
+	if (r == 0 || only) {
 		err_set(&e, 0, NULL, "unknown key '%s' in [setup %s] (a setup has command, teardown, "
 			"requires and the settings of a test's sandbox)", key, name);
 		return fail(p, &e);

@@ -18,6 +18,15 @@ static int bad_value(struct isola_error *e, const char *key, const char *value, 
 	return err_set(e, 0, NULL, "invalid value '%s' for %s (%s)", value, key, hint);
 }
 
+/* Printable: no control character (a label is shown in reports, one per line). */
+static bool text_ok(const char *v)
+{
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
 int settings_apply(struct settings *s, const char *key, const char *value, const char *base_dir,
 		   struct isola_error *e)
 {
@@ -51,6 +60,14 @@ int settings_apply(struct settings *s, const char *key, const char *value, const
 			return bad_value(e, key, value, "expected a duration such as 30s, 2m or 0 for none");
 		return 1;
 	}
+	if (strcmp(key, "timeout-multiplier") == 0) {
+		char *end;
+		double m = strtod(value, &end);
+		if (end == value || *end || !(m > 0 && m <= 1000))
+			return bad_value(e, key, value, "expected a number above 0, at most 1000");
+		s->timeout_mult = m;
+		return 1;
+	}
 	if (strcmp(key, "grace") == 0) {
 		if (parse_duration(value, &s->grace_ns) < 0)
 			return bad_value(e, key, value, "expected a duration such as 5s or 500ms");
@@ -63,11 +80,24 @@ int settings_apply(struct settings *s, const char *key, const char *value, const
 		s->cwd = xstrdup(value);
 		return 1;
 	}
-	if (strcmp(key, "keep-home") == 0 || strcmp(key, "serial") == 0) {
+	if (strcmp(key, "keep-home") == 0 || strcmp(key, "serial") == 0 ||
+	    strcmp(key, "will-fail") == 0) {
 		bool b;
 		if (parse_bool(value, &b) < 0)
 			return bad_value(e, key, value, "expected true or false");
-		*(key[0] == 'k' ? &s->keep_home : &s->serial) = b;
+		*(key[0] == 'k' ? &s->keep_home : key[0] == 's' ? &s->serial : &s->will_fail) = b;
+		return 1;
+	}
+	if (strcmp(key, "label") == 0 || strcmp(key, "after") == 0) {
+		if (!*value || !text_ok(value))
+			return bad_value(e, key, value,
+			                 key[0] == 'l' ? "expected a label: printable, not empty"
+			                               : "expected a test's name or a glob of names");
+		struct strv *v = key[0] == 'l' ? &s->labels : &s->after;
+		for (size_t i = 0; i < v->n; i++)
+			if (strcmp(v->v[i], value) == 0)
+				return 1;
+		strv_push(v, value);
 		return 1;
 	}
 	if (strcmp(key, "lock") == 0 || strcmp(key, "requires") == 0) {
@@ -132,6 +162,14 @@ void settings_merge(struct settings *dst, const struct settings *over)
 		(void)settings_apply(dst, "lock", over->locks.v[i], NULL, NULL);
 	for (size_t i = 0; i < over->requires.n; i++)
 		(void)settings_apply(dst, "requires", over->requires.v[i], NULL, NULL);
+	for (size_t i = 0; i < over->labels.n; i++)
+		(void)settings_apply(dst, "label", over->labels.v[i], NULL, NULL);
+	for (size_t i = 0; i < over->after.n; i++)
+		(void)settings_apply(dst, "after", over->after.v[i], NULL, NULL);
+	if (over->will_fail >= 0)
+		dst->will_fail = over->will_fail;
+	if (over->timeout_mult >= 0)
+		dst->timeout_mult = over->timeout_mult;
 	if (over->slots >= 0)
 		dst->slots = over->slots;
 	if (over->skip_exit >= 0)
@@ -162,6 +200,13 @@ void settings_finalise(struct settings *s)
 		s->skip_exit = 77;
 	if (s->error_exit < 0)
 		s->error_exit = 99;
+	if (s->will_fail < 0)
+		s->will_fail = 0;
+	if (s->timeout_mult > 0 && s->timeout_mult != 1) {
+		double t = (double)s->timeout_ns * s->timeout_mult;
+		s->timeout_ns = t > 1e18 ? (int64_t)1e18 : (int64_t)t;
+	}
+	s->timeout_mult = 1; /* applied: a second finalise must not apply it again */
 }
 
 void settings_release(struct settings *s)
@@ -172,6 +217,8 @@ void settings_release(struct settings *s)
 	free(s->cwd);
 	strv_release(&s->locks);
 	strv_release(&s->requires);
+	strv_release(&s->labels);
+	strv_release(&s->after);
 	*s = (struct settings)SETTINGS_INIT;
 }
 

@@ -36,10 +36,16 @@ struct settings {
 	struct strv requires;  /* requires = NAME: the [setup NAME] fixtures it needs */
 	int skip_exit;         /* -1: not given here; the exit status that means SKIP (77) */
 	int error_exit;        /* -1: not given here; the exit status that means ERROR (99) */
+	int will_fail;         /* -1: not given here; 1: a failing exit passes, exit 0 fails */
+	double timeout_mult;   /* -1: not given here; the timeout is multiplied by it (meson's
+	                        * --timeout-multiplier: slow machines, valgrind) */
+	struct strv labels;    /* label = NAME: what -L/--with-label and --without-label select */
+	struct strv after;     /* after = GLOB: the tests it starts after (all their attempts) */
 };
 #define SETTINGS_INIT                                                                              \
 	{.timeout_ns = -1, .grace_ns = -1, .keep_home = -1, .leak = -1, .stage = -1, .slots = -1,  \
-	 .serial = -1, .skip_exit = -1, .error_exit = -1}
+	 .serial = -1, .skip_exit = -1, .error_exit = -1, .will_fail = -1,     \
+	 .timeout_mult = -1}
 
 /* The names isola defines for every test, usable as ${NAME} in env values. */
 extern const char *const contract_names[];

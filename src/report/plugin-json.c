@@ -45,4 +45,5 @@ REPORT_PLUGIN_EXPORT const struct report_plugin isola_report_plugin = {
     .formats = formats,
     .nformats = ARRAY_SIZE(formats),
     .read = report_json_read,
+    .import = source_import_json,
 };

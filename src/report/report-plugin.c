@@ -81,6 +81,17 @@ report_read_fn *report_reader_load(const char *plugin, const char *what, struct 
 	return p ? p->read : NULL;
 }
 
+int source_import_plugin(const struct source *s, const char *dir, const char *json, size_t len,
+                         found_fn *found, void *ctx, struct isola_error *e)
+{
+	const struct report_plugin *p = plugin_load("report-json", "JSON report", e);
+	if (p && !p->import)
+		err_set(e, 0, NULL, "report-json.so cannot read test listings: reinstall isola");
+	if (!p || !p->import)
+		return -1;
+	return p->import(s, dir, json, len, found, ctx, e);
+}
+
 static const struct report_plugin *plugin_load(const char *plugin, const char *what,
                                                struct isola_error *e)
 {

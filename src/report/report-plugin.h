@@ -20,6 +20,8 @@
 #include "report/report-out.h"
 #include "report/report-read.h"
 #include "report/report.h"
+#include "config/settings.h"
+#include "testlist/source.h"
 
 struct report_format {
 	const char *name; /* "json", as in --json */
@@ -35,9 +37,10 @@ struct report_format {
 		sizeof(struct report_format), sizeof(struct reporter_ops),                      \
 		    sizeof(struct report_opts), sizeof(struct report_problems),                 \
 		    sizeof(struct attempt), sizeof(struct run_info), sizeof(struct run_summary), \
-		    sizeof(struct report_out)                                                   \
+		    sizeof(struct report_out), sizeof(struct found_test), sizeof(struct source), \
+		    sizeof(struct settings)                                                     \
 	}
-#define REPORT_PLUGIN_ABI_N 8
+#define REPORT_PLUGIN_ABI_N 11
 
 struct report_plugin {
 	const char *version; /* ISOLA_VERSION */
@@ -45,6 +48,7 @@ struct report_plugin {
 	const struct report_format *formats;
 	size_t nformats;
 	report_read_fn *read; /* reads its format back (isola merge); NULL if it cannot */
+	import_fn *import;    /* reads ctest's and meson's test listings (JSON); NULL if not */
 };
 
 /* Defined by each plugin (plugin-json.c, plugin-junit.c). */

@@ -23,6 +23,21 @@ const char *order_name(enum test_order o);
 void order_apply(struct testlist *tl, enum test_order o, const struct timings *timings,
                  uint64_t seed);
 
+/* What each test starts after (after = GLOB): indices into the list it was made for. */
+struct deps {
+	size_t **of; /* [ntests]; NULL if no test of the list has one */
+	size_t *n;
+	size_t ntests;
+};
+
+/*
+ * The tests each test of tl must start after: every other test whose name matches one of its
+ * after = GLOBs. A test not in tl (filtered out, in another shard) is not waited for. Returns 0,
+ * or -1 with *e naming two tests that would wait for each other (through a circle of after =).
+ */
+int order_deps(const struct testlist *tl, struct deps *d, struct isola_error *e);
+void deps_release(struct deps *d);
+
 /* A seed for --shuffle when none is given. */
 uint64_t order_new_seed(void);
 

@@ -20,6 +20,7 @@
 #include "spawn/environ.h"
 #include "spawn/proctree.h"
 #include "spawn/spawn.h"
+#include "sched/order.h"
 #include "sched/tally.h"
 #include "sched/workers.h"
 #include "stage/stage.h"
@@ -106,6 +107,8 @@ struct sched {
 	struct needs *needs; /* per test; NULL when no test has locks or more than one slot */
 	struct strv lock_names;
 	unsigned *lock_max, *lock_held;
+	struct deps deps;    /* after = GLOB; deps.of NULL when no test has one */
+	unsigned *open;      /* per test with deps: attempts queued or under way */
 
 	struct attempt **slots; /* [jobs]; NULL = free: attempts being staged or running */
 	struct container *inits; /* [jobs]: the init each slot's tests run under, opened lazily */
@@ -135,6 +138,17 @@ static void enqueue(struct sched *s, struct qent q)
 		s->queue = xrealloc(s->queue, s->qcap * sizeof(*s->queue));
 	}
 	s->queue[s->qlen++] = q;
+	if (s->open)
+		s->open[q.test]++;
+}
+
+/* Have all the tests ti starts after (after =) ended every attempt queued for them? */
+static bool deps_done(const struct sched *s, size_t ti)
+{
+	for (size_t k = 0; s->deps.of && k < s->deps.n[ti]; k++)
+		if (s->open[s->deps.of[ti][k]])
+			return false;
+	return true;
 }
 
 /* Queue one more run of every test, if hunting wants one. Returns whether it did. */
@@ -334,6 +348,14 @@ static void start_attempt(struct sched *s, const struct qent *q)
 	s->running++;
 	s->used += slots_of(s, ti);
 	hold_locks(s, ti, 1);
+	if (a->test->skip) {
+		/* Disabled where it was imported from: reported, never run. */
+		a->exec_ns = a->end_ns = now_ns();
+		a->outcome = OUT_SKIP;
+		set_reason(a, "%s", a->test->skip);
+		ended(s, a);
+		return;
+	}
 	if (a->test->blocked) {
 		/* A setup it requires failed: it does not run, and the setup's log is its evidence. */
 		a->exec_ns = a->end_ns = now_ns();
@@ -483,6 +505,9 @@ static void classify(struct attempt *a, int status)
 	} else if (a->signal) {
 		a->outcome = OUT_CRASH;
 		set_reason(a, "%s", describe_status(status, buf, sizeof(buf)));
+	} else if (a->exit_code == 0 && a->test->s.will_fail) {
+		a->outcome = OUT_FAIL;
+		set_reason(a, "exit 0, but the test is to fail (will-fail)");
 	} else if (a->exit_code == 0) {
 		a->outcome = OUT_PASS;
 	} else if (a->exit_code == a->test->s.skip_exit) {
@@ -492,6 +517,9 @@ static void classify(struct attempt *a, int status)
 	} else if (a->exit_code == a->test->s.error_exit) {
 		a->outcome = OUT_ERROR;
 		set_reason(a, "exit %d: the test reported a hard error", a->exit_code);
+	} else if (a->test->s.will_fail) {
+		a->outcome = OUT_PASS;
+		set_reason(a, "exit %d, as expected (will-fail)", a->exit_code);
 	} else {
 		a->outcome = OUT_FAIL;
 		set_reason(a, "exit %d", a->exit_code);
@@ -588,6 +616,8 @@ static void completed(struct sched *s, struct job *j)
 		                         .run = a->run,
 		                         .number = a->number + 1,
 		                         .failed_before = a->failed_before + 1});
+	if (s->open)
+		s->open[ti]--;
 	else if (s->o->fail_fast && !a->fail_fast &&
 		 (!outcome_ok(a->result) || (a->result == OUT_FLAKY && s->o->flaky_fails)) &&
 		 ++s->failures == s->o->fail_fast) {
@@ -783,7 +813,8 @@ static void start_more(struct sched *s)
 		size_t pick = SIZE_MAX;
 		for (size_t i = s->qhead; i < s->qlen && pick == SIZE_MAX; i++) {
 			size_t ti = s->queue[i].test;
-			if (ti == SIZE_MAX || (time_up && s->queue[i].number == 1))
+			if (ti == SIZE_MAX || (time_up && s->queue[i].number == 1) ||
+			    !deps_done(s, ti))
 				continue;
 			if (!s->needs) {
 				pick = i;
@@ -905,6 +936,10 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 		s.inits[i] = (struct container)CONTAINER_INIT;
 	tally_init(&s.tally, tl->n);
 	plan_needs(&s);
+	/* The caller has refused a circle of after = (order_deps): none can be left here. */
+	struct isola_error dep_e;
+	if (order_deps(tl, &s.deps, &dep_e) == 0 && s.deps.of)
+		s.open = xcalloc(tl->n, sizeof(*s.open));
 	if (o->stress_ns)
 		s.stress_end = now_ns() + o->stress_ns;
 	next_round(&s);
@@ -1017,6 +1052,8 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 	strv_release(&s.lock_names);
 	free(s.lock_max);
 	free(s.lock_held);
+	deps_release(&s.deps);
+	free(s.open);
 	free(s.queue);
 	return ret;
 }

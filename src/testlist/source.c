@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,7 +26,8 @@ extern char **environ;
 
 static const char *const kind_names[] = {
     [SRC_GTEST] = "gtest", [SRC_CATCH2] = "catch2",  [SRC_CRITERION] = "criterion",
-    [SRC_LINES] = "lines", [SRC_FILE] = "from-file",
+    [SRC_LINES] = "lines", [SRC_FILE] = "from-file", [SRC_CTEST] = "ctest",
+    [SRC_MESON] = "meson",
 };
 
 int source_kind_parse(const char *key, enum source_kind *out)
@@ -738,9 +740,76 @@ static int list_file(const struct source *s, found_fn *found, void *ctx, struct 
 	return ret;
 }
 
-int source_expand(const struct source *s, found_fn *found, void *ctx, struct isola_error *e)
+/* ---- build systems: ctest, meson ------------------------------------------------------------ */
+
+/*
+ * ctest = DIR, meson = DIR: ask the build system for its tests (ctest --show-only=json-v1,
+ * meson introspect --tests) and hand what it printed to the importer, which reads JSON.
+ */
+static int list_build(const struct source *s, import_fn *import, found_fn *found, void *ctx,
+                      struct isola_error *e)
+{
+	bool ctest = s->kind == SRC_CTEST;
+	const char *tool = ctest ? "ctest" : "meson", *package = ctest ? "cmake" : "meson";
+	/* What makes a directory one the tool can list: CTest's test file, Meson's info. */
+	const char *mark = ctest ? "CTestTestfile.cmake" : "meson-info/meson-info.json";
+	char *dir = s->spec[0] == '/' ? xstrdup(s->spec) : xasprintf("%s/%s", s->base_dir, s->spec);
+	char *marked = xasprintf("%s/%s", dir, mark);
+	char *prog = NULL;
+	struct listing l = {0};
+	int ret = -1;
+	struct stat st;
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		err_set(e, 0, NULL, "%s: %s = %s: no such directory (give the build directory, "
+		        "configured by %s)", s->origin, tool, s->spec, ctest ? "cmake" : "meson setup");
+		goto out;
+	}
+	if (access(marked, F_OK) < 0) {
+		err_set(e, 0, NULL, "%s: %s = %s: not a %s build directory (it has no %s; give the "
+		        "directory %s configured)", s->origin, tool, s->spec,
+		        ctest ? "CMake" : "Meson", mark, ctest ? "cmake" : "meson setup");
+		goto out;
+	}
+	if (!(prog = find_in_path(tool))) {
+		err_set(e, 0, NULL, "%s: %s = %s: %s is not installed (install %s)", s->origin, tool,
+		        s->spec, tool, package);
+		goto out;
+	}
+	if (!import) {
+		err_set(e, 0, NULL, "%s: %s = %s: importing needs the JSON plugin, which this "
+		        "program cannot load", s->origin, tool, s->spec);
+		goto out;
+	}
+	char *cargv[] = {prog, "--test-dir", dir, "--show-only=json-v1", NULL};
+	char *margv[] = {prog, "introspect", "--tests", dir, NULL};
+	if (run_listing(s, prog, ctest ? cargv : margv, &l, e) < 0)
+		goto out;
+	if (!WIFEXITED(l.status) || WEXITSTATUS(l.status) != 0) {
+		char buf[64], why[256];
+		/* meson says why on stdout ("Introspection version 9.0.0 is not supported"). */
+		if (!l.err[0])
+			snprintf(l.err, sizeof(l.err), "%.*s", (int)strcspn(l.out, "\n"), l.out);
+		err_set(e, 0, NULL, "%s: '%s %s' ended with %s%s", s->origin, tool,
+		        ctest ? "--show-only=json-v1" : "introspect --tests",
+		        describe_status(l.status, buf, sizeof(buf)), said(&l, why, sizeof(why)));
+		goto out;
+	}
+	ret = import(s, dir, l.out, strlen(l.out), found, ctx, e);
+out:
+	free(l.out);
+	free(prog);
+	free(marked);
+	free(dir);
+	return ret;
+}
+
+int source_expand(const struct source *s, import_fn *import, found_fn *found, void *ctx,
+                  struct isola_error *e)
 {
 	switch (s->kind) {
+	case SRC_CTEST:
+	case SRC_MESON:
+		return list_build(s, import, found, ctx, e);
 	case SRC_GTEST:
 		return for_each_binary(s, list_gtest, found, ctx, e);
 	case SRC_CATCH2:

@@ -11,6 +11,9 @@
  *   argv = TEMPLATE        first group of pattern = REGEX; it runs as TEMPLATE with {} replaced
  *   pattern = REGEX        by the name (argv defaults to CMD's program and the name)
  *   from-file = FILE       each non-empty line not starting with # is a test's command
+ *   ctest = BUILDDIR       ctest --test-dir BUILDDIR --show-only=json-v1: each test with its
+ *                          command, directory, environment, timeout and properties
+ *   meson = BUILDDIR       meson introspect --tests BUILDDIR: likewise
  *
  * A discovered test is named PROGRAM::CASE (PROGRAM the binary's file name), so -k '*Math.*'
  * selects by case; a from-file test by its command line. Disabled gtest cases (DISABLED_) and
@@ -23,7 +26,9 @@
 
 #include "util/util.h"
 
-enum source_kind { SRC_GTEST, SRC_CATCH2, SRC_CRITERION, SRC_LINES, SRC_FILE };
+struct settings;
+
+enum source_kind { SRC_GTEST, SRC_CATCH2, SRC_CRITERION, SRC_LINES, SRC_FILE, SRC_CTEST, SRC_MESON };
 
 struct source {
 	enum source_kind kind;
@@ -39,7 +44,8 @@ struct sources {
 	size_t n;
 };
 
-/* "gtest", "catch2", "criterion", "lines", "from-file": the key or option name of a kind.
+/* "gtest", "catch2", "criterion", "lines", "from-file", "ctest", "meson": the key or option
+ * name of a kind.
  * Returns 0, or -1 if key is none of them. */
 int source_kind_parse(const char *key, enum source_kind *out);
 const char *source_kind_name(enum source_kind k);
@@ -61,6 +67,12 @@ struct found_test {
 	char *const *argv; /* argv[0] and the arguments; NULL-terminated */
 	const char *from;  /* "gtest ./unit" and where it was declared */
 	const char *lock;  /* a lock the test holds (lock = NAME), or NULL */
+	/* What an imported test brings (ctest, meson): its settings, between the suite's and a
+	 * [test NAME] section's; NULL if none. */
+	const struct settings *s;
+	const char *skip;  /* it is reported SKIP with this reason, never run (DISABLED); NULL */
+	const char *notes; /* what of its definition isola does not honour, for list -v; NULL */
+	const char *error; /* it cannot run: an ERROR with this reason, never started; NULL */
 };
 
 /*
@@ -72,12 +84,26 @@ struct found_test {
 typedef int found_fn(void *ctx, const struct found_test *ft, struct isola_error *e);
 
 /*
+ * Read what `ctest --show-only=json-v1` (s->kind SRC_CTEST) or `meson introspect --tests`
+ * (SRC_MESON) printed, json (len bytes), for s, whose spec is the build directory (absolute in
+ * dir), and call found for each test. JSON is read with jansson, in the JSON plugin
+ * (report-plugin.h: the core does not link it). Returns 0, or -1 with *e.
+ */
+typedef int import_fn(const struct source *s, const char *dir, const char *json, size_t len,
+                      found_fn *found, void *ctx, struct isola_error *e);
+/* The importer of the JSON plugin (in the isola command; report-plugin.c). */
+import_fn source_import_plugin;
+/* The importer itself (import-json.c, linked into the JSON plugin only). */
+import_fn source_import_json;
+
+/*
  * Discover the tests of s, calling found for each in the order the source gives them. Listing a
  * binary runs it (with a deadline of SOURCE_LIST_TIMEOUT seconds): no shell, the environment
  * isola has, in the directory isola runs in. Returns 0, or -1 with *e: one line naming the
  * source and what to do (not a gtest binary, a command that failed or listed nothing...).
  */
-int source_expand(const struct source *s, found_fn *found, void *ctx, struct isola_error *e);
+int source_expand(const struct source *s, import_fn *import, found_fn *found, void *ctx,
+                  struct isola_error *e);
 
 #define SOURCE_LIST_TIMEOUT 60
 

@@ -92,7 +92,10 @@ static struct test *add_test(struct testlist *tl, const char *name, const char *
 		tl->v = xrealloc(tl->v, tl->cap * sizeof(*tl->v));
 	}
 	t = &tl->v[tl->n++];
-	*t = (struct test){.name = xstrdup(name), .path = xstrdup(path), .s = SETTINGS_INIT};
+	*t = (struct test){.name = xstrdup(name),
+	                   .path = xstrdup(path),
+	                   .s = SETTINGS_INIT,
+	                   .found = SETTINGS_INIT};
 	if (2 * tl->n > tl->index_cap)
 		index_rebuild(tl);
 	else
@@ -212,6 +215,15 @@ static bool matches_any(const struct strv *globs, const char *name)
 	return false;
 }
 
+/* Has the test a label that one of globs matches? */
+static bool any_label(const struct strv *globs, const struct strv *labels)
+{
+	for (size_t i = 0; i < labels->n; i++)
+		if (matches_any(globs, labels->v[i]))
+			return true;
+	return false;
+}
+
 /* A test a source found: a new name, with its own program and argv. */
 static int add_found(void *ctx, const struct found_test *ft, struct isola_error *e)
 {
@@ -229,13 +241,19 @@ static int add_found(void *ctx, const struct found_test *ft, struct isola_error 
 	t->from = xstrdup(ft->from);
 	if (ft->lock)
 		strv_push(&t->s.locks, ft->lock);
+	if (ft->s)
+		settings_merge(&t->found, ft->s);
+	t->skip = ft->skip ? xstrdup(ft->skip) : NULL;
+	t->blocked = ft->error ? xstrdup(ft->error) : NULL;
+	t->notes = ft->notes ? xstrdup(ft->notes) : NULL;
 	return 0;
 }
 
-static int add_sources(struct testlist *tl, const struct sources *ss, struct isola_error *e)
+static int add_sources(struct testlist *tl, const struct sources *ss, import_fn *import,
+                       struct isola_error *e)
 {
 	for (size_t i = 0; ss && i < ss->n; i++)
-		if (source_expand(&ss->v[i], add_found, tl, e) < 0)
+		if (source_expand(&ss->v[i], import, add_found, tl, e) < 0)
 			return -1;
 	return 0;
 }
@@ -262,7 +280,7 @@ int testlist_build(struct testlist *tl, const struct testlist_opts *o, struct is
 			if (r < 0)
 				goto fail;
 		}
-		if (add_sources(tl, o->sources, e) < 0)
+		if (add_sources(tl, o->sources, o->import, e) < 0)
 			goto fail;
 	} else if (cfg) {
 		for (size_t i = 0; i < cfg->tests.n; i++) {
@@ -276,7 +294,7 @@ int testlist_build(struct testlist *tl, const struct testlist_opts *o, struct is
 				goto fail;
 			}
 		}
-		if (!o->no_sources && add_sources(tl, &cfg->sources, e) < 0)
+		if (!o->no_sources && add_sources(tl, &cfg->sources, o->import, e) < 0)
 			goto fail;
 		for (size_t k = 0; k < cfg->ndecls; k++) {
 			const struct test_decl *d = &cfg->decls[k];
@@ -300,8 +318,11 @@ int testlist_build(struct testlist *tl, const struct testlist_opts *o, struct is
 	struct prog_cache pc = {0};
 	for (size_t i = 0; i < tl->n; i++) {
 		struct test *t = &tl->v[i];
-		if (cfg) {
+		if (cfg)
 			settings_merge(&t->s, &cfg->suite);
+		settings_merge(&t->s, &t->found);
+		settings_release(&t->found);
+		if (cfg) {
 			const struct test_decl *d = config_decl(cfg, t->name);
 			if (d) {
 				settings_merge(&t->s, &d->s);
@@ -323,7 +344,10 @@ int testlist_build(struct testlist *tl, const struct testlist_opts *o, struct is
 	for (size_t i = 0; i < tl->n; i++) {
 		struct test *t = &tl->v[i];
 		bool keep = (!o->filters || o->filters->n == 0 || matches_any(o->filters, t->name)) &&
-			    !matches_any(o->excludes, t->name);
+			    !matches_any(o->excludes, t->name) &&
+			    (!o->with_labels || o->with_labels->n == 0 ||
+			     any_label(o->with_labels, &t->s.labels)) &&
+			    !any_label(o->without_labels, &t->s.labels);
 		if (keep)
 			tl->v[kept++] = *t;
 		else
@@ -349,6 +373,9 @@ void test_release(struct test *t)
 	free(t->blocked);
 	free(t->blocked_log);
 	free(t->from);
+	free(t->skip);
+	free(t->notes);
+	settings_release(&t->found);
 }
 
 void testlist_release(struct testlist *tl)

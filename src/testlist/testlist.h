@@ -22,6 +22,9 @@ struct test {
 	char *blocked;
 	char *blocked_log;
 	char *from; /* the source it was discovered by ("gtest ./unit (isola.ini:3)"); NULL */
+	char *skip;  /* reported SKIP with this reason and never run (CTest's DISABLED); NULL */
+	char *notes; /* what of an imported definition isola does not honour; NULL if nothing */
+	struct settings found; /* an imported test's own settings (merged into s, then empty) */
 };
 
 struct testlist {
@@ -38,9 +41,12 @@ struct testlist_opts {
 	const struct settings *cli;
 	const struct strv *filters;  /* -k GLOB: keep names matching any */
 	const struct strv *excludes; /* --exclude GLOB: drop names matching any */
+	const struct strv *with_labels;    /* -L GLOB: keep tests with a label matching any */
+	const struct strv *without_labels; /* --without-label GLOB: drop those with one */
 	const char *source_dir;      /* where isola was started (absolute) */
 	const struct sources *sources; /* --gtest and the like; with args, they replace the config's
 	                                * tests and sources */
+	import_fn *import;             /* reads ctest and meson listings; NULL: none can be */
 	bool no_sources;               /* leave the config's sources out (isola merge: their
 	                                * listings would run binaries on the collecting machine) */
 };

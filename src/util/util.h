@@ -23,6 +23,7 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 /* *dst = a new formatted string; what *dst held is freed. */
 void xasprintf_to(char **dst, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
