@@ -65,6 +65,8 @@ enum {
 	OPT_AFTER,
 	OPT_WILL_FAIL,
 	OPT_TIMEOUT_MULT,
+	OPT_DISABLED,
+	OPT_GTEST_SHARDS,
 };
 
 static const struct option long_opts[] = {
@@ -122,6 +124,8 @@ static const struct option long_opts[] = {
 	{"after", required_argument, NULL, OPT_AFTER},
 	{"will-fail", no_argument, NULL, OPT_WILL_FAIL},
 	{"timeout-multiplier", required_argument, NULL, OPT_TIMEOUT_MULT},
+	{"disabled", required_argument, NULL, OPT_DISABLED},
+	{"gtest-shards", required_argument, NULL, OPT_GTEST_SHARDS},
 	{"argv", required_argument, NULL, OPT_ARGV},
 	{"pattern", required_argument, NULL, OPT_PATTERN},
 	{"skip-exit", required_argument, NULL, OPT_SKIP_EXIT},
@@ -247,6 +251,8 @@ static bool suite_only(int opt)
 	case OPT_PATTERN:
 	case OPT_CTEST:
 	case OPT_MESON:
+	case OPT_DISABLED:
+	case OPT_GTEST_SHARDS:
 	case 'L':
 	case OPT_WITHOUT_LABEL:
 	case OPT_LABEL:
@@ -482,11 +488,13 @@ int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct 
 		}
 		case OPT_ARGV:
 		case OPT_PATTERN:
-			if (!c->sources.n || c->sources.v[c->sources.n - 1].kind != SRC_LINES)
+		case OPT_DISABLED:
+		case OPT_GTEST_SHARDS:
+			if ((opt == OPT_ARGV || opt == OPT_PATTERN) &&
+			    (!c->sources.n || c->sources.v[c->sources.n - 1].kind != SRC_LINES))
 				return err_set(e, 0, NULL, "%s goes after the --lines CMD it is for",
 				               option_name(opt));
-			if (sources_set(&c->sources, opt == OPT_ARGV ? "argv" : "pattern", optarg, e) <
-			    0) {
+			if (sources_set(&c->sources, option_name(opt) + 2, optarg, e) < 0) {
 				char *msg = xasprintf("%s: %s", option_name(opt), e->message);
 				snprintf(e->message, sizeof(e->message), "%.1000s", msg);
 				free(msg);

@@ -41,6 +41,8 @@ static const char run_usage[] =
 	"                         first group) is a test, run as --argv TEMPLATE ({} the name)\n"
 	"      --argv TEMPLATE, --pattern REGEX  for the --lines before them\n"
 	"      --from-file FILE   each line of FILE is a test's command\n"
+	"      --disabled skip|omit  after --gtest/--criterion: disabled cases are SKIP\n"
+	"      --gtest-shards N   after --gtest: the binary whole N times, one shard each\n"
 	"      --ctest DIR        the tests of a CMake build directory (ctest's json-v1)\n"
 	"      --meson DIR        the tests of a Meson build directory (meson introspect)\n"
 	"                         (a discovered test is named PROGRAM::CASE; -k '*Case*' selects)\n"

@@ -310,7 +310,8 @@ static int handler(void *user, const char *section, const char *key, const char 
 		sources_add(&c->sources, kind, value, c->dir, origin);
 		return 1;
 	}
-	if (is_suite && (strcmp(key, "argv") == 0 || strcmp(key, "pattern") == 0)) {
+	if (is_suite && (strcmp(key, "argv") == 0 || strcmp(key, "pattern") == 0 ||
+	                 strcmp(key, "disabled") == 0 || strcmp(key, "gtest-shards") == 0)) {
 		if (sources_set(&c->sources, key, value, &e) < 0)
 			return fail(p, &e);
 		return 1;

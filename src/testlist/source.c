@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "config/settings.h"
 #include "spawn/spawn.h"
 #include "testlist/testlist.h"
 
@@ -60,6 +61,30 @@ struct source *sources_add(struct sources *ss, enum source_kind kind, const char
 int sources_set(struct sources *ss, const char *key, const char *value, struct isola_error *e)
 {
 	struct source *s = ss->n ? &ss->v[ss->n - 1] : NULL;
+	if (strcmp(key, "disabled") == 0) {
+		if (!s || (s->kind != SRC_GTEST && s->kind != SRC_CRITERION))
+			return err_set(e, 0, NULL,
+			               "disabled = %s goes with the gtest = or criterion = before it "
+			               "(give that first)",
+			               value);
+		if (strcmp(value, "skip") != 0 && strcmp(value, "omit") != 0)
+			return err_set(e, 0, NULL,
+			               "invalid value '%s' for disabled (expected skip or omit)", value);
+		s->disabled_skip = value[0] == 's';
+		return 0;
+	}
+	if (strcmp(key, "gtest-shards") == 0) {
+		if (!s || s->kind != SRC_GTEST)
+			return err_set(e, 0, NULL,
+			               "gtest-shards = %s goes with the gtest = before it (give that "
+			               "first)",
+			               value);
+		if (parse_uint(value, 1, 10000, &s->shards) < 0)
+			return err_set(e, 0, NULL,
+			               "invalid value '%s' for gtest-shards (expected 1 to 10000)",
+			               value);
+		return 0;
+	}
 	if (!s || s->kind != SRC_LINES)
 		return err_set(e, 0, NULL,
 		               "%s = %s goes with the lines = CMD before it (give that first)", key,
@@ -267,8 +292,8 @@ static const char *base_name(const char *path)
 
 /* Found: PREFIX::CASE, running path with argv. */
 static int emit(const struct source *s, const char *prefix, const char *name_case, const char *path,
-                char *const *argv, found_fn *found, void *ctx, unsigned *count,
-                struct isola_error *e)
+                char *const *argv, const char *skip, found_fn *found, void *ctx,
+                unsigned *count, struct isola_error *e)
 {
 	char *name = prefix ? xasprintf("%s::%s", prefix, name_case) : xstrdup(name_case);
 	char *from = xasprintf("%s %s (%s)", source_kind_name(s->kind), s->spec, s->origin);
@@ -276,7 +301,8 @@ static int emit(const struct source *s, const char *prefix, const char *name_cas
 	                        .path = path,
 	                        .argv = argv,
 	                        .from = from,
-	                        .lock = s->kind == SRC_CRITERION ? CRITERION_LOCK : NULL};
+	                        .lock = s->kind == SRC_CRITERION ? CRITERION_LOCK : NULL,
+	                        .skip = skip};
 	int r = found(ctx, &ft, e);
 	free(name);
 	free(from);
@@ -309,12 +335,12 @@ static int name_part(const struct source *s, const char *path, char *dst, size_t
 
 /* Found: case full of binary b, run as b OPTIONFULL (--gtest_filter=, --filter=). */
 static int emit_filtered(const struct source *s, const struct binary *b, const char *full,
-                         const char *option, found_fn *found, void *ctx, unsigned *count,
-                         struct isola_error *e)
+                         const char *option, const char *skip, found_fn *found, void *ctx,
+                         unsigned *count, struct isola_error *e)
 {
 	char *filter = xasprintf("%s%s", option, full);
 	char *run[] = {(char *)b->path, filter, NULL};
-	int ret = emit(s, b->prefix, full, b->path, run, found, ctx, count, e);
+	int ret = emit(s, b->prefix, full, b->path, run, skip, found, ctx, count, e);
 	free(filter);
 	return ret;
 }
@@ -341,6 +367,52 @@ static int list_exit0(const struct source *s, const struct binary *b, const char
 static bool gtest_disabled(const char *name)
 {
 	return strncmp(name, "DISABLED_", 9) == 0 || strstr(name, "/DISABLED_") != NULL;
+}
+
+/*
+ * gtest-shards = N: the binary run whole N times, as gtest's sharding protocol (and Bazel's) has
+ * it: shard K of N runs the cases whose number modulo N is K. Each shard is a test named
+ * PROGRAM::shard-K/N (K from 1) that speaks the gtest protocol, so its cases are its sub-results.
+ */
+static int emit_shards(const struct source *s, const struct binary *b, found_fn *found,
+                       void *ctx, struct isola_error *e)
+{
+	char *run[] = {(char *)b->path, NULL};
+	char *from = xasprintf("%s %s (%s), gtest-shards = %u", source_kind_name(s->kind), s->spec,
+	                       s->origin, s->shards);
+	int ret = 0;
+	for (unsigned k = 0; k < s->shards && ret == 0; k++) {
+		struct settings st = SETTINGS_INIT;
+		char *name = xasprintf("%s::shard-%u/%u", b->prefix, k + 1, s->shards);
+		char *vars[] = {
+		    xasprintf("GTEST_SHARD_INDEX=%u", k),
+		    xasprintf("GTEST_TOTAL_SHARDS=%u", s->shards),
+		    xasprintf("TEST_SHARD_INDEX=%u", k),
+		    xasprintf("TEST_TOTAL_SHARDS=%u", s->shards),
+		    xstrdup("TEST_SHARD_STATUS_FILE=${ISOLA_SANDBOX}/shard-status"),
+		    xstrdup("GTEST_SHARD_STATUS_FILE=${ISOLA_SANDBOX}/shard-status"),
+		};
+		for (size_t i = 0; i < ARRAY_SIZE(vars); i++) {
+			(void)settings_apply(&st, "env", vars[i], s->base_dir, NULL);
+			free(vars[i]);
+		}
+		/* The cases' results come from the XML gtest writes (protocol = gtest). */
+		struct isola_error pe = {0};
+		bool proto = settings_apply(&st, "protocol", "gtest", s->base_dir, &pe) > 0;
+		struct found_test ft = {.name = name,
+		                        .path = b->path,
+		                        .argv = run,
+		                        .from = from,
+		                        .s = &st,
+		                        .notes = proto ? NULL
+		                                       : "its cases' results (this isola reads exit "
+		                                         "statuses only)"};
+		ret = found(ctx, &ft, e);
+		free(name);
+		settings_release(&st);
+	}
+	free(from);
+	return ret;
 }
 
 /*
@@ -372,13 +444,22 @@ static int list_gtest(const struct source *s, const struct binary *b, found_fn *
 		if (!suite[0] || strncmp(line, "  ", 2) != 0 || !line[2] || strchr(line + 2, ' '))
 			continue;
 		const char *c = line + 2;
-		if (gtest_disabled(suite) || gtest_disabled(c))
+		bool disabled = gtest_disabled(suite) || gtest_disabled(c);
+		if (disabled && (!s->disabled_skip || s->shards))
 			continue;
+		if (s->shards) {
+			(*count)++; /* counted only: the shards run them */
+			continue;
+		}
 		char *full = xasprintf("%s.%s", suite, c);
-		ret = emit_filtered(s, b, full, "--gtest_filter=", found, ctx, count, e);
+		ret = emit_filtered(s, b, full, "--gtest_filter=",
+		                    disabled ? "disabled in the source (DISABLED_)" : NULL, found, ctx,
+		                    count, e);
 		free(full);
 	}
 	free(l.out);
+	if (ret == 0 && s->shards && *count > before)
+		ret = emit_shards(s, b, found, ctx, e);
 	if (ret == 0 && *count == before)
 		return err_set(
 		    e, 0, NULL,
@@ -475,7 +556,7 @@ static int list_catch2(const struct source *s, const struct binary *b, found_fn 
 		strv_push(&seen, line);
 		char *spec = catch2_spec(line);
 		char *run[] = {(char *)b->path, "--warn", "NoTests", spec, NULL};
-		ret = emit(s, b->prefix, line, b->path, run, found, ctx, count, e);
+		ret = emit(s, b->prefix, line, b->path, run, NULL, found, ctx, count, e);
 		free(spec);
 	}
 	strv_release(&seen);
@@ -514,10 +595,17 @@ static int list_criterion(const struct source *s, const struct binary *b, found_
 		for (size_t k = 0; k < ARRAY_SIZE(branches) && !t; k++)
 			if (strncmp(line, branches[k], strlen(branches[k])) == 0)
 				t = line + strlen(branches[k]);
-		if (!t || !suite[0] || !*t || strstr(t, " (skipped)"))
+		if (!t || !suite[0] || !*t)
 			continue;
+		char *skipped = strstr(t, " (skipped)");
+		if (skipped && !s->disabled_skip)
+			continue;
+		if (skipped)
+			*skipped = '\0';
 		char *full = xasprintf("%s/%s", suite, t);
-		ret = emit_filtered(s, b, full, "--filter=", found, ctx, count, e);
+		ret = emit_filtered(s, b, full, "--filter=",
+		                    skipped ? "disabled in the source (.disabled)" : NULL, found, ctx,
+		                    count, e);
 		free(full);
 	}
 	free(l.out);
@@ -676,7 +764,8 @@ static int list_lines(const struct source *s, found_fn *found, void *ctx, struct
 		struct strv run = STRV_INIT;
 		fill_template(&tmpl, name, &run);
 		ret =
-		    emit(s, base_name(prog), name, run_prog, strv_get(&run), found, ctx, &count, e);
+		    emit(s, base_name(prog), name, run_prog, strv_get(&run), NULL, found, ctx, &count,
+		         e);
 		strv_release(&run);
 	}
 	if (ret == 0 && !count)
@@ -728,7 +817,7 @@ static int list_file(const struct source *s, found_fn *found, void *ctx, struct 
 			              s->spec, lineno, argv.v[0],
 			              strchr(argv.v[0], '/') ? "" : " found in PATH");
 		else
-			ret = emit(s, NULL, t, prog, strv_get(&argv), found, ctx, &count, e);
+			ret = emit(s, NULL, t, prog, strv_get(&argv), NULL, found, ctx, &count, e);
 		strv_release(&argv);
 		free(prog);
 	}

@@ -14,6 +14,9 @@
  *   ctest = BUILDDIR       ctest --test-dir BUILDDIR --show-only=json-v1: each test with its
  *                          command, directory, environment, timeout and properties
  *   meson = BUILDDIR       meson introspect --tests BUILDDIR: likewise
+ *   disabled = skip        after gtest or criterion: disabled cases are SKIP, not left out
+ *   gtest-shards = N       after gtest: N tests, each running the binary whole as one shard of N
+ *                          (GTEST_SHARD_INDEX, GTEST_TOTAL_SHARDS), its cases as sub-results
  *
  * A discovered test is named PROGRAM::CASE (PROGRAM the binary's file name), so -k '*Math.*'
  * selects by case; a from-file test by its command line. Disabled gtest cases (DISABLED_) and
@@ -35,6 +38,8 @@ struct source {
 	char *spec;     /* the binary or glob, the command, or the file, as given */
 	char *argv;     /* lines: the template; NULL: the command's program and {} */
 	char *pattern;  /* lines: a POSIX extended regex whose first group is the name; NULL */
+	bool disabled_skip; /* gtest, criterion: disabled cases are SKIP (never run), not left out */
+	unsigned shards;    /* gtest: 0, or run the binary whole this many times, sharded */
 	char *base_dir; /* what a relative path in spec is relative to */
 	char *origin;   /* where it was declared, for errors: "isola.ini:3", "--gtest" */
 };
@@ -55,7 +60,8 @@ struct source *sources_add(struct sources *ss, enum source_kind kind, const char
                            const char *base_dir, const char *origin);
 /*
  * argv = / pattern = (key "argv" or "pattern"): for the last source, which must be a lines
- * source. The pattern is compiled here to check it. Returns 0, or -1 with *e.
+ * source. The pattern is compiled here to check it. disabled = skip|omit: for the last gtest or
+ * criterion source; gtest-shards = N: for the last gtest source. Returns 0, or -1 with *e.
  */
 int sources_set(struct sources *ss, const char *key, const char *value, struct isola_error *e);
 void sources_release(struct sources *ss);

@@ -53,6 +53,35 @@ run_isola run $ARGS --gtest ./unit -k '*Typed*'
 assert_rc 0
 assert_has out '^2 passed, 0 failed$'
 
+# Disabled cases on request: SKIP, never run (the disabled case would fail if it ran).
+run_isola run $ARGS --gtest ./unit --disabled skip -k '*DISABLED*' --junit d.xml
+assert_rc 0
+assert_has out '^SKIP .* unit::Math\.DISABLED_Later \(disabled in the source \(DISABLED_\)\)$'
+assert_has out '^SKIP .* unit::Inst/DISABLED_Q\.Fails/0 '
+assert_has out '^0 passed, 0 failed, 2 skipped$'
+assert_eq "$(xmllint --xpath 'count(//testcase[skipped])' d.xml)" 2
+run_isola list --gtest ./unit --disabled omit
+assert_not_has out 'DISABLED'
+
+# gtest-shards = N: the binary whole, N times, each shard its share of the cases (gtest's
+# sharding protocol: every case in exactly one shard).
+printf '[suite]\ngtest = ./unit\ngtest-shards = 3\n' >isola.ini
+run_isola list
+assert_eq "$(tr '\n' ' ' <out)" "unit::shard-1/3 unit::shard-2/3 unit::shard-3/3 "
+"$ISOLA_BIN" clean --root "$ROOT" >/dev/null # what the runs above kept
+run_isola run $ARGS --keep all
+rm isola.ini
+# Each shard's header says how many cases it runs ("Running 3 tests from ..."): 8 in all.
+total=0
+for k in 1 2 3; do
+	log=$(ls -d "$ROOT"/isola-*/"$k"-*.log)
+	assert_has "$log" "^Note: This is test shard $k of 3\.$"
+	n=$(sed -n 's/^\[==========\] Running \([0-9]*\) tests\{0,1\} from.*/\1/p' "$log")
+	total=$((total + n))
+done
+assert_eq "$total" 8 "the enabled cases, over the shards"
+"$ISOLA_BIN" clean --root "$ROOT" >/dev/null
+
 # A suite whose cases race on a file in their working directory: ctest -j4 over
 # gtest_discover_tests runs them as parallel processes in one directory and fails (it is run
 # until it does, at most 12 times: the race is a race); isola runs each in its own sandbox and
@@ -166,6 +195,9 @@ printf './runner "open\n' >badcmds.txt
 assert_refused "^isola: badcmds.txt:1: invalid command \(unterminated quote\)$" --from-file badcmds.txt
 assert_refused "^isola: two tests are named 'unit::Math.Add'" --gtest ./unit --gtest ./unit
 assert_refused "^isola: --skip-exit: invalid value '0' for skip-exit" --gtest ./unit --skip-exit 0
+assert_refused "^isola: --disabled: invalid value 'maybe' for disabled \(expected skip or omit\)$" --gtest ./unit --disabled maybe
+assert_refused "^isola: --gtest-shards: gtest-shards = 2 goes with the gtest = before it" --catch2 ./catch --gtest-shards 2
+assert_refused "^isola: --gtest-shards: invalid value '0' for gtest-shards" --gtest ./unit --gtest-shards 0
 printf '[suite]\nargv = ./runner {}\n' >isola.ini
 assert_refused "^isola: isola.ini:2: argv = ./runner \{\} goes with the lines = CMD before it" 
 rm -f isola.ini
