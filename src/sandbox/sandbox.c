@@ -252,7 +252,8 @@ int sandbox_create(struct sandbox *sb, struct rundir *rd, unsigned seq, struct i
 	sb->path = tmpl;
 	sb->name = xstrdup(strrchr(tmpl, '/') + 1);
 	sb->fd = open(tmpl, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (sb->fd < 0 || mkdirat(sb->fd, "tmp", 0700) < 0 || mkdirat(sb->fd, "home", 0700) < 0) {
+	if (sb->fd < 0 || mkdirat(sb->fd, "tmp", 0700) < 0 || mkdirat(sb->fd, "home", 0700) < 0 ||
+	    mkdirat(sb->fd, SANDBOX_OUTPUTS, 0700) < 0) {
 		int saved = errno;
 		err_set(e, saved, sb->path, "cannot set up sandbox '%s'", sb->path);
 		(void)rmtree_at(rd->fd, sb->name, NULL);

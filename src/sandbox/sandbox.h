@@ -47,6 +47,13 @@ void rundir_release(struct rundir *rd);
  */
 int rundir_clean(const char *root, bool finished, unsigned *removed, struct isola_error *e);
 
+/* What the sandbox holds for Bazel's test contract (spawn/contract.h): the directory of
+ * TEST_UNDECLARED_OUTPUTS_DIR (made with tmp/ and home/), and the files of
+ * TEST_PREMATURE_EXIT_FILE and TEST_WARNINGS_OUTPUT_FILE (made by the test, if at all). */
+#define SANDBOX_OUTPUTS       "outputs"
+#define SANDBOX_PREMATURE     "premature-exit"
+#define SANDBOX_WARNINGS      "warnings"
+
 struct sandbox {
 	char *path;  /* absolute path, owned */
 	char *name;  /* last component, owned */

@@ -505,6 +505,12 @@ static void classify(struct attempt *a, int status)
 	} else if (a->signal) {
 		a->outcome = OUT_CRASH;
 		set_reason(a, "%s", describe_status(status, buf, sizeof(buf)));
+	} else if (a->exit_code == 0 && a->sb.fd >= 0 &&
+	           faccessat(a->sb.fd, SANDBOX_PREMATURE, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		/* gtest makes it when it starts and removes it at its end: a case that called
+		 * exit(0) left it (Bazel's TEST_PREMATURE_EXIT_FILE). */
+		a->outcome = OUT_FAIL;
+		set_reason(a, "exit 0 before its end (it left TEST_PREMATURE_EXIT_FILE)");
 	} else if (a->exit_code == 0 && a->test->s.will_fail) {
 		a->outcome = OUT_FAIL;
 		set_reason(a, "exit 0, but the test is to fail (will-fail)");

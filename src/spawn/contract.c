@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "spawn/contract.h"
 
+#include "sandbox/sandbox.h"
 #include "spawn/environ.h"
 #include "spawn/proctree.h"
 
@@ -35,6 +36,11 @@ void contract_env(const struct contract *c, char *const *base, const struct strv
 		strv_push_take(&vars, xasprintf("%s=%s/tmp", tmpvars[i], sb));
 	if (!c->keep_home)
 		strv_push_take(&vars, xasprintf("HOME=%s/home", sb));
+	/* Bazel's test contract, so that a test written for Bazel (and gtest, which knows it)
+	 * works unchanged. */
+	strv_push_take(&vars, xasprintf("TEST_UNDECLARED_OUTPUTS_DIR=%s/" SANDBOX_OUTPUTS, sb));
+	strv_push_take(&vars, xasprintf("TEST_PREMATURE_EXIT_FILE=%s/" SANDBOX_PREMATURE, sb));
+	strv_push_take(&vars, xasprintf("TEST_WARNINGS_OUTPUT_FILE=%s/" SANDBOX_WARNINGS, sb));
 
 	/* Settings expand against the contract as it stands: into a list of their own, since
 	 * growing `vars` while ctx points into it would move it under our feet. */
