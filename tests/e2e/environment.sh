@@ -32,6 +32,20 @@ assert_has "$f" "^QUOTED=a \"b\" 'c' ;\\\$\\(true\\)$"
 assert_has "$f" '^KEEP_ME=kept$'
 assert_not_has "$f" '^DROP_ME='
 [ "$(stat -c %a "$sb/tmp")" = 700 ] && [ "$(stat -c %a "$sb/home")" = 700 ] || fail "tmp/home not 0700"
+# Bazel's contract.
+assert_has "$f" "^TEST_UNDECLARED_OUTPUTS_DIR=$sb/outputs$"
+[ "$(stat -c %a "$sb/outputs")" = 700 ] || fail "outputs/ not a 0700 directory"
+assert_has "$f" "^TEST_PREMATURE_EXIT_FILE=$sb/premature-exit$"
+assert_has "$f" "^TEST_WARNINGS_OUTPUT_FILE=$sb/warnings$"
+
+# A test that exits 0 but leaves TEST_PREMATURE_EXIT_FILE (as gtest does when a case calls
+# exit) did not end as it should: FAIL. The same test removing the file passes.
+make_test early.sh ': >"$TEST_PREMATURE_EXIT_FILE"; [ -z "${TIDY:-}" ] || rm "$TEST_PREMATURE_EXIT_FILE"'
+run_isola run --root "$ROOT" early.sh
+assert_rc 1
+assert_has out '^FAIL .* early\.sh \(exit 0 before its end \(it left TEST_PREMATURE_EXIT_FILE\)\)$'
+run_isola run --root "$ROOT" --env TIDY=1 early.sh
+assert_rc 0
 
 # --keep-home keeps the real HOME; a config file can say so too.
 run_isola clean --root "$ROOT"

@@ -4,13 +4,16 @@
  * 1,000-test list for N = 1..8 and each strategy (disjoint, covering, balanced), hash shards
  * that do not move when tests are added, the hash pinned (shards computed by different builds
  * must agree), time: shards within 10% of the ideal makespan given recorded durations, timings
- * files read or refused, K and N from each CI engine's environment, and every bad value refused.
+ * files read or refused, K and N from each CI engine's environment, and every bad value refused;
+ * and the order tests wait for (after =, src/sched/order.c): globs resolved within the list,
+ * circles refused with two of their tests named.
  */
 #include "unit.h"
 
 #include <dirent.h>
 #include <unistd.h>
 
+#include "sched/order.h"
 #include "testlist/partition.h"
 
 #define NTESTS 1000
@@ -424,6 +427,73 @@ static void test_timings_record(void **state)
 	free(file);
 }
 
+/* A list of the given names, test i after the glob after[i] (NULL: none). */
+static void make_after_list(struct testlist *tl, const char *const *names,
+                            const char *const *after, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		make_list(tl, names[i], 0, 1);
+		free(tl->v[i].name);
+		tl->v[i].name = xstrdup(names[i]);
+		tl->v[i].s = (struct settings)SETTINGS_INIT;
+		if (after[i])
+			assert_int_equal(settings_apply(&tl->v[i].s, "after", after[i], "/", NULL), 1);
+	}
+}
+
+static void free_list(struct testlist *tl)
+{
+	for (size_t i = 0; i < tl->n; i++) {
+		free(tl->v[i].name);
+		settings_release(&tl->v[i].s);
+	}
+	free(tl->v);
+}
+
+static void test_after(void **state)
+{
+	(void)state;
+	static const char *const names[] = {"a", "b", "c1", "c2", "d"};
+	static const char *const after[] = {"missing", NULL, "a", "c*", "c*"};
+	struct testlist tl = {0};
+	make_after_list(&tl, names, after, 5);
+	struct deps d;
+	struct isola_error e = {0};
+	assert_int_equal(order_deps(&tl, &d, &e), 0);
+	assert_non_null(d.of);
+	assert_int_equal(d.n[0], 0); /* a test not in the list is not waited for */
+	assert_int_equal(d.n[1], 0);
+	assert_int_equal(d.n[2], 1);
+	assert_int_equal(d.of[2][0], 0);
+	assert_int_equal(d.n[3], 1); /* c2 after c*: c1, never itself */
+	assert_int_equal(d.of[3][0], 2);
+	assert_int_equal(d.n[4], 2);
+	assert_int_equal(d.of[4][0], 2);
+	assert_int_equal(d.of[4][1], 3);
+	deps_release(&d);
+	free_list(&tl);
+
+	/* No test with after =: nothing to plan. */
+	static const char *const none[] = {NULL, NULL};
+	tl = (struct testlist){0};
+	make_after_list(&tl, names, none, 2);
+	assert_int_equal(order_deps(&tl, &d, &e), 0);
+	assert_null(d.of);
+	free_list(&tl);
+
+	/* A circle x -> y -> z -> x, with w waiting behind it: refused, naming two of the
+	 * circle's tests (w is not in it). */
+	static const char *const cnames[] = {"w", "x", "y", "z"};
+	static const char *const cafter[] = {"x", "y", "z", "x"};
+	tl = (struct testlist){0};
+	make_after_list(&tl, cnames, cafter, 4);
+	assert_int_equal(order_deps(&tl, &d, &e), -1);
+	assert_null(d.of);
+	assert_non_null(strstr(e.message, "is to start after"));
+	assert_null(strstr(e.message, "'w'"));
+	free_list(&tl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -435,6 +505,7 @@ int main(void)
 	    SCRATCH_TEST(test_time_balances),
 	    SCRATCH_TEST(test_timings_files),
 	    SCRATCH_TEST(test_timings_record),
+	    cmocka_unit_test(test_after),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -150,7 +150,8 @@ static void test_sandbox_create_layout(void **state)
 	assert_true(is_dir_with_mode(sb.path, 0700));
 	assert_true(is_dir_with_mode(P("%s/tmp", sb.path), 0700));
 	assert_true(is_dir_with_mode(P("%s/home", sb.path), 0700));
-	assert_int_equal(count_entries(sb.path), 2);
+	assert_true(is_dir_with_mode(P("%s/outputs", sb.path), 0700));
+	assert_int_equal(count_entries(sb.path), 3);
 	/* sb.fd is that directory. */
 	struct stat a, b;
 	assert_int_equal(fstat(sb.fd, &a), 0);
