@@ -16,6 +16,7 @@ struct cmdline {
 	struct settings s;    /* per-test settings given on the command line */
 	struct strv filters;  /* -k */
 	struct strv excludes; /* --exclude */
+	int shared_writes;          /* --shared-writes report (0) or fail (1); -1: not given */
 	struct strv with_labels;    /* -L, --with-label */
 	struct strv without_labels; /* --without-label */
 	const char *config;   /* --config */

@@ -67,6 +67,12 @@ enum {
 	OPT_TIMEOUT_MULT,
 	OPT_DISABLED,
 	OPT_GTEST_SHARDS,
+	OPT_ISOLATE,
+	OPT_TREE,
+	OPT_SHARE,
+	OPT_FENCE,
+	OPT_ALLOW_WRITE,
+	OPT_SHARED_WRITES,
 };
 
 static const struct option long_opts[] = {
@@ -126,6 +132,12 @@ static const struct option long_opts[] = {
 	{"timeout-multiplier", required_argument, NULL, OPT_TIMEOUT_MULT},
 	{"disabled", required_argument, NULL, OPT_DISABLED},
 	{"gtest-shards", required_argument, NULL, OPT_GTEST_SHARDS},
+	{"isolate", required_argument, NULL, OPT_ISOLATE},
+	{"tree", required_argument, NULL, OPT_TREE},
+	{"share", required_argument, NULL, OPT_SHARE},
+	{"fence", no_argument, NULL, OPT_FENCE},
+	{"allow-write", required_argument, NULL, OPT_ALLOW_WRITE},
+	{"shared-writes", required_argument, NULL, OPT_SHARED_WRITES},
 	{"argv", required_argument, NULL, OPT_ARGV},
 	{"pattern", required_argument, NULL, OPT_PATTERN},
 	{"skip-exit", required_argument, NULL, OPT_SKIP_EXIT},
@@ -189,6 +201,16 @@ static const char *setting_key(int opt)
 		return "will-fail";
 	case OPT_TIMEOUT_MULT:
 		return "timeout-multiplier";
+	case OPT_ISOLATE:
+		return "isolate";
+	case OPT_TREE:
+		return "tree";
+	case OPT_SHARE:
+		return "share";
+	case OPT_FENCE:
+		return "fence";
+	case OPT_ALLOW_WRITE:
+		return "allow-write";
 	default:
 		return NULL;
 	}
@@ -253,6 +275,7 @@ static bool suite_only(int opt)
 	case OPT_MESON:
 	case OPT_DISABLED:
 	case OPT_GTEST_SHARDS:
+	case OPT_SHARED_WRITES:
 	case 'L':
 	case OPT_WITHOUT_LABEL:
 	case OPT_LABEL:
@@ -292,7 +315,7 @@ int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct 
 	if (!getcwd(cwd, sizeof(cwd)))
 		snprintf(cwd, sizeof(cwd), ".");
 	*c = (struct cmdline){.cmd = cmd, .s = SETTINGS_INIT, .keep = -1, .retries = -1,
-			      .flaky_result = -1, .slow_ns = -1};
+			      .flaky_result = -1, .slow_ns = -1, .shared_writes = -1};
 	/* exec: options stop at the first non-option (the program). */
 	const char *shortopts = strcmp(cmd, "exec") == 0 ? "+:j:e:k:c:L:vh" : ":j:e:k:c:L:vh";
 	/* 0, not 1: glibc then also forgets where it was inside a grouped option (-abc) of an
@@ -320,7 +343,7 @@ int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct 
 				       option_name(opt));
 		const char *key = setting_key(opt);
 		if (key) {
-			if (settings_apply(&c->s, key, opt == OPT_SERIAL || opt == OPT_WILL_FAIL ? "true" : optarg, cwd, e) < 0) {
+			if (settings_apply(&c->s, key, opt == OPT_SERIAL || opt == OPT_WILL_FAIL || opt == OPT_FENCE ? "true" : optarg, cwd, e) < 0) {
 				char *msg = xasprintf("--%s: %s", key, e->message);
 				snprintf(e->message, sizeof(e->message), "%.1000s", msg);
 				free(msg);
@@ -469,6 +492,13 @@ int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct 
 			break;
 		case OPT_NO_TIMINGS:
 			c->no_timings = true;
+			break;
+		case OPT_SHARED_WRITES:
+			if (parse_shared_writes(optarg, &c->shared_writes) < 0)
+				return err_set(e, 0, NULL,
+				               "invalid value '%s' for --shared-writes (expected report or "
+				               "fail)",
+				               optarg);
 			break;
 		case OPT_GTEST:
 		case OPT_CATCH2:

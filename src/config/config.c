@@ -357,6 +357,14 @@ static int handler(void *user, const char *section, const char *key, const char 
 		}
 		return 1;
 	}
+	if (is_suite && strcmp(key, "shared-writes") == 0) {
+		if (parse_shared_writes(value, &c->shared_writes) < 0) {
+			err_set(&e, 0, NULL,
+			        "invalid value '%s' for shared-writes (expected report or fail)", value);
+			return fail(p, &e);
+		}
+		return 1;
+	}
 	if (is_suite && strcmp(key, "slow") == 0) {
 		if (parse_duration(value, &c->slow_ns) < 0 || c->slow_ns <= 0) {
 			err_set(&e, 0, NULL, "invalid value '%s' for slow (expected a duration such as "

@@ -54,6 +54,7 @@ struct config {
 	char *root;       /* NULL: not given */
 	int retries;      /* -1: not given */
 	int flaky_result; /* -1: not given, 0 pass, 1 fail */
+	int shared_writes; /* -1: not given, 0 report, 1 fail */
 	int64_t slow_ns;  /* -1: not given */
 	char *timings;    /* timings = FILE (absolute) or "off"; NULL: not given */
 	struct lock_decl *locks;
@@ -62,7 +63,8 @@ struct config {
 	size_t nsetups;
 	struct sources sources; /* gtest = ..., lines = ... (testlist/source.h) */
 };
-#define CONFIG_INIT {.suite = SETTINGS_INIT, .keep = -1, .retries = -1, .flaky_result = -1, .slow_ns = -1}
+#define CONFIG_INIT {.suite = SETTINGS_INIT, .keep = -1, .retries = -1, .flaky_result = -1, .slow_ns = -1, \
+                     .shared_writes = -1}
 
 /* The [setup NAME] of that name, or NULL. */
 const struct setup_decl *config_setup(const struct config *c, const char *name);

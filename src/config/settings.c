@@ -61,6 +61,38 @@ int settings_apply(struct settings *s, const char *key, const char *value, const
 			return bad_value(e, key, value, "expected a duration such as 30s, 2m or 0 for none");
 		return 1;
 	}
+	if (strcmp(key, "isolate") == 0) {
+		if (parse_isolate(value, &s->isolate) < 0)
+			return bad_value(e, key, value,
+			                 "expected a comma-separated list of tmp, shm, net, tree, all, "
+			                 "or none");
+		return 1;
+	}
+	if (strcmp(key, "fence") == 0) {
+		bool b;
+		if (parse_bool(value, &b) < 0)
+			return bad_value(e, key, value, "expected true or false");
+		s->fence = b;
+		return 1;
+	}
+	if (strcmp(key, "tree") == 0 || strcmp(key, "share") == 0 ||
+	    strcmp(key, "allow-write") == 0) {
+		if (!*value || !text_ok(value))
+			return bad_value(e, key, value, "expected a path");
+		struct strv *v = key[0] == 't' ? &s->trees : key[0] == 's' ? &s->shares
+		                                                           : &s->allow_write;
+		/* Absolute, relative to where it was given (the config file's directory, or the
+		 * directory isola runs in); kept as written otherwise: the test sees that path. */
+		char *abs = value[0] == '/' || !base_dir ? xstrdup(value)
+		                                         : xasprintf("%s/%s", base_dir, value);
+		for (size_t i = 0; i < v->n; i++)
+			if (strcmp(v->v[i], abs) == 0) {
+				free(abs);
+				return 1;
+			}
+		strv_push_take(v, abs);
+		return 1;
+	}
 	if (strcmp(key, "timeout-multiplier") == 0) {
 		char *end;
 		double m = strtod(value, &end);
@@ -171,6 +203,16 @@ void settings_merge(struct settings *dst, const struct settings *over)
 		dst->will_fail = over->will_fail;
 	if (over->timeout_mult >= 0)
 		dst->timeout_mult = over->timeout_mult;
+	if (over->isolate >= 0)
+		dst->isolate = over->isolate;
+	if (over->fence >= 0)
+		dst->fence = over->fence;
+	for (size_t i = 0; i < over->trees.n; i++)
+		(void)settings_apply(dst, "tree", over->trees.v[i], NULL, NULL);
+	for (size_t i = 0; i < over->shares.n; i++)
+		(void)settings_apply(dst, "share", over->shares.v[i], NULL, NULL);
+	for (size_t i = 0; i < over->allow_write.n; i++)
+		(void)settings_apply(dst, "allow-write", over->allow_write.v[i], NULL, NULL);
 	if (over->slots >= 0)
 		dst->slots = over->slots;
 	if (over->skip_exit >= 0)
@@ -208,6 +250,10 @@ void settings_finalise(struct settings *s)
 		s->timeout_ns = t > 1e18 ? (int64_t)1e18 : (int64_t)t;
 	}
 	s->timeout_mult = 1; /* applied: a second finalise must not apply it again */
+	if (s->isolate < 0)
+		s->isolate = 0;
+	if (s->fence < 0)
+		s->fence = 0;
 }
 
 void settings_release(struct settings *s)
@@ -220,6 +266,9 @@ void settings_release(struct settings *s)
 	strv_release(&s->requires);
 	strv_release(&s->labels);
 	strv_release(&s->after);
+	strv_release(&s->trees);
+	strv_release(&s->shares);
+	strv_release(&s->allow_write);
 	*s = (struct settings)SETTINGS_INIT;
 }
 
@@ -240,6 +289,17 @@ bool name_ok(const char *v)
 	if (n == 0 || n > 64)
 		return false;
 	return strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+}
+
+int parse_shared_writes(const char *v, int *out)
+{
+	if (strcmp(v, "report") == 0)
+		*out = 0;
+	else if (strcmp(v, "fail") == 0)
+		*out = 1;
+	else
+		return -1;
+	return 0;
 }
 
 int parse_flaky_result(const char *v, int *out)
@@ -273,4 +333,50 @@ int parse_jobs(const char *v, unsigned *out)
 		return 0;
 	}
 	return parse_uint(v, 1, 4096, out);
+}
+
+static const struct {
+	const char *name;
+	int bit;
+} isolate_words[] = {
+    {"tmp", ISO_TMP}, {"shm", ISO_SHM}, {"net", ISO_NET}, {"tree", ISO_TREE}, {"all", ISO_ALL},
+};
+
+int parse_isolate(const char *v, int *out)
+{
+	int bits = 0;
+	if (strcmp(v, "none") == 0) {
+		*out = 0;
+		return 0;
+	}
+	for (const char *p = v; *p;) {
+		size_t n = strcspn(p, ",");
+		size_t i = 0;
+		while (i < ARRAY_SIZE(isolate_words) &&
+		       (strlen(isolate_words[i].name) != n || strncmp(p, isolate_words[i].name, n) != 0))
+			i++;
+		if (i == ARRAY_SIZE(isolate_words))
+			return -1;
+		bits |= isolate_words[i].bit;
+		p += n;
+		if (*p == ',' && *++p == '\0')
+			return -1; /* "tmp," */
+	}
+	if (!bits)
+		return -1;
+	*out = bits;
+	return 0;
+}
+
+const char *isolate_name(int bits, char *buf, size_t len)
+{
+	size_t at = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(isolate_words); i++)
+		if (bits & isolate_words[i].bit)
+			at += (size_t)snprintf(buf + at, at < len ? len - at : 0, "%s%s", at ? "," : "",
+			                       isolate_words[i].name);
+	if (!at)
+		snprintf(buf, len, "none");
+	return buf;
 }

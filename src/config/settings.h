@@ -15,6 +15,15 @@
 #include "util/util.h"
 
 enum leak_mode { LEAK_WARN, LEAK_FAIL };
+
+/* isolate = WHAT,...: what the test gets of its own beyond its sandbox (spawn/). */
+enum isolate_kind {
+	ISO_TMP = 1 << 0,  /* /tmp and /var/tmp: its sandbox's, bind-mounted over them */
+	ISO_SHM = 1 << 1,  /* /dev/shm likewise */
+	ISO_NET = 1 << 2,  /* a network namespace with only loopback, up */
+	ISO_TREE = 1 << 3, /* each tree (default: where isola started) as a private overlay */
+	ISO_ALL = 1 << 4,  /* everything this machine allows (what it does not is said, not an error) */
+};
 enum keep_mode { KEEP_FAILED, KEEP_ALL, KEEP_NONE };
 
 #define DEFAULT_TIMEOUT_NS (300 * NSEC_PER_SEC)
@@ -37,6 +46,11 @@ struct settings {
 	int skip_exit;         /* -1: not given here; the exit status that means SKIP (77) */
 	int error_exit;        /* -1: not given here; the exit status that means ERROR (99) */
 	int will_fail;         /* -1: not given here; 1: a failing exit passes, exit 0 fails */
+	int isolate;           /* -1: not given here; else enum isolate_kind bits (0: none) */
+	struct strv trees;     /* tree = DIR: what isolate = tree overlays (absolute) */
+	struct strv shares;    /* share = PATH: inside a tree, stays shared (absolute) */
+	int fence;             /* -1: not given here; 1: a Landlock write fence */
+	struct strv allow_write; /* allow-write = PATH: writable through the fence (absolute) */
 	double timeout_mult;   /* -1: not given here; the timeout is multiplied by it (meson's
 	                        * --timeout-multiplier: slow machines, valgrind) */
 	struct strv labels;    /* label = NAME: what -L/--with-label and --without-label select */
@@ -45,7 +59,7 @@ struct settings {
 #define SETTINGS_INIT                                                                              \
 	{.timeout_ns = -1, .grace_ns = -1, .keep_home = -1, .leak = -1, .stage = -1, .slots = -1,  \
 	 .serial = -1, .skip_exit = -1, .error_exit = -1, .will_fail = -1,     \
-	 .timeout_mult = -1}
+	 .timeout_mult = -1, .isolate = -1, .fence = -1}
 
 /* The names isola defines for every test, usable as ${NAME} in env values. */
 extern const char *const contract_names[];
@@ -67,6 +81,16 @@ void settings_release(struct settings *s);
 int parse_bool(const char *v, bool *out);
 /* A lock's or a fixture's name: letters, digits, '.', '_', '-'; 1 to 64 of them. */
 bool name_ok(const char *v);
+
+/* "tmp,net": enum isolate_kind bits ("none": 0, "all"). Returns 0, or -1 if a word is none of
+ * tmp, shm, net, tree, all, none. */
+int parse_isolate(const char *v, int *out);
+/* "tmp,net" for bits (into buf). */
+const char *isolate_name(int bits, char *buf, size_t len);
+
+/* report (0) or fail (1): --shared-writes, what a write into a tree not shared does to a test.
+ * Returns 0, or -1. */
+int parse_shared_writes(const char *v, int *out);
 
 /* pass (0) or fail (1): what a FLAKY test counts as. Returns 0, or -1. */
 int parse_flaky_result(const char *v, int *out);
