@@ -57,6 +57,7 @@ enum {
 	OPT_PATTERN,
 	OPT_SKIP_EXIT,
 	OPT_ERROR_EXIT,
+	OPT_PROTOCOL,
 };
 
 static const struct option long_opts[] = {
@@ -110,6 +111,7 @@ static const struct option long_opts[] = {
 	{"pattern", required_argument, NULL, OPT_PATTERN},
 	{"skip-exit", required_argument, NULL, OPT_SKIP_EXIT},
 	{"error-exit", required_argument, NULL, OPT_ERROR_EXIT},
+	{"protocol", required_argument, NULL, OPT_PROTOCOL},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{0},
@@ -161,6 +163,8 @@ static const char *setting_key(int opt)
 		return "skip-exit";
 	case OPT_ERROR_EXIT:
 		return "error-exit";
+	case OPT_PROTOCOL:
+		return "protocol";
 	default:
 		return NULL;
 	}
@@ -221,6 +225,7 @@ static bool suite_only(int opt)
 	case OPT_FROM_FILE:
 	case OPT_ARGV:
 	case OPT_PATTERN:
+	case OPT_PROTOCOL:
 		return true;
 	default:
 		return false;

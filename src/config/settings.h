@@ -16,6 +16,9 @@
 
 enum leak_mode { LEAK_WARN, LEAK_FAIL };
 enum keep_mode { KEEP_FAILED, KEEP_ALL, KEEP_NONE };
+/* How a test tells its results (protocol/protocol.h): its exit status alone, TAP on its
+ * standard output, GoogleTest's XML (--gtest_output), JUnit XML at $XML_OUTPUT_FILE. */
+enum protocol { PROTO_EXITCODE, PROTO_TAP, PROTO_GTEST, PROTO_JUNIT };
 
 #define DEFAULT_TIMEOUT_NS (300 * NSEC_PER_SEC)
 #define DEFAULT_GRACE_NS   (5 * NSEC_PER_SEC)
@@ -36,10 +39,11 @@ struct settings {
 	struct strv requires;  /* requires = NAME: the [setup NAME] fixtures it needs */
 	int skip_exit;         /* -1: not given here; the exit status that means SKIP (77) */
 	int error_exit;        /* -1: not given here; the exit status that means ERROR (99) */
+	int protocol;          /* -1: not given here, else enum protocol */
 };
 #define SETTINGS_INIT                                                                              \
 	{.timeout_ns = -1, .grace_ns = -1, .keep_home = -1, .leak = -1, .stage = -1, .slots = -1,  \
-	 .serial = -1, .skip_exit = -1, .error_exit = -1}
+	 .serial = -1, .skip_exit = -1, .error_exit = -1, .protocol = -1}
 
 /* The names isola defines for every test, usable as ${NAME} in env values. */
 extern const char *const contract_names[];
@@ -66,5 +70,9 @@ bool name_ok(const char *v);
 int parse_flaky_result(const char *v, int *out);
 int parse_keep(const char *v, enum keep_mode *out);
 int parse_jobs(const char *v, unsigned *out);
+/* exitcode, tap, gtest or junit. Returns 0, or -1. */
+int parse_protocol(const char *v, enum protocol *out);
+/* "exitcode", ... */
+const char *protocol_name(enum protocol p);
 
 #endif

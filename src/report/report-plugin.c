@@ -81,6 +81,14 @@ report_read_fn *report_reader_load(const char *plugin, const char *what, struct 
 	return p ? p->read : NULL;
 }
 
+junit_parse_fn *report_cases_load(const char *plugin, const char *what, struct isola_error *e)
+{
+	const struct report_plugin *p = plugin_load(plugin, what, e);
+	if (p && !p->read_cases)
+		err_set(e, 0, NULL, "%s.so has no reader of the %s: reinstall isola", plugin, what);
+	return p ? p->read_cases : NULL;
+}
+
 static const struct report_plugin *plugin_load(const char *plugin, const char *what,
                                                struct isola_error *e)
 {

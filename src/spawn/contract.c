@@ -35,6 +35,8 @@ void contract_env(const struct contract *c, char *const *base, const struct strv
 		strv_push_take(&vars, xasprintf("%s=%s/tmp", tmpvars[i], sb));
 	if (!c->keep_home)
 		strv_push_take(&vars, xasprintf("HOME=%s/home", sb));
+	if (c->xml_output)
+		strv_push_take(&vars, xasprintf("XML_OUTPUT_FILE=%s", c->xml_output));
 
 	/* Settings expand against the contract as it stands: into a list of their own, since
 	 * growing `vars` while ctx points into it would move it under our feet. */
