@@ -68,6 +68,18 @@ void subresults_release(struct subresults *s)
 	*s = (struct subresults){0};
 }
 
+void subresults_copy(struct subresults *dst, const struct subresults *src)
+{
+	*dst = *src;
+	dst->v = src->n ? xcalloc(src->n, sizeof(*dst->v)) : NULL;
+	dst->cap = src->n;
+	for (size_t i = 0; i < src->n; i++) {
+		dst->v[i] = src->v[i];
+		dst->v[i].name = xstrdup(src->v[i].name);
+		dst->v[i].message = src->v[i].message ? xstrdup(src->v[i].message) : NULL;
+	}
+}
+
 /* May what the test said change its outcome? Only the verdict of its exit status: a crash, a
  * timeout, an interruption, its skip and error statuses say more. */
 static bool refinable(const struct attempt *a)

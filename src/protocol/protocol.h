@@ -57,6 +57,8 @@ long subresults_add(struct subresults *s, const char *name, size_t name_len, enu
 /* Append a line to kept sub-result i's message (a newline between), within SUB_MESSAGE_MAX. */
 void subresult_append(struct subresults *s, size_t i, const char *text, size_t len);
 void subresults_release(struct subresults *s);
+/* *dst = a deep copy of *src. */
+void subresults_copy(struct subresults *dst, const struct subresults *src);
 
 /* Did it fail (FAIL or ERROR, and not a TAP TODO)? */
 bool subresult_failed(const struct subresult *r);
