@@ -192,8 +192,8 @@ void protocol_read_xml(struct attempt *a, int dirfd, bool required, junit_parse_
 		if (errno == ENOENT && !required)
 			return;
 		if (errno == ENOENT)
-			decide(a, xasprintf("isola: it wrote no %s (it was given --gtest_output=xml:...: "
-			                    "is it a GoogleTest binary?)", what), true);
+			decide(a, xasprintf("isola: it wrote no %s; is it a GoogleTest binary? (isola "
+			                    "gave it --gtest_output=xml:$XML_OUTPUT_FILE)", what), true);
 		else
 			decide(a, xasprintf("isola: cannot open its %s: %s", what, strerror(errno)),
 			       true);
