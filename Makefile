@@ -44,7 +44,7 @@ REPORT_SRCS := src/report/report-setup.c src/report/report-human.c src/report/li
 	src/report/report-tap.c src/report/report-html.c src/report/report-plugin.c
 PLUGIN_JSON_SRCS  := src/report/plugin-json.c src/report/report-json.c src/report/report-trace.c \
 	src/report/report-read.c src/testlist/import-json.c
-PLUGIN_JUNIT_SRCS := src/report/plugin-junit.c src/report/report-junit.c
+PLUGIN_JUNIT_SRCS := src/report/plugin-junit.c src/report/report-junit.c src/report/junit-read.c
 ISOLA_CPPFLAGS += $(shell pkg-config --cflags libxml-2.0 jansson 2>/dev/null)
 LDLIBS_JSON  := $(shell pkg-config --libs jansson 2>/dev/null)
 LDLIBS_JUNIT := $(shell pkg-config --libs libxml-2.0 2>/dev/null)
@@ -64,6 +64,7 @@ CORE_SRCS := \
 	src/testlist/testlist.c src/testlist/partition.c src/testlist/timings.c src/testlist/source.c \
 	src/sched/scheduler.c src/sched/order.c src/sched/tally.c src/sched/fixture.c \
 	src/sched/workers.c \
+	src/protocol/protocol.c src/protocol/tap.c \
 	src/sandbox/rmtree.c src/sandbox/sandbox.c \
 	src/stage/stage.c src/stage/stage-copy.c src/stage/stage-overlay.c src/stage/stage-bind.c src/stage/stage-remove.c \
 	src/spawn/environ.c src/spawn/contract.c src/spawn/spawn.c src/spawn/spawn-ns.c src/spawn/mountns.c src/spawn/proctree.c src/spawn/keeper.c src/spawn/container.c \

@@ -217,6 +217,8 @@ static void on_test_end(void *ctx, const struct read_test_end *te)
 		if (fd >= 0)
 			close(fd);
 	}
+	if (te->subs)
+		subresults_copy(&a->subs, te->subs);
 	m->att_test[m->natts] = t;
 	m->att_shard[m->natts++] = m->cur;
 }
@@ -579,6 +581,7 @@ out:
 		free(m.atts[i].strategy_reason);
 		free(m.atts[i].sandbox_path);
 		free(m.atts[i].log_path);
+		subresults_release(&m.atts[i].subs);
 	}
 	free(m.atts);
 	free(m.att_test);

@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "cli/exitcodes.h"
 #include "config/config.h"
+#include "report/report-plugin.h"
 #include "report/report.h"
 #include "sandbox/sandbox.h"
 #include "sched/fixture.h"
@@ -119,6 +120,8 @@ static void list_tests(const struct testlist *tl, bool verbose)
 			printf("  skip-exit: %d\n", t->s.skip_exit);
 		if (t->s.will_fail > 0)
 			printf("  will-fail\n");
+		if (t->s.protocol != PROTO_EXITCODE)
+			printf("  protocol: %s\n", protocol_name((enum protocol)t->s.protocol));
 		for (size_t k = 0; k < t->s.labels.n; k++)
 			printf("  label: %s\n", t->s.labels.v[k]);
 		for (size_t k = 0; k < t->s.after.n; k++)
@@ -446,6 +449,20 @@ int cmd_run(int argc, char **argv, bool list_only)
 		goto out;
 	}
 
+	/* The XML of tests whose protocol is gtest or junit is read by the JUnit plugin (libxml2),
+	 * loaded now, before anything runs, and only for such a suite. */
+	junit_parse_fn *parse_junit = NULL;
+	for (size_t i = 0; i < tl.n && !parse_junit; i++) {
+		if (tl.v[i].s.protocol != PROTO_GTEST && tl.v[i].s.protocol != PROTO_JUNIT)
+			continue;
+		parse_junit = report_cases_load("report-junit", "JUnit report", &e);
+		if (!parse_junit) {
+			cli_error("%s", e.message);
+			rc = EXIT_INTERNAL;
+			goto out;
+		}
+	}
+
 	/* Sandboxes of runs that died (their lock is free) go first. */
 	unsigned removed = 0;
 	(void)rundir_clean(root, false, &removed, &e);
@@ -507,6 +524,7 @@ int cmd_run(int argc, char **argv, bool list_only)
 		.nlocks = cfg.nlocks,
 		.keep_pids = keep_pids,
 		.nkeep_pids = nkeep_pids,
+		.parse_junit = parse_junit,
 	};
 	struct run_summary sum = {0};
 	/* Stopped while the setups ran: no test starts, and the reports say so. */

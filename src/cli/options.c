@@ -73,6 +73,7 @@ enum {
 	OPT_FENCE,
 	OPT_ALLOW_WRITE,
 	OPT_SHARED_WRITES,
+	OPT_PROTOCOL,
 };
 
 static const struct option long_opts[] = {
@@ -142,6 +143,7 @@ static const struct option long_opts[] = {
 	{"pattern", required_argument, NULL, OPT_PATTERN},
 	{"skip-exit", required_argument, NULL, OPT_SKIP_EXIT},
 	{"error-exit", required_argument, NULL, OPT_ERROR_EXIT},
+	{"protocol", required_argument, NULL, OPT_PROTOCOL},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{0},
@@ -211,6 +213,8 @@ static const char *setting_key(int opt)
 		return "fence";
 	case OPT_ALLOW_WRITE:
 		return "allow-write";
+	case OPT_PROTOCOL:
+		return "protocol";
 	default:
 		return NULL;
 	}
@@ -281,6 +285,7 @@ static bool suite_only(int opt)
 	case OPT_LABEL:
 	case OPT_AFTER:
 	case OPT_WILL_FAIL:
+	case OPT_PROTOCOL:
 		return true;
 	default:
 		return false;

@@ -160,6 +160,13 @@ int settings_apply(struct settings *s, const char *key, const char *value, const
 		s->slots = (int)n;
 		return 1;
 	}
+	if (strcmp(key, "protocol") == 0) {
+		enum protocol p;
+		if (parse_protocol(value, &p) < 0)
+			return bad_value(e, key, value, "expected exitcode, tap, gtest or junit");
+		s->protocol = (int)p;
+		return 1;
+	}
 	if (strcmp(key, "leak") == 0) {
 		if (strcmp(value, "warn") == 0)
 			s->leak = LEAK_WARN;
@@ -221,6 +228,8 @@ void settings_merge(struct settings *dst, const struct settings *over)
 		dst->error_exit = over->error_exit;
 	if (over->serial >= 0)
 		dst->serial = over->serial;
+	if (over->protocol >= 0)
+		dst->protocol = over->protocol;
 }
 
 void settings_finalise(struct settings *s)
@@ -254,6 +263,8 @@ void settings_finalise(struct settings *s)
 		s->isolate = 0;
 	if (s->fence < 0)
 		s->fence = 0;
+	if (s->protocol < 0)
+		s->protocol = PROTO_EXITCODE;
 }
 
 void settings_release(struct settings *s)
@@ -379,4 +390,26 @@ const char *isolate_name(int bits, char *buf, size_t len)
 	if (!at)
 		snprintf(buf, len, "none");
 	return buf;
+}
+
+static const char *const protocol_names[] = {
+	[PROTO_EXITCODE] = "exitcode",
+	[PROTO_TAP] = "tap",
+	[PROTO_GTEST] = "gtest",
+	[PROTO_JUNIT] = "junit",
+};
+
+int parse_protocol(const char *v, enum protocol *out)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(protocol_names); i++)
+		if (strcmp(v, protocol_names[i]) == 0) {
+			*out = (enum protocol)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *protocol_name(enum protocol p)
+{
+	return (size_t)p < ARRAY_SIZE(protocol_names) ? protocol_names[p] : "?";
 }

@@ -25,6 +25,9 @@ enum isolate_kind {
 	ISO_ALL = 1 << 4,  /* everything this machine allows (what it does not is said, not an error) */
 };
 enum keep_mode { KEEP_FAILED, KEEP_ALL, KEEP_NONE };
+/* How a test tells its results (protocol/protocol.h): its exit status alone, TAP on its
+ * standard output, GoogleTest's XML (--gtest_output), JUnit XML at $XML_OUTPUT_FILE. */
+enum protocol { PROTO_EXITCODE, PROTO_TAP, PROTO_GTEST, PROTO_JUNIT };
 
 #define DEFAULT_TIMEOUT_NS (300 * NSEC_PER_SEC)
 #define DEFAULT_GRACE_NS   (5 * NSEC_PER_SEC)
@@ -55,11 +58,12 @@ struct settings {
 	                        * --timeout-multiplier: slow machines, valgrind) */
 	struct strv labels;    /* label = NAME: what -L/--with-label and --without-label select */
 	struct strv after;     /* after = GLOB: the tests it starts after (all their attempts) */
+	int protocol;          /* -1: not given here, else enum protocol */
 };
 #define SETTINGS_INIT                                                                              \
 	{.timeout_ns = -1, .grace_ns = -1, .keep_home = -1, .leak = -1, .stage = -1, .slots = -1,  \
 	 .serial = -1, .skip_exit = -1, .error_exit = -1, .will_fail = -1,     \
-	 .timeout_mult = -1, .isolate = -1, .fence = -1}
+	 .timeout_mult = -1, .isolate = -1, .fence = -1, .protocol = -1}
 
 /* The names isola defines for every test, usable as ${NAME} in env values. */
 extern const char *const contract_names[];
@@ -96,5 +100,9 @@ int parse_shared_writes(const char *v, int *out);
 int parse_flaky_result(const char *v, int *out);
 int parse_keep(const char *v, enum keep_mode *out);
 int parse_jobs(const char *v, unsigned *out);
+/* exitcode, tap, gtest or junit. Returns 0, or -1. */
+int parse_protocol(const char *v, enum protocol *out);
+/* "exitcode", ... */
+const char *protocol_name(enum protocol p);
 
 #endif

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* report-junit.so: the format written with libxml2, --junit (report-plugin.h). */
+/* report-junit.so: the format written with libxml2, --junit, and the reader of the JUnit XML
+ * tests write (report-plugin.h). */
 #include "report/report-plugin.h"
 
 static void *open_junit(struct report_out *out, struct report_problems *p,
@@ -18,4 +19,5 @@ REPORT_PLUGIN_EXPORT const struct report_plugin isola_report_plugin = {
     .abi = REPORT_PLUGIN_ABI,
     .formats = formats,
     .nformats = ARRAY_SIZE(formats),
+    .read_cases = report_junit_cases,
 };

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "protocol/protocol.h"
 #include "report/report-out.h"
 #include "report/report-record.h"
 #include "report/report-text.h"
@@ -189,6 +190,35 @@ static void write_summary(struct html *h, FILE *f, const struct run_summary *rs)
 	fprintf(f, "</table>\n</section>\n");
 }
 
+/* The failed subtests of an attempt that did not pass, each with its message. */
+#define HTML_SUBS_SHOWN 50
+static void write_failed_subs(struct html *h, FILE *f, const struct report_rec *r)
+{
+	const struct subresults *s = &r->subs;
+	if (!s->failed)
+		return;
+	fprintf(f, "<p>%zu of %zu subtests failed:</p>\n<ul class=\"subtests\">\n", s->failed,
+	        s->total);
+	size_t shown = 0;
+	for (size_t i = 0; i < s->n && shown < HTML_SUBS_SHOWN; i++) {
+		const struct subresult *sr = &s->v[i];
+		if (!subresult_failed(sr))
+			continue;
+		shown++;
+		const char *cls = css_class(sr->outcome);
+		fprintf(f, "<li class=\"subtest\" data-outcome=\"%s\" data-subtest=\"%s\">",
+		        outcome_name(sr->outcome), esc(h, sr->name));
+		fprintf(f, "<span class=\"badge %s\">%s</span> <span class=\"name\">%s</span>", cls,
+		        outcome_name(sr->outcome), esc(h, sr->name));
+		if (sr->message)
+			fprintf(f, "<pre class=\"message\">%s</pre>", esc(h, sr->message));
+		fprintf(f, "</li>\n");
+	}
+	fprintf(f, "</ul>\n");
+	if (s->failed > shown)
+		fprintf(f, "<p>... %zu more failed subtests not shown</p>\n", s->failed - shown);
+}
+
 static void write_failures(struct html *h, FILE *f)
 {
 	size_t n = 0;
@@ -222,6 +252,7 @@ static void write_failures(struct html *h, FILE *f)
 		if (r->kept && r->log_path)
 			fprintf(f, "<p>log: <code>%s</code> (%lld bytes)</p>\n",
 			        esc(h, r->log_path), (long long)r->out_size);
+		write_failed_subs(h, f, r);
 		if (r->tail_len) {
 			tbuf_reset(&h->b);
 			text_html(&h->b, r->tail, r->tail_len);
@@ -411,6 +442,27 @@ static void write_attempts(struct html *h, FILE *f)
 		        "class=\"num\">%s</td><td>%s</td></tr>\n",
 		        css_class(SHOWN(r)), outcome_name(SHOWN(r)), r->slot, d,
 		        esc(h, r->reason));
+		/* Its subtests, each a row under it. */
+		for (size_t k = 0; k < r->subs.n; k++) {
+			const struct subresult *sr = &r->subs.v[k];
+			const char *m = sr->message ? sr->message : "";
+			char *first = xasprintf("%s%.*s", sr->todo ? "TODO " : "", (int)strcspn(m, "\n"),
+			                        m);
+			if (sr->ns >= 0)
+				dur(sr->ns, d, sizeof(d));
+			else
+				d[0] = '\0';
+			fprintf(f, "<tr class=\"subtest\" data-outcome=\"%s\"><td></td><td "
+			        "class=\"name\">&#8627; %s</td>",
+			        outcome_name(sr->outcome), esc(h, sr->name));
+			fprintf(f, "<td><span class=\"badge %s\">%s</span></td><td></td><td "
+			        "class=\"num\">%s</td><td>%s</td></tr>\n",
+			        css_class(sr->outcome), outcome_name(sr->outcome), d, esc(h, first));
+			free(first);
+		}
+		if (r->subs.total > r->subs.n)
+			fprintf(f, "<tr class=\"subtest\"><td></td><td colspan=\"5\">&#8627; %zu more "
+			        "subtests not shown</td></tr>\n", r->subs.total - r->subs.n);
 	}
 	fprintf(f, "</table>\n</section>\n");
 }

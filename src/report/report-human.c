@@ -16,6 +16,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "protocol/protocol.h"
 #include "report/lineprinter.h"
 #include "report/report-record.h"
 #include "report/report-text.h"
@@ -345,6 +346,60 @@ static enum lp_color outcome_color(enum outcome o)
 	}
 }
 
+/* Failed subtests shown under a test that did not pass (all of them with -v: -v shows every
+ * subtest), and how many lines of each one's message. */
+#define SUBS_SHOWN     20
+#define SUB_MSG_LINES  5
+
+/* "    not ok Math.Div: expected 2, got 3", further lines of the message below it. */
+static void print_sub(struct human *h, FILE *out, const struct subresult *r)
+{
+	const char *word = r->outcome == OUT_PASS ? "ok" : r->outcome == OUT_SKIP ? "skip" : "not ok";
+	enum lp_color c = subresult_failed(r)                    ? LP_RED
+	                  : r->outcome == OUT_SKIP || r->todo     ? LP_YELLOW
+	                                                          : LP_GREEN;
+	fprintf(out, "    %s%s%s %s", lp_color(&h->lp, c), word, lp_color(&h->lp, LP_RESET),
+	        visible(h, r->name));
+	if (r->todo)
+		fprintf(out, " # TODO");
+	if (r->outcome == OUT_ERROR)
+		fprintf(out, " (error)");
+	const char *m = r->message;
+	for (unsigned line = 0; m && *m; line++) {
+		const char *nl = strchr(m, '\n');
+		size_t n = nl ? (size_t)(nl - m) : strlen(m);
+		if (line == SUB_MSG_LINES) {
+			fprintf(out, "\n        ...");
+			break;
+		}
+		tbuf_reset(&h->tmp);
+		text_visible(&h->tmp, m, n, true, false);
+		fprintf(out, line ? "\n        %s" : ": %s", tbuf_str(&h->tmp));
+		m = nl ? nl + 1 : m + n;
+	}
+	fputc('\n', out);
+}
+
+/* The failed subtests of a test that did not pass; with -v, every subtest of every test. */
+static void print_subs(struct human *h, FILE *out, const struct attempt *a)
+{
+	const struct subresults *s = &a->subs;
+	if (!s->total || (outcome_ok(a->outcome) && !h->o.verbose))
+		return;
+	size_t shown = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		if (!h->o.verbose && (!subresult_failed(&s->v[i]) || shown == SUBS_SHOWN))
+			continue;
+		print_sub(h, out, &s->v[i]);
+		shown++;
+	}
+	if (h->o.verbose && s->total > s->n)
+		fprintf(out, "    ... %zu more subtests not shown (isola keeps %d, and failures)\n",
+		        s->total - s->n, SUBS_MAX);
+	else if (!h->o.verbose && s->failed > shown)
+		fprintf(out, "    ... %zu more failed subtests not shown\n", s->failed - shown);
+}
+
 static void human_test_end(void *ctx, const struct attempt *a)
 {
 	struct human *h = ctx;
@@ -401,6 +456,7 @@ static void human_test_end(void *ctx, const struct attempt *a)
 	}
 	if (h->o.verbose && a->owner_reason)
 		fprintf(out, "    not owned better: %s\n", a->owner_reason);
+	print_subs(h, out, a);
 	if (!outcome_ok(a->outcome) || (h->o.verbose && a->outcome != OUT_PASS)) {
 		/* Output that was just streamed is not repeated. */
 		if (a->log_path && !streamed)

@@ -213,6 +213,23 @@ static void json_test_end(void *ctx, const struct attempt *a)
 		free(buf);
 	}
 	json_object_set_new(ev, "output_tail", tail);
+	/* What the test said of its insides (its protocol), when it said anything. */
+	if (a->subs.total) {
+		json_t *subs = json_array();
+		for (size_t i = 0; i < a->subs.n; i++) {
+			const struct subresult *r = &a->subs.v[i];
+			json_t *o = json_object();
+			json_object_set_new(o, "name", text_json(r->name));
+			json_object_set_new(o, "outcome", json_string(outcome_name(r->outcome)));
+			json_object_set_new(o, "todo", json_boolean(r->todo));
+			json_object_set_new(o, "message", text_json(r->message));
+			json_object_set_new(o, "duration", r->ns >= 0 ? seconds(r->ns) : json_null());
+			json_array_append_new(subs, o);
+		}
+		json_object_set_new(ev, "subtests", subs);
+		json_object_set_new(ev, "subtests_total", json_integer((json_int_t)a->subs.total));
+		json_object_set_new(ev, "subtests_failed", json_integer((json_int_t)a->subs.failed));
+	}
 	emit(j, ev);
 }
 

@@ -271,6 +271,42 @@ static bool write_case(struct junit *j, xmlTextWriterPtr w, const struct report_
 	return ok;
 }
 
+/*
+ * A sub-result of the attempt r that ended a run (its subtests, protocol.h) as a <testcase> of
+ * its own after r's: classname the isola test's name, name the subtest's. A TAP TODO is skipped
+ * (it counts for nothing).
+ */
+static bool write_subcase(struct junit *j, xmlTextWriterPtr w, const struct report_rec *r,
+                          const struct subresult *sr)
+{
+	bool ok = true;
+	X(xmlTextWriterStartElement(w, xs("testcase")));
+	X(attr(j, w, "name", sr->name));
+	X(attr(j, w, "classname", r->name));
+	X(attrf(w, "time", "%.3f", sr->ns >= 0 ? ns_to_s(sr->ns) : 0.0));
+	const char *m = sr->message ? sr->message : "";
+	/* The message attribute is the first line; the element's text the whole message. */
+	char *first = strndup(m, strcspn(m, "\n"));
+	if (sr->todo || sr->outcome == OUT_SKIP) {
+		char *why = sr->todo ? xasprintf("TODO%s%s", *first ? ": " : "", first) : xstrdup(first);
+		X(xmlTextWriterStartElement(w, xs("skipped")));
+		X(attr(j, w, "message", why));
+		X(xmlTextWriterEndElement(w));
+		free(why);
+	} else if (sr->outcome == OUT_FAIL || sr->outcome == OUT_ERROR) {
+		X(xmlTextWriterStartElement(w, xs(sr->outcome == OUT_ERROR ? "error" : "failure")));
+		X(attr(j, w, "message", first));
+		X(attr(j, w, "type", outcome_name(sr->outcome)));
+		tbuf_reset(&j->b);
+		text_xml(&j->b, m, strlen(m));
+		X(xmlTextWriterWriteString(w, xs(tbuf_str(&j->b))));
+		X(xmlTextWriterEndElement(w));
+	}
+	free(first);
+	X(xmlTextWriterEndElement(w));
+	return ok;
+}
+
 /* By test, run and attempt: the attempts of one run side by side, in order. */
 static int cmp_run(const void *pa, const void *pb)
 {
@@ -328,6 +364,16 @@ static void junit_run_end(void *ctx, const struct run_summary *rs)
 			errors++;
 		else if (!counts_passed(o, rs->flaky_fails))
 			failures++;
+		for (size_t k = 0; k < r->subs.n; k++) {
+			const struct subresult *sr = &r->subs.v[k];
+			ncases++;
+			if (sr->outcome == OUT_SKIP || sr->todo)
+				skipped++;
+			else if (sr->outcome == OUT_ERROR)
+				errors++;
+			else if (sr->outcome == OUT_FAIL)
+				failures++;
+		}
 	}
 	if (j->spool)
 		fflush(j->spool);
@@ -389,6 +435,9 @@ static void junit_run_end(void *ctx, const struct run_summary *rs)
 			n++;
 		if (!write_case(j, w, r, byrun + at, n, rs->flaky_fails))
 			ok = false;
+		for (size_t k = 0; k < r->subs.n; k++)
+			if (!write_subcase(j, w, r, &r->subs.v[k]))
+				ok = false;
 	}
 	free(byrun);
 	free(first);

@@ -92,6 +92,14 @@ int source_import_plugin(const struct source *s, const char *dir, const char *js
 	return p->import(s, dir, json, len, found, ctx, e);
 }
 
+junit_parse_fn *report_cases_load(const char *plugin, const char *what, struct isola_error *e)
+{
+	const struct report_plugin *p = plugin_load(plugin, what, e);
+	if (p && !p->read_cases)
+		err_set(e, 0, NULL, "%s.so has no reader of the %s: reinstall isola", plugin, what);
+	return p ? p->read_cases : NULL;
+}
+
 static const struct report_plugin *plugin_load(const char *plugin, const char *what,
                                                struct isola_error *e)
 {

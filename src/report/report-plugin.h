@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 
+#include "protocol/protocol.h"
 #include "report/report-out.h"
 #include "report/report-read.h"
 #include "report/report.h"
@@ -38,9 +39,9 @@ struct report_format {
 		    sizeof(struct report_opts), sizeof(struct report_problems),                 \
 		    sizeof(struct attempt), sizeof(struct run_info), sizeof(struct run_summary), \
 		    sizeof(struct report_out), sizeof(struct found_test), sizeof(struct source), \
-		    sizeof(struct settings)                                                     \
+		    sizeof(struct settings), sizeof(struct subresult), sizeof(struct subresults) \
 	}
-#define REPORT_PLUGIN_ABI_N 11
+#define REPORT_PLUGIN_ABI_N 13
 
 struct report_plugin {
 	const char *version; /* ISOLA_VERSION */
@@ -49,6 +50,8 @@ struct report_plugin {
 	size_t nformats;
 	report_read_fn *read; /* reads its format back (isola merge); NULL if it cannot */
 	import_fn *import;    /* reads ctest's and meson's test listings (JSON); NULL if not */
+	junit_parse_fn *read_cases; /* reads the JUnit XML a test wrote (protocol.h); NULL if it
+	                             * cannot */
 };
 
 /* Defined by each plugin (plugin-json.c, plugin-junit.c). */
@@ -65,5 +68,12 @@ const struct report_format *report_format_load(const char *plugin, const char *w
 
 /* The reader of the plugin's format (isola merge), loaded as above; NULL with *e if none. */
 report_read_fn *report_reader_load(const char *plugin, const char *what, struct isola_error *e);
+
+/* The reader of the JUnit XML tests write (protocols gtest and junit), loaded as above; NULL with
+ * *e if none. */
+junit_parse_fn *report_cases_load(const char *plugin, const char *what, struct isola_error *e);
+
+/* Defined in report-junit.so (junit-read.c). */
+junit_parse_fn report_junit_cases;
 
 #endif

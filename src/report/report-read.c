@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "protocol/protocol.h"
+
 /* The schema this reader knows (report-json.c writes it). */
 #define READ_SCHEMA 1
 
@@ -134,8 +136,40 @@ static void test_end(struct reader *r, json_t *ev, const struct report_read_ops 
 	    .log = str(r, ev, "log", false),
 	    .output_tail = str(r, ev, "output_tail", false),
 	};
+	struct subresults subs = {0};
+	json_t *arr = json_object_get(ev, "subtests");
+	if (json_is_array(arr)) {
+		size_t i;
+		json_t *o;
+		json_array_foreach(arr, i, o) {
+			const char *name = json_is_object(o) ? str(r, o, "name", true) : NULL;
+			const char *oc = json_is_object(o) ? str(r, o, "outcome", true) : NULL;
+			if (!name || !oc) {
+				r->missing = "subtests";
+				break;
+			}
+			enum outcome out = strcmp(oc, "PASS") == 0   ? OUT_PASS
+			                   : strcmp(oc, "SKIP") == 0 ? OUT_SKIP
+			                   : strcmp(oc, "ERROR") == 0 ? OUT_ERROR
+			                                              : OUT_FAIL;
+			const char *msg = str(r, o, "message", false);
+			double d = num(r, o, "duration", false, -1);
+			subresults_add(&subs, name, strlen(name), out,
+			               json_is_true(json_object_get(o, "todo")), msg, msg ? strlen(msg) : 0,
+			               d >= 0 ? (int64_t)(d * 1e9) : -1);
+		}
+		/* What the shard found but did not keep still counts. */
+		double total = num(r, ev, "subtests_total", false, 0);
+		double failed = num(r, ev, "subtests_failed", false, 0);
+		if (total > (double)subs.total && total < 1e15)
+			subs.total = (size_t)total;
+		if (failed > (double)subs.failed && failed < 1e15)
+			subs.failed = (size_t)failed;
+		te.subs = &subs;
+	}
 	if (!r->missing && ops->test_end)
 		ops->test_end(ctx, &te);
+	subresults_release(&subs);
 }
 
 int report_json_read(const char *path, const struct report_read_ops *ops, void *ctx,

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sched/attempt.h"
 #include "util/util.h"
 
 struct read_run_start {
@@ -41,6 +42,7 @@ struct read_test_end {
 	long long max_rss_kib; /* -1: unknown */
 	const char *sandbox, *log;
 	const char *output_tail; /* what a failed attempt wrote last, or NULL */
+	const struct subresults *subs; /* its subtests (protocol.h); NULL if it had none */
 };
 
 struct read_run_end {

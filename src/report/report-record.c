@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "protocol/protocol.h"
 #include "util/util.h"
 
 static char *dup_or_null(const char *s)
@@ -50,6 +51,7 @@ struct report_rec *report_recs_add(struct report_recs *rs, const struct attempt 
 	    .timeout_ns = a->test->s.timeout_ns > 0 ? a->test->s.timeout_ns : 0,
 	};
 	r->out_size = report_log_size(a->log_path);
+	subresults_copy(&r->subs, &a->subs);
 	return r;
 }
 
@@ -69,6 +71,7 @@ void report_recs_release(struct report_recs *rs)
 		free(r->sandbox_path);
 		free(r->log_path);
 		free(r->tail);
+		subresults_release(&r->subs);
 	}
 	free(rs->v);
 	*rs = (struct report_recs){0};

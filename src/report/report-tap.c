@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "protocol/protocol.h"
 #include "report/report-out.h"
 #include "report/report-record.h"
 #include "report/report-text.h"
@@ -56,12 +57,59 @@ static void tap_run_start(void *ctx, const struct run_info *ri)
 	fflush(f);
 }
 
+/*
+ * The sub-results of an attempt as a TAP 14 subtest: a "# Subtest" comment, then the subtest
+ * indented four spaces (its plan first: the points it holds), before the attempt's own point.
+ * A failed subtest's message is its YAML block; a skip's or TODO's is its directive's reason.
+ */
+static void write_subs(struct tap *t, FILE *f, const struct attempt *a)
+{
+	const struct subresults *s = &a->subs;
+	if (!s->total)
+		return;
+	tbuf_reset(&t->b);
+	text_tap_desc(&t->b, a->test->name, strlen(a->test->name));
+	fprintf(f, "# Subtest: %s\n", tbuf_str(&t->b));
+	fprintf(f, "    1..%zu\n", s->n);
+	for (size_t i = 0; i < s->n; i++) {
+		const struct subresult *r = &s->v[i];
+		tbuf_reset(&t->b);
+		text_tap_desc(&t->b, r->name, strlen(r->name));
+		bool ok = r->outcome == OUT_PASS || r->outcome == OUT_SKIP;
+		fprintf(f, "    %sok %zu - %s", ok ? "" : "not ", i + 1, tbuf_str(&t->b));
+		if (r->outcome == OUT_SKIP || r->todo) {
+			const char *m = r->message ? r->message : "";
+			tbuf_reset(&t->b);
+			text_tap_desc(&t->b, m, strcspn(m, "\n"));
+			fprintf(f, " # %s%s%s", r->todo ? "TODO" : "SKIP", *tbuf_str(&t->b) ? " " : "",
+			        tbuf_str(&t->b));
+		}
+		fputc('\n', f);
+		if (!ok && !r->todo) {
+			fprintf(f, "      ---\n");
+			fprintf(f, "      outcome: %s\n", outcome_name(r->outcome));
+			if (r->message) {
+				tbuf_reset(&t->b);
+				text_yaml_quoted(&t->b, r->message, strlen(r->message));
+				fprintf(f, "      message: \"%s\"\n", tbuf_str(&t->b));
+			}
+			if (r->ns >= 0)
+				fprintf(f, "      duration_ms: %.3f\n", (double)r->ns / 1e6);
+			fprintf(f, "      ...\n");
+		}
+	}
+	if (s->total > s->n)
+		fprintf(f, "    # %zu more subtests not shown (isola keeps %d, and failures)\n",
+		        s->total - s->n, SUBS_MAX);
+}
+
 static void tap_test_end(void *ctx, const struct attempt *a)
 {
 	struct tap *t = ctx;
 	FILE *f = t->out->fp;
 	char buf[64];
 	t->n++;
+	write_subs(t, f, a);
 
 	tbuf_reset(&t->b);
 	text_tap_desc(&t->b, a->test->name, strlen(a->test->name));

@@ -37,6 +37,31 @@ bool outcome_ok(enum outcome o);
 #define SKIP_EXIT_CODE  77
 #define ERROR_EXIT_CODE 99
 
+/*
+ * A result inside a test: a subtest of a test that speaks TAP, a test case of the JUnit XML it
+ * wrote (settings "protocol"; protocol/protocol.h reads them). Its outcome is PASS, FAIL, SKIP or
+ * ERROR (a JUnit <error>); a TAP TODO's failure is FAIL with todo set, and fails nothing.
+ */
+struct subresult {
+	char *name;    /* "Math.Div", the TAP description (or "#N" if it has none) */
+	enum outcome outcome;
+	bool todo;     /* TAP # TODO */
+	char *message; /* why it failed or was skipped, or its diagnostics; NULL if none */
+	int64_t ns;    /* its own time; -1: unknown */
+};
+
+/* What a test said of its insides, capped (a hostile test may print a million results): the
+ * first SUBS_MAX, and past them only failures, up to SUBS_FAILED_MAX of those in all. */
+struct subresults {
+	struct subresult *v;
+	size_t n, cap;
+	size_t total;  /* found; total - n of them are not kept */
+	size_t failed; /* found that failed (not TODO), kept or not */
+	size_t kept_failed;
+};
+#define SUBS_MAX        1000
+#define SUBS_FAILED_MAX 100
+
 enum attempt_state {
 	ATT_PENDING,     /* its sandbox is being made and staged */
 	ATT_RUNNING,
@@ -82,6 +107,7 @@ struct attempt {
 	int64_t cpu_us;           /* user+system time of all its processes; -1: unknown */
 	int64_t maxrss_kb;        /* peak resident size of its largest process; -1: unknown */
 	char *reason;    /* why it is ERROR/TIMEOUT/..., for people; NULL if nothing to add */
+	struct subresults subs; /* what its protocol said of its insides (none for exitcode) */
 	const char *strategy; /* how its resources were staged (static): "overlay", "reflink",
 			       * "copy", "bind" (--ro), a mix such as "overlay+copy", or "none" */
 	char *strategy_reason; /* why some resource did not get a better strategy; NULL if none */

@@ -180,6 +180,7 @@ static void build_env(struct sched *s, struct attempt *a, struct strv *envp)
 	const struct test *t = a->test;
 	char token[64];
 	snprintf(token, sizeof(token), "%s.%u", s->o->rd->id, a->seq);
+	char *xml = xasprintf("%s/%s", a->sandbox_path, PROTOCOL_XML_NAME);
 	struct contract c = {
 		.run_id = s->o->rd->id,
 		.test = t->name,
@@ -190,8 +191,52 @@ static void build_env(struct sched *s, struct attempt *a, struct strv *envp)
 		.iteration = a->run,
 		.keep_home = t->s.keep_home,
 		.mark_token = token,
+		.xml_output = xml,
 	};
 	contract_env(&c, environ, &t->s.env_set, &t->s.env_unset, envp);
+	free(xml);
+}
+
+/*
+ * The argv a test starts with: its own, and under protocol gtest --gtest_output=xml:FILE; under
+ * junit, ${XML_OUTPUT_FILE} in an argument is that file (a Catch2 binary's -o takes it). The
+ * strings are in *own when any was made.
+ */
+static char *const *start_argv(const struct attempt *a, char *two[2], struct strv *own)
+{
+	const struct test *t = a->test;
+	char *const *argv = test_argv(t, two);
+	if (t->s.protocol != PROTO_GTEST && t->s.protocol != PROTO_JUNIT)
+		return argv;
+	static const char var[] = "${XML_OUTPUT_FILE}";
+	char *xml = xasprintf("%s/%s", a->sandbox_path, PROTOCOL_XML_NAME);
+	bool changed = t->s.protocol == PROTO_GTEST;
+	for (size_t i = 0; argv[i]; i++) {
+		const char *at = t->s.protocol == PROTO_JUNIT ? strstr(argv[i], var) : NULL;
+		if (!at) {
+			strv_push(own, argv[i]);
+			continue;
+		}
+		const char *p = argv[i];
+		char *arg = xstrdup("");
+		for (; at; p = at + sizeof(var) - 1, at = strstr(p, var)) {
+			char *next = xasprintf("%s%.*s%s", arg, (int)(at - p), p, xml);
+			free(arg);
+			arg = next;
+		}
+		char *next = xasprintf("%s%s", arg, p);
+		free(arg);
+		strv_push_take(own, next);
+		changed = true;
+	}
+	if (t->s.protocol == PROTO_GTEST)
+		strv_push_take(own, xasprintf("--gtest_output=xml:%s", xml));
+	free(xml);
+	if (!changed) {
+		strv_release(own);
+		return argv;
+	}
+	return strv_get(own);
 }
 
 static unsigned free_slot(struct sched *s)
@@ -436,7 +481,7 @@ static void prepared(struct sched *s, struct job *j)
 		goto fail;
 	}
 
-	struct strv envp = STRV_INIT;
+	struct strv envp = STRV_INIT, argv = STRV_INIT;
 	char *argv0[2];
 	build_env(s, a, &envp);
 	char *cwd = NULL;
@@ -445,7 +490,7 @@ static void prepared(struct sched *s, struct job *j)
 					 : xasprintf("%s/%s", a->sandbox_path, t->s.cwd);
 	struct spawn_req req = {
 		.path = t->path,
-		.argv = test_argv(t, argv0),
+		.argv = start_argv(a, argv0, &argv),
 		.envp = strv_get(&envp),
 		.cwd = cwd ? cwd : a->sandbox_path,
 		.stdin_fd = -1,
@@ -459,6 +504,7 @@ static void prepared(struct sched *s, struct job *j)
 	int r = start_in_init(s, a, &req, &e);
 	stage_release(&j->st);
 	strv_release(&envp);
+	strv_release(&argv);
 	free(cwd);
 	close(a->log_fd);
 	a->log_fd = -1;
@@ -645,6 +691,7 @@ static void completed(struct sched *s, struct job *j)
 	a->reason = NULL;
 	free(a->strategy_reason);
 	a->strategy_reason = NULL;
+	subresults_release(&a->subs);
 	/* A log that will not go is not lost track of: the run directory is removed whole at the
 	 * end, and that failure is reported. */
 	if (!a->kept && a->log_path && !a->log_borrowed)
@@ -670,6 +717,17 @@ static void test_ended(struct sched *s, const struct container_end *m)
 	a->cpu_us = m->cpu_us;
 	a->maxrss_kb = m->maxrss_kb;
 	classify(a, m->status);
+	switch ((enum protocol)a->test->s.protocol) {
+	case PROTO_TAP:
+		protocol_read_tap(a, a->log_path);
+		break;
+	case PROTO_GTEST:
+	case PROTO_JUNIT:
+		protocol_read_xml(a, a->sb.fd, a->test->s.protocol == PROTO_GTEST, s->o->parse_junit);
+		break;
+	case PROTO_EXITCODE:
+		break;
+	}
 	ended(s, a);
 }
 

@@ -8,6 +8,7 @@
 #define ISOLA_SCHEDULER_H
 
 #include "config/settings.h"
+#include "protocol/protocol.h"
 #include "report/report.h"
 #include "sandbox/sandbox.h"
 #include "spawn/keeper.h"
@@ -44,6 +45,9 @@ struct sched_opts {
 	/* A stopping signal that came before the run (while the setups ran): nothing starts, every
 	 * test is not run, and the run is reported as interrupted by it. 0: none. */
 	int stopped_by;
+	/* Reads the JUnit XML of tests whose protocol is gtest or junit (the JUnit plugin's, which
+	 * the caller loaded); NULL: such a test's XML is an ERROR. */
+	junit_parse_fn *parse_junit;
 };
 
 /*

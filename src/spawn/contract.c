@@ -41,6 +41,8 @@ void contract_env(const struct contract *c, char *const *base, const struct strv
 	strv_push_take(&vars, xasprintf("TEST_UNDECLARED_OUTPUTS_DIR=%s/" SANDBOX_OUTPUTS, sb));
 	strv_push_take(&vars, xasprintf("TEST_PREMATURE_EXIT_FILE=%s/" SANDBOX_PREMATURE, sb));
 	strv_push_take(&vars, xasprintf("TEST_WARNINGS_OUTPUT_FILE=%s/" SANDBOX_WARNINGS, sb));
+	if (c->xml_output)
+		strv_push_take(&vars, xasprintf("XML_OUTPUT_FILE=%s", c->xml_output));
 
 	/* Settings expand against the contract as it stands: into a list of their own, since
 	 * growing `vars` while ctx points into it would move it under our feet. */

@@ -23,6 +23,8 @@ struct contract {
 	unsigned iteration;     /* ISOLA_ITERATION: the run of the test (--repeat); 0 is 1 */
 	bool keep_home;
 	const char *mark_token; /* this program's token in ISOLA_MARK ("RUNID.N") */
+	const char *xml_output; /* XML_OUTPUT_FILE (Bazel's: where a test may write JUnit XML);
+	                         * NULL: not set */
 };
 
 /*

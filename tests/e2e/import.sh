@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # ctest = DIR and meson = DIR: a CMake project (each test property isola imports) and a Meson
-# project (exitcode, TAP and gtest protocols), configured here with Debian's cmake and meson,
+# project (exitcode, TAP and gtest protocols, whose subtests are reported), configured here with Debian's cmake and meson,
 # imported, listed and run with the outcome each test deserves, in every report format; labels
 # select, dependencies and fixtures order, resource locks never overlap. Bad build directories
 # and listings: exit 2, one line naming the source, nothing created.
@@ -132,8 +132,18 @@ assert_eq "$(outcome environment)" PASS
 assert_eq "$(outcome workdir)" PASS
 assert_eq "$(outcome default-workdir)" PASS
 assert_eq "$(outcome times-out)" TIMEOUT
+# protocol: tap and gtest: the test's own subtests decide, and are reported as cases.
+assert_eq "$(outcome tap)" FAIL
+assert_has out "^FAIL .*  tap \(subtest 'second' failed\)$"
 assert_eq "$(outcome gtest)" FAIL
+assert_has out "^FAIL .*  gtest \(subtest 'Math\.Div' failed\)$"
+assert_has out '^    not ok Math\.Div: '
 xmllint --noout --schema "$ISOLA_SOURCE_DIR/tests/report/junit.xsd" m.xml 2>/dev/null || fail "JUnit"
+assert_eq "$(xmllint --xpath 'count(//testcase[@classname="gtest"])' m.xml)" 2
+assert_eq "$(xmllint --xpath 'count(//testcase[@classname="gtest" and @name="Math.Div"]/failure)' m.xml)" 1
+assert_eq "$(xmllint --xpath 'count(//testcase[@classname="tap" and @name="second"]/failure)' m.xml)" 1
+run_isola list -v --meson mb -k tap
+assert_has out '^  protocol: tap$'
 # With a config file: meson = DIR in [suite].
 printf '[suite]\nmeson = mb\n' >isola.ini
 run_isola list

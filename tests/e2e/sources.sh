@@ -69,8 +69,15 @@ printf '[suite]\ngtest = ./unit\ngtest-shards = 3\n' >isola.ini
 run_isola list
 assert_eq "$(tr '\n' ' ' <out)" "unit::shard-1/3 unit::shard-2/3 unit::shard-3/3 "
 "$ISOLA_BIN" clean --root "$ROOT" >/dev/null # what the runs above kept
-run_isola run $ARGS --keep all
+run_isola run $ARGS --keep all --json shards.jsonl --junit shards.xml
 rm isola.ini
+# The cases are the shards' sub-results (gtest's XML): each case failed in its own shard is
+# named; the shard whose case aborted wrote no XML and is a CRASH.
+assert_has out "unit::shard-[123]/3 \(subtest 'Math\.Fails' failed\)|unit::shard-[123]/3 \([0-9] of [0-9] subtests failed: .*Math\.Fails"
+assert_has out '^CRASH .* unit::shard-[123]/3 '
+python3 "$ISOLA_SOURCE_DIR/tests/report/check_json.py" shards.jsonl >/dev/null || fail "JSON"
+assert_has shards.jsonl '"subtests":\[.*"name":"Math\.Add"'
+xmllint --noout --schema "$ISOLA_SOURCE_DIR/tests/report/junit.xsd" shards.xml 2>/dev/null || fail "JUnit"
 # Each shard's header says how many cases it runs ("Running 3 tests from ..."): 8 in all.
 total=0
 for k in 1 2 3; do
