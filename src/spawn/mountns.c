@@ -180,7 +180,19 @@ static int apply_op(const struct mount_exec *x, int root_fd, size_t i)
 	char leaf[256], tpath[512], spath[64], data[256];
 	struct stat st;
 	int fds[3] = {-1, -1, -1};
-	int pfd = walk_parent(root_fd, op->target, op->kind == MOUNT_MKDIR, leaf, sizeof(leaf));
+	/* An absolute target is a path of the test's whole view (/tmp), walked from / as a
+	 * relative one is from the plan's root, never following a symlink. */
+	bool absolute = op->target[0] == '/';
+	int top = absolute ? open_path("/", true) : root_fd;
+	if (top < 0)
+		return -1;
+	int pfd = walk_parent(top, absolute ? op->target + 1 : op->target, op->kind == MOUNT_MKDIR,
+	                      leaf, sizeof(leaf));
+	if (absolute) {
+		int saved = errno;
+		close(top);
+		errno = saved;
+	}
 	if (pfd < 0)
 		return -1;
 	int ret = -1;

@@ -29,8 +29,9 @@ enum mount_op_kind {
 
 struct mount_op {
 	enum mount_op_kind kind;
-	char *target; /* relative to the plan's root; its components are never followed if they
-		       * are symlinks, so a tree an earlier op mounted cannot redirect this one */
+	char *target; /* relative to the plan's root, or absolute (from the test's /); its
+		       * components are never followed if they are symlinks, so a tree an earlier
+		       * op mounted cannot redirect this one */
 	char *src;    /* OVERLAY: the lower directory; BIND_RO: what to bind (a symlink is followed) */
 	char *upper;  /* OVERLAY: absolute, empty directory (becomes the private layer) */
 	char *work;   /* OVERLAY: absolute, empty directory on upper's filesystem */
