@@ -465,6 +465,9 @@ static void human_test_end(void *ctx, const struct attempt *a)
 			fprintf(out, "    log:     %s\n", a->log_path);
 		if (a->kept && a->sandbox_path)
 			fprintf(out, "    sandbox: %s\n", a->sandbox_path);
+		if (a->kept && a->sandbox_path && a->outputs)
+			fprintf(out, "    outputs: %s/%s (%u entr%s)\n", a->sandbox_path,
+			        SANDBOX_OUTPUTS, a->outputs, a->outputs == 1 ? "y" : "ies");
 	}
 	update_status(h, now_ns(), false);
 	lp_end(&h->lp);

@@ -197,6 +197,7 @@ static void json_test_end(void *ctx, const struct attempt *a)
 	json_object_set_new(ev, "kept", json_boolean(a->kept));
 	json_object_set_new(ev, "sandbox", a->kept ? text_json(a->sandbox_path) : json_null());
 	json_object_set_new(ev, "log", a->kept ? text_json(a->log_path) : json_null());
+	json_object_set_new(ev, "outputs", json_integer(a->outputs));
 	json_object_set_new(ev, "output_bytes",
 	                    json_integer((json_int_t)report_log_size(a->log_path)));
 	/* What a failure said, so that the report alone (isola merge, on another machine) can

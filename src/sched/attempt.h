@@ -115,6 +115,7 @@ struct attempt {
 	struct sandbox sb;
 	char *sandbox_path; /* where its sandbox is or was */
 	bool kept;          /* the sandbox was left on disk */
+	unsigned outputs;   /* entries the test left in TEST_UNDECLARED_OUTPUTS_DIR (outputs/) */
 	char *log_path;
 	bool log_borrowed;  /* log_path is a failed setup's log (its tests did not run): not ours */
 	int log_fd;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "sched/scheduler.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -699,6 +700,25 @@ static void completed(struct sched *s, struct job *j)
 	job_free(j);
 }
 
+/* How many entries the test left in its TEST_UNDECLARED_OUTPUTS_DIR (at most 1,000,000). */
+static unsigned count_outputs(int sandbox_fd)
+{
+	int fd = sandbox_fd < 0 ? -1
+	                        : openat(sandbox_fd, SANDBOX_OUTPUTS,
+	                                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	unsigned n = 0;
+	for (struct dirent *de; n < 1000000 && (de = readdir(d));)
+		n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+	closedir(d);
+	return n;
+}
+
 /* An init said a test ended (its namespace is empty by now). */
 static void test_ended(struct sched *s, const struct container_end *m)
 {
@@ -717,6 +737,7 @@ static void test_ended(struct sched *s, const struct container_end *m)
 	a->cpu_us = m->cpu_us;
 	a->maxrss_kb = m->maxrss_kb;
 	classify(a, m->status);
+	a->outputs = count_outputs(a->sb.fd);
 	switch ((enum protocol)a->test->s.protocol) {
 	case PROTO_TAP:
 		protocol_read_tap(a, a->log_path);

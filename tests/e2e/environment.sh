@@ -47,6 +47,16 @@ assert_has out '^FAIL .* early\.sh \(exit 0 before its end \(it left TEST_PREMAT
 run_isola run --root "$ROOT" --env TIDY=1 early.sh
 assert_rc 0
 
+# What a failed test leaves in TEST_UNDECLARED_OUTPUTS_DIR is kept and listed in the reports.
+make_test outputs.sh 'echo core >"$TEST_UNDECLARED_OUTPUTS_DIR/dump.txt"; : >"$TEST_UNDECLARED_OUTPUTS_DIR/trace"; exit 1'
+run_isola run --root "$ROOT" --json outputs.jsonl outputs.sh
+assert_rc 1
+assert_has out '^    outputs: /.*/outputs \(2 entries\)$'
+dir=$(sed -n 's/^    outputs: \(.*\) (2 entries)$/\1/p' out)
+assert_eq "$(cat "$dir/dump.txt")" core
+assert_has outputs.jsonl '"event":"test_end".*"outputs":2'
+python3 "$ISOLA_SOURCE_DIR/tests/report/check_json.py" outputs.jsonl >/dev/null || fail "JSON"
+
 # --keep-home keeps the real HOME; a config file can say so too.
 run_isola clean --root "$ROOT"
 HOME=/the/real/home run_isola run --root "$ROOT" --keep all --keep-home env.sh
