@@ -63,7 +63,7 @@ CORE_SRCS := \
 	src/config/settings.c src/config/config.c \
 	src/testlist/testlist.c src/testlist/partition.c src/testlist/timings.c src/testlist/source.c \
 	src/sched/scheduler.c src/sched/order.c src/sched/tally.c src/sched/fixture.c \
-	src/sched/workers.c \
+	src/sched/workers.c src/sched/jobserver.c \
 	src/sandbox/rmtree.c src/sandbox/sandbox.c \
 	src/stage/stage.c src/stage/stage-copy.c src/stage/stage-overlay.c src/stage/stage-bind.c src/stage/stage-remove.c \
 	src/spawn/environ.c src/spawn/contract.c src/spawn/spawn.c src/spawn/spawn-ns.c src/spawn/mountns.c src/spawn/proctree.c src/spawn/keeper.c src/spawn/container.c \
