@@ -10,6 +10,7 @@
 #include "config/settings.h"
 #include "report/report.h"
 #include "sandbox/sandbox.h"
+#include "sched/jobserver.h"
 #include "spawn/keeper.h"
 #include "testlist/testlist.h"
 
@@ -44,6 +45,10 @@ struct sched_opts {
 	/* A stopping signal that came before the run (while the setups ran): nothing starts, every
 	 * test is not run, and the run is reported as interrupted by it. 0: none. */
 	int stopped_by;
+	/* make's jobserver, opened (sched/jobserver.h), or NULL: then `jobs` tests run at once.
+	 * With it, `jobs` is the most, and every job beyond the first takes a token from make's
+	 * pool while it runs; all are given back by the time sched_run returns. */
+	struct jobserver *js;
 };
 
 /*
