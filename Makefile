@@ -63,7 +63,7 @@ CORE_SRCS := \
 	src/config/settings.c src/config/config.c \
 	src/testlist/testlist.c src/testlist/partition.c src/testlist/timings.c src/testlist/source.c \
 	src/sched/scheduler.c src/sched/order.c src/sched/tally.c src/sched/fixture.c \
-	src/sched/workers.c \
+	src/sched/workers.c src/sched/jobserver.c \
 	src/protocol/protocol.c src/protocol/tap.c \
 	src/sandbox/rmtree.c src/sandbox/sandbox.c \
 	src/stage/stage.c src/stage/stage-copy.c src/stage/stage-overlay.c src/stage/stage-bind.c src/stage/stage-remove.c \

@@ -22,6 +22,7 @@ struct cmdline {
 	const char *config;   /* --config */
 	const char *root;     /* --root */
 	unsigned jobs;        /* 0: not given */
+	bool no_jobserver;    /* --no-jobserver: make's jobserver is not used */
 	int keep;             /* -1: not given */
 	int retries;          /* -1: not given */
 	bool verbose;

@@ -17,6 +17,7 @@
 #include "cli/exitcodes.h"
 #include "isola/isola.h"
 #include "lib/lib.h"
+#include "sched/jobserver.h"
 #include "stage/stage.h"
 
 #define EXEC_EXIT_TIMEOUT 124
@@ -50,6 +51,10 @@ int cmd_exec(int argc, char **argv)
 {
 	struct cmdline cl;
 	struct isola_error e = {0};
+	/* exec runs one job, on the slot make gave its recipe: it takes no token. A make in the
+	 * command joins make's fifo; the pipe's fds never reach it (its init closes them), so it
+	 * is told so rather than read whatever the command opened at those numbers. */
+	jobserver_setenv_for_children();
 	int r = cli_parse(&cl, "exec", argc, argv, &e);
 	if (r != 0) {
 		if (r < 0)

@@ -16,6 +16,7 @@
 #include "report/report.h"
 #include "sandbox/sandbox.h"
 #include "sched/fixture.h"
+#include "sched/jobserver.h"
 #include "sched/scheduler.h"
 #include "spawn/keeper.h"
 #include "stage/stage.h"
@@ -279,6 +280,52 @@ static int load_timings(const char *path, bool default_place, struct timings *t,
 	return 0;
 }
 
+/* How much more than the online CPUs a jobserver that does not say its -jN may give this run
+ * (a make -j with no number, or a jobserver of some other tool's). */
+#define JOBSERVER_CPU_FACTOR 4
+
+/*
+ * How many tests at once, with make's jobserver if there is one to use (*use then says so):
+ * without -j/ISOLA_JOBS/jobs =, what make's pool holds (its -jN, or a multiple of the CPUs);
+ * with one of them, the smaller of that and the pool. jsr: what jobserver_probe() returned.
+ * Returns 0, or -1 after saying what was wrong (bad ISOLA_JOBS or ISOLA_JOBSERVER).
+ */
+static int choose_jobs(const struct cmdline *cl, const struct config *cfg, struct jobserver *js,
+                       int jsr, struct isola_error *jse, unsigned *jobs, bool *use)
+{
+	*use = false;
+	*jobs = cl->jobs;
+	const char *env_jobs = getenv("ISOLA_JOBS");
+	if (!*jobs && env_jobs && *env_jobs && parse_jobs(env_jobs, jobs) < 0) {
+		cli_error("invalid ISOLA_JOBS '%s' (expected a number from 1 to 4096, or auto)",
+			  env_jobs);
+		return -1;
+	}
+	if (!*jobs)
+		*jobs = cfg->jobs;
+	bool given = *jobs != 0;
+	if (!*jobs)
+		(void)parse_jobs("auto", jobs);
+
+	const char *env_js = getenv("ISOLA_JOBSERVER");
+	if (env_js && *env_js && strcmp(env_js, "on") != 0 && strcmp(env_js, "off") != 0) {
+		cli_error("invalid ISOLA_JOBSERVER '%s' (expected on or off)", env_js);
+		return -1;
+	}
+	if (cl->no_jobserver || (env_js && strcmp(env_js, "off") == 0) || jsr == 0) {
+		*jse = (struct isola_error){0}; /* turned off: nothing to warn of */
+		return 0;
+	}
+	if (jsr > 0 && jobserver_open(js, jse) == 0) {
+		unsigned pool = js->auth.make_jobs ? js->auth.make_jobs
+		                                   : JOBSERVER_CPU_FACTOR * online_cpus();
+		if (!given || *jobs > pool)
+			*jobs = pool;
+		*use = true;
+	}
+	return 0;
+}
+
 /* Record what this run measured; a failure is a warning (the run's result stands). */
 static void record_timings(const char *path, bool default_place, const struct testlist *tl,
                            const struct run_summary *sum)
@@ -298,6 +345,11 @@ static void record_timings(const char *path, bool default_place, const struct te
 
 int cmd_run(int argc, char **argv, bool list_only)
 {
+	/* First, before any fd of ours could take the number of one make closed. */
+	struct jobserver js;
+	struct isola_error jse = {0};
+	int jsr = jobserver_probe(&js, getenv("MAKEFLAGS"), &jse);
+	jobserver_setenv_for_children();
 	struct cmdline cl;
 	struct config cfg = CONFIG_INIT;
 	bool have_cfg = false;
@@ -314,6 +366,7 @@ int cmd_run(int argc, char **argv, bool list_only)
 		if (r < 0)
 			cli_error("%s", e.message);
 		cli_release(&cl);
+		jobserver_close(&js);
 		return r > 0 ? EXIT_OK : EXIT_USAGE;
 	}
 	if (!getcwd(cwd, sizeof(cwd))) {
@@ -394,22 +447,25 @@ int cmd_run(int argc, char **argv, bool list_only)
 		goto out;
 	}
 
-	unsigned jobs = cl.jobs;
-	const char *env_jobs = getenv("ISOLA_JOBS");
-	if (!jobs && env_jobs && *env_jobs && parse_jobs(env_jobs, &jobs) < 0) {
-		cli_error("invalid ISOLA_JOBS '%s' (expected a number from 1 to 4096, or auto)",
-			  env_jobs);
+	unsigned jobs;
+	bool use_js;
+	if (choose_jobs(&cl, &cfg, &js, jsr, &jse, &jobs, &use_js) < 0)
 		goto out;
-	}
-	if (!jobs)
-		jobs = cfg.jobs;
-	if (!jobs)
-		(void)parse_jobs("auto", &jobs);
 	/* More jobs than tests is pointless, unless tests run again (--repeat, --stress). */
 	unsigned long long starts = (unsigned long long)tl.n * (cl.repeat ? cl.repeat : 1);
 	if (!cl.until_fail && !cl.stress_ns && jobs > starts)
 		jobs = (unsigned)starts;
 	jobs = fit_jobs_to_fd_limit(jobs);
+	if (use_js && cl.verbose)
+		cli_error("jobs: up to %u, from make's jobserver (%s%s)", jobs, js.auth.word,
+		          js.auth.style == JS_FIFO ? "" : ", a pipe");
+	else if (jse.message[0] && !use_js)
+		cli_error("warning: %s; running up to %u test%s at once without it", jse.message,
+		          jobs, jobs == 1 ? "" : "s");
+	else if (cl.verbose && js.auth.style == JS_DISABLED)
+		cli_error("make's jobserver is disabled for this process (%s): %u job%s of isola's "
+		          "own",
+		          js.auth.word, jobs, jobs == 1 ? "" : "s");
 
 	const char *root = cl.root;
 	if (!root && !getenv("ISOLA_ROOT"))
@@ -525,6 +581,7 @@ int cmd_run(int argc, char **argv, bool list_only)
 		.keep_pids = keep_pids,
 		.nkeep_pids = nkeep_pids,
 		.parse_junit = parse_junit,
+		.js = use_js ? &js : NULL,
 	};
 	struct run_summary sum = {0};
 	/* Stopped while the setups ran: no test starts, and the reports say so. */
@@ -552,7 +609,12 @@ int cmd_run(int argc, char **argv, bool list_only)
 		rc = sum.failed || teardowns_failed ? EXIT_TESTS_FAILED : EXIT_OK;
 	}
 	run_summary_release(&sum);
-out:
+out:;
+	unsigned lost = jobserver_close(&js);
+	if (lost)
+		cli_error("warning: %u token%s of make's jobserver could not be given back (make "
+		          "may say its count is short)",
+		          lost, lost == 1 ? "" : "s");
 	reporters_release(&rep);
 	timings_release(&timings);
 	free(timings_file);

@@ -74,6 +74,7 @@ enum {
 	OPT_ALLOW_WRITE,
 	OPT_SHARED_WRITES,
 	OPT_PROTOCOL,
+	OPT_NO_JOBSERVER,
 };
 
 static const struct option long_opts[] = {
@@ -144,6 +145,7 @@ static const struct option long_opts[] = {
 	{"skip-exit", required_argument, NULL, OPT_SKIP_EXIT},
 	{"error-exit", required_argument, NULL, OPT_ERROR_EXIT},
 	{"protocol", required_argument, NULL, OPT_PROTOCOL},
+	{"no-jobserver", no_argument, NULL, OPT_NO_JOBSERVER},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{0},
@@ -238,6 +240,7 @@ static bool suite_only(int opt)
 {
 	switch (opt) {
 	case 'j':
+	case OPT_NO_JOBSERVER:
 	case 'k':
 	case OPT_CONFIG:
 	case OPT_EXCLUDE:
@@ -363,6 +366,9 @@ int cli_parse(struct cmdline *c, const char *cmd, int argc, char **argv, struct 
 					       "invalid value '%s' for --jobs (expected a number from 1 "
 					       "to 4096, or auto)",
 					       optarg);
+			break;
+		case OPT_NO_JOBSERVER:
+			c->no_jobserver = true;
 			break;
 		case OPT_ROOT:
 			c->root = optarg;

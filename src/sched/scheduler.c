@@ -127,6 +127,7 @@ struct sched {
 	unsigned failures;   /* tests that failed for good (no retry left) */
 	bool fail_fast_hit;  /* --fail-fast: no new test starts */
 	bool fail_fast_cut;  /* ... and it stopped a test (--stop-running) */
+	bool js_wait;        /* the next test to start waits for a token of make's jobserver */
 	unsigned fail_fast_run; /* the run of the failure that stopped it */
 };
 
@@ -874,6 +875,35 @@ static void collect(struct sched *s)
 }
 
 /*
+ * With make's jobserver: may a test that counts as n jobs start now? The first job runs on the
+ * slot every jobserver client has implicitly; each one beyond it needs a token, read without
+ * blocking (the loop polls for more). A test starts with no token when nothing else runs, as a
+ * test of more jobs than the run has runs alone: two isola runs that each wait with some tokens
+ * for a big test cannot wait for each other for ever. Tokens gathered for a test that still
+ * waits are kept for it; the others go back as soon as their tests end (give_back_tokens).
+ */
+static bool tokens_for(struct sched *s, unsigned n)
+{
+	struct jobserver *js = s->o->js;
+	if (!js || s->used == 0)
+		return true;
+	size_t need = s->used + n - 1;
+	if (js->held < need)
+		jobserver_acquire(js, (unsigned)(need - js->held));
+	if (js->held >= need)
+		return true;
+	s->js_wait = true;
+	return false;
+}
+
+/* Keep only the tokens the running tests count as: one job fewer than they hold. */
+static void give_back_tokens(struct sched *s)
+{
+	if (s->o->js && !s->js_wait)
+		(void)jobserver_release_to(s->o->js, s->used ? s->used - 1 : 0);
+}
+
+/*
  * Start what fits: the queue in order, except that a test whose lock is held is passed over
  * (the others keep running); one that needs more jobs than are free waits, and nothing behind
  * it starts before it (a serial test would otherwise wait for ever). All locks of a test are
@@ -882,6 +912,7 @@ static void collect(struct sched *s)
 static void start_more(struct sched *s)
 {
 	const struct sched_opts *o = s->o;
+	s->js_wait = false;
 	for (;;) {
 		/* Sandboxes still being removed count against new starts too, so that a slow
 		 * filesystem cannot pile up more than a slot's worth of them each. */
@@ -914,7 +945,7 @@ static void start_more(struct sched *s)
 			if (free)
 				pick = i;
 		}
-		if (pick == SIZE_MAX)
+		if (pick == SIZE_MAX || !tokens_for(s, slots_of(s, s->queue[pick].test)))
 			return;
 		struct qent q = s->queue[pick];
 		s->queue[pick].test = SIZE_MAX;
@@ -1044,15 +1075,18 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 	int64_t tick = reporters_tick_ns(o->rep), next_tick = tick ? now_ns() + tick : 0;
 	for (;;) {
 		start_more(&s);
+		give_back_tokens(&s);
 		if (s.running == 0 && (!s.pool || workers_pending(s.pool) == 0))
 			break;
 
-		/* pfd[3]: a terminal a reporter reads keys from ('t' lists the running tests). */
-		struct pollfd pfd[4] = {{.fd = s.sigfd, .events = POLLIN},
+		/* pfd[3]: a terminal a reporter reads keys from ('t' lists the running tests);
+		 * pfd[4]: make's jobserver, while a test waits for a token (poll skips fd -1). */
+		struct pollfd pfd[5] = {{.fd = s.sigfd, .events = POLLIN},
 					{.fd = s.pool ? workers_fd(s.pool) : -1, .events = POLLIN},
 					{.fd = s.events[0], .events = POLLIN},
-					{.fd = reporters_input_fd(o->rep), .events = POLLIN}};
-		nfds_t npfd = pfd[3].fd >= 0 ? 4 : 3;
+					{.fd = reporters_input_fd(o->rep), .events = POLLIN},
+					{.fd = s.js_wait ? jobserver_fd(o->js) : -1, .events = POLLIN}};
+		nfds_t npfd = 5;
 		int64_t next = next_deadline(&s);
 		if (next_tick && (!next || next_tick < next))
 			next = next_tick;
@@ -1077,7 +1111,7 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 			handle_signals(&s);
 		if (r > 0 && pfd[1].revents)
 			collect(&s);
-		if (r > 0 && npfd > 3 && pfd[3].revents)
+		if (r > 0 && pfd[3].revents)
 			report_input(o->rep, s.slots, o->jobs, now_ns());
 		check_deadlines(&s);
 		if (next_tick && now_ns() >= next_tick) {
@@ -1114,6 +1148,9 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 		free(spare);
 	}
 	workers_free(s.pool);
+	/* Every test has ended: every token goes back to make. */
+	if (o->js)
+		(void)jobserver_release_to(o->js, 0);
 	sum->wall_ns = now_ns() - t0;
 	sum->signal = s.stop_signal;
 	/* Said only if it left something out: a last test that failed stopped nothing. */

@@ -11,6 +11,7 @@
 #include "protocol/protocol.h"
 #include "report/report.h"
 #include "sandbox/sandbox.h"
+#include "sched/jobserver.h"
 #include "spawn/keeper.h"
 #include "testlist/testlist.h"
 
@@ -48,6 +49,10 @@ struct sched_opts {
 	/* Reads the JUnit XML of tests whose protocol is gtest or junit (the JUnit plugin's, which
 	 * the caller loaded); NULL: such a test's XML is an ERROR. */
 	junit_parse_fn *parse_junit;
+	/* make's jobserver, opened (sched/jobserver.h), or NULL: then `jobs` tests run at once.
+	 * With it, `jobs` is the most, and every job beyond the first takes a token from make's
+	 * pool while it runs; all are given back by the time sched_run returns. */
+	struct jobserver *js;
 };
 
 /*

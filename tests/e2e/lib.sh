@@ -10,7 +10,9 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/e2e.XXXXXX")
 ROOT="$WORK/root"   # the sandbox root every isola run below uses
 mkdir "$ROOT"
 export LC_ALL=C TERM=dumb NO_COLOR=1
-unset ISOLA_ROOT ISOLA_JOBS CLICOLOR_FORCE
+unset ISOLA_ROOT ISOLA_JOBS ISOLA_JOBSERVER CLICOLOR_FORCE
+# Under `make -jN check` make's jobserver is in MAKEFLAGS: the runs and makes here are not its.
+unset MAKEFLAGS MFLAGS
 # Runs of isola here start tests in the order given: recorded durations would reorder a second
 # run (timings.sh tests the recording, with this unset).
 export ISOLA_TIMINGS=off
