@@ -72,15 +72,20 @@ static int check_resources(const struct testlist *tl, const char *root, struct i
 	return ret;
 }
 
+/* "  KEY: VALUE" for each value of a list. */
+static void print_each(const char *key, const struct strv *v)
+{
+	for (size_t k = 0; k < v->n; k++)
+		printf("  %s: %s\n", key, v->v[k]);
+}
+
 static void list_tests(const struct testlist *tl, bool verbose)
 {
 	for (size_t i = 0; i < tl->n; i++) {
 		const struct test *t = &tl->v[i];
-		if (!verbose) {
-			printf("%s\n", t->name);
-			continue;
-		}
 		printf("%s\n", t->name);
+		if (!verbose)
+			continue;
 		if (t->from)
 			printf("  from: %s\n", t->from);
 		printf("  command:");
@@ -97,14 +102,10 @@ static void list_tests(const struct testlist *tl, bool verbose)
 			else
 				printf("  mkdir: %s\n", r->dest);
 		}
-		for (size_t k = 0; k < t->s.env_set.n; k++)
-			printf("  env: %s\n", t->s.env_set.v[k]);
-		for (size_t k = 0; k < t->s.env_unset.n; k++)
-			printf("  unset: %s\n", t->s.env_unset.v[k]);
-		for (size_t k = 0; k < t->s.locks.n; k++)
-			printf("  lock: %s\n", t->s.locks.v[k]);
-		for (size_t k = 0; k < t->s.requires.n; k++)
-			printf("  requires: %s\n", t->s.requires.v[k]);
+		print_each("env", &t->s.env_set);
+		print_each("unset", &t->s.env_unset);
+		print_each("lock", &t->s.locks);
+		print_each("requires", &t->s.requires);
 		if (t->s.serial > 0)
 			printf("  serial\n");
 		else if (t->s.slots > 1)
@@ -123,22 +124,17 @@ static void list_tests(const struct testlist *tl, bool verbose)
 			printf("  will-fail\n");
 		if (t->s.protocol != PROTO_EXITCODE)
 			printf("  protocol: %s\n", protocol_name((enum protocol)t->s.protocol));
-		for (size_t k = 0; k < t->s.labels.n; k++)
-			printf("  label: %s\n", t->s.labels.v[k]);
-		for (size_t k = 0; k < t->s.after.n; k++)
-			printf("  after: %s\n", t->s.after.v[k]);
+		print_each("label", &t->s.labels);
+		print_each("after", &t->s.after);
 		if (t->s.isolate) {
 			char iso[64];
 			printf("  isolate: %s\n", isolate_name(t->s.isolate, iso, sizeof(iso)));
 		}
-		for (size_t k = 0; k < t->s.trees.n; k++)
-			printf("  tree: %s\n", t->s.trees.v[k]);
-		for (size_t k = 0; k < t->s.shares.n; k++)
-			printf("  share: %s\n", t->s.shares.v[k]);
+		print_each("tree", &t->s.trees);
+		print_each("share", &t->s.shares);
 		if (t->s.fence > 0)
 			printf("  fence\n");
-		for (size_t k = 0; k < t->s.allow_write.n; k++)
-			printf("  allow-write: %s\n", t->s.allow_write.v[k]);
+		print_each("allow-write", &t->s.allow_write);
 		if (t->skip)
 			printf("  not run: %s\n", t->skip);
 		if (t->notes)

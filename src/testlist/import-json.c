@@ -162,9 +162,21 @@ static char *read_command(struct imported *t, json_t *cmd, const char *cwd)
 	return path;
 }
 
-static int emit_imported(struct imported *t, const char *path, found_fn *found, void *ctx,
-                         struct isola_error *e)
+/* The name of test number i of the listing (from 0), or NULL with *e. */
+static const char *test_name(const struct source *s, json_t *jt, size_t i, struct isola_error *e)
 {
+	const char *name = json_string_value(json_object_get(jt, "name"));
+	if (!name || !*name)
+		err_set(e, 0, NULL, "%s: %s = %s: test %zu of its listing has no name", s->origin,
+		        source_kind_name(s->kind), s->spec, i + 1);
+	return name && *name ? name : NULL;
+}
+
+/* Found: t, with its command (a JSON array) run in cwd. t is released. */
+static int emit_imported(struct imported *t, json_t *cmd, const char *cwd, found_fn *found,
+                         void *ctx, struct isola_error *e)
+{
+	char *path = read_command(t, cmd, cwd);
 	const char *kind = source_kind_name(t->src->kind);
 	char *from = xasprintf("%s %s (%s)", kind, t->src->spec, t->src->origin);
 	if (!path && !t->error && !t->skip)
@@ -182,17 +194,15 @@ static int emit_imported(struct imported *t, const char *path, found_fn *found, 
 	};
 	int r = found(ctx, &ft, e);
 	free(from);
-	return r;
-}
-
-static void imported_release(struct imported *t)
-{
+	free(path);
 	strv_release(&t->argv);
 	settings_release(&t->s);
 	free(t->notes);
 	free(t->skip);
 	free(t->error);
+	return r;
 }
+
 
 /* ---- CTest --------------------------------------------------------------------------------- */
 
@@ -288,10 +298,9 @@ static int import_ctest(const struct source *s, const char *dir, json_t *root, f
 	size_t i;
 	json_t *jt;
 	json_array_foreach(tests, i, jt) {
-		const char *name = json_string_value(json_object_get(jt, "name"));
-		if (!name || !*name)
-			return err_set(e, 0, NULL, "%s: ctest = %s: test %zu of its listing has no name",
-			               s->origin, s->spec, i + 1);
+		const char *name = test_name(s, jt, i, e);
+		if (!name)
+			return -1;
 		struct imported t = {.src = s, .dir = dir, .name = name, .s = SETTINGS_INIT};
 		size_t k;
 		json_t *p;
@@ -300,11 +309,8 @@ static int import_ctest(const struct source *s, const char *dir, json_t *root, f
 			if (pn)
 				ctest_property(&t, pn, json_object_get(p, "value"));
 		}
-		char *path = read_command(&t, json_object_get(jt, "command"), t.s.cwd ? t.s.cwd : dir);
-		int r = emit_imported(&t, path, found, ctx, e);
-		free(path);
-		imported_release(&t);
-		if (r < 0)
+		if (emit_imported(&t, json_object_get(jt, "command"), t.s.cwd ? t.s.cwd : dir, found,
+		                  ctx, e) < 0)
 			return -1;
 	}
 	return 0;
@@ -328,10 +334,9 @@ static int import_meson(const struct source *s, const char *dir, json_t *root, f
 	size_t i;
 	json_t *jt;
 	json_array_foreach(root, i, jt) {
-		const char *name = json_string_value(json_object_get(jt, "name"));
-		if (!name || !*name)
-			return err_set(e, 0, NULL, "%s: meson = %s: test %zu of its listing has no name",
-			               s->origin, s->spec, i + 1);
+		const char *name = test_name(s, jt, i, e);
+		if (!name)
+			return -1;
 		struct imported t = {.src = s, .dir = dir, .name = name, .s = SETTINGS_INIT};
 		const char *workdir = json_string_value(json_object_get(jt, "workdir"));
 		apply(&t, "cwd", workdir ? workdir : dir);
@@ -366,11 +371,7 @@ static int import_meson(const struct source *s, const char *dir, json_t *root, f
 			     (long long)json_integer_value(priority));
 		if (json_array_size(json_object_get(jt, "extra_paths")))
 			note(&t, "extra_paths");
-		char *path = read_command(&t, json_object_get(jt, "cmd"), t.s.cwd);
-		int r = emit_imported(&t, path, found, ctx, e);
-		free(path);
-		imported_release(&t);
-		if (r < 0)
+		if (emit_imported(&t, json_object_get(jt, "cmd"), t.s.cwd, found, ctx, e) < 0)
 			return -1;
 	}
 	return 0;
