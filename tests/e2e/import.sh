@@ -123,7 +123,7 @@ assert_has out '^  env: DOLLAR=a\$\$b$'
 assert_has out "^  cwd: $WORK/mb$"
 run_isola list --meson mb -L slow
 assert_eq "$(tr '\n' ' ' <out)" "fails "
-run_isola run $ARGS --meson mb --junit m.xml
+run_isola run $ARGS --meson mb --junit m.xml --json m.jsonl --tap m.tap --html m.html
 assert_rc 1
 assert_eq "$(outcome passes)" PASS
 assert_eq "$(outcome fails)" FAIL
@@ -142,6 +142,13 @@ xmllint --noout --schema "$ISOLA_SOURCE_DIR/tests/report/junit.xsd" m.xml 2>/dev
 assert_eq "$(xmllint --xpath 'count(//testcase[@classname="gtest"])' m.xml)" 2
 assert_eq "$(xmllint --xpath 'count(//testcase[@classname="gtest" and @name="Math.Div"]/failure)' m.xml)" 1
 assert_eq "$(xmllint --xpath 'count(//testcase[@classname="tap" and @name="second"]/failure)' m.xml)" 1
+python3 "$ISOLA_SOURCE_DIR/tests/report/check_json.py" m.jsonl >/dev/null || fail "JSON"
+assert_has m.jsonl '"event":"test_end".*"test":"gtest".*"outcome":"FAIL".*"subtests":\[.*"name":"Math\.Div"'
+assert_has m.jsonl '"event":"test_end".*"test":"times-out".*"outcome":"TIMEOUT"'
+assert_has m.tap '^not ok [0-9]+ - tap'
+assert_has m.tap '^    not ok [0-9]+ - second'
+assert_has m.tap '^ok [0-9]+ - serial'
+assert_has m.html 'Math\.Div'
 run_isola list -v --meson mb -k tap
 assert_has out '^  protocol: tap$'
 # With a config file: meson = DIR in [suite].
