@@ -48,6 +48,13 @@ struct sched_opts {
 	/* Reads the JUnit XML of tests whose protocol is gtest or junit (the JUnit plugin's, which
 	 * the caller loaded); NULL: such a test's XML is an ERROR. */
 	junit_parse_fn *parse_junit;
+	/* The environment tests start from (before the contract and their env/unset); NULL: isola's
+	 * own. isola repro gives the kept attempt's. */
+	char *const *base_env;
+	/* isola repro --shell: the test (a shell) gets the terminal (stdin, stdout, stderr, the
+	 * foreground) and no deadline. For one job. */
+	bool interactive;
+	int *exit_status; /* interactive: gets the test's exit status (128 + N: killed by signal N) */
 };
 
 /*
