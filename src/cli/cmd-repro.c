@@ -29,22 +29,6 @@
 #include "stage/stage.h"
 #include "testlist/testlist.h"
 
-static const char repro_usage[] =
-	"usage: isola repro [--root DIR] [--shell] [--keep WHAT] SANDBOX|TEST\n"
-	"\n"
-	"Reruns the attempt a kept sandbox holds the evidence of, in a fresh sandbox staged as\n"
-	"that attempt's was: the same program, argv, environment, resources and settings.\n"
-	"TEST: the most recent kept sandbox of the test of that name under the root.\n"
-	"\n"
-	"      --root DIR     where run directories are (default: $ISOLA_ROOT, $TMPDIR, /tmp)\n"
-	"      --shell        an interactive shell ($SHELL, else /bin/sh) in the fresh sandbox\n"
-	"                     instead of the test, with its environment and namespaces; isola\n"
-	"                     repro then exits with the shell's status\n"
-	"      --keep WHAT    keep the fresh sandbox: failed (default), all, none\n"
-	"\n"
-	"Exit status: as isola run (0 passed, 1 failed); 2 when the sandbox is refused (no\n"
-	"evidence isola made, another version's, another user's).\n";
-
 /* Is name what sandbox_create() makes: digits, '-', six more characters? */
 static bool sandbox_name(const char *name)
 {
@@ -169,7 +153,7 @@ int cmd_repro(int argc, char **argv)
 			}
 			break;
 		case 'h':
-			fputs(repro_usage, stdout);
+			cli_usage("repro");
 			return EXIT_OK;
 		default:
 			cli_error("unknown option '%s' for isola repro (see isola repro --help)",
