@@ -152,6 +152,7 @@ int evidence_write(int sandbox_fd, int rundir_fd, const char *log_name, const st
 	put(&b, "cwd", ev->cwd);
 	put_settings(&b, &ev->s);
 	put(&b, "strategy", ev->strategy);
+	put_list(&b, "staged", &ev->staged);
 	put(&b, "strategy-reason", ev->strategy_reason);
 	put(&b, "owner", ev->owner);
 	put(&b, "outcome", ev->outcome);
@@ -247,7 +248,7 @@ static int take(struct evidence *ev, const char *k, char *v, size_t n)
 	} lists[] = {
 		{"argv", &ev->argv}, {"test-argv", &ev->test_argv}, {"env", &ev->env}, {"env-set", &s->env_set},
 		{"env-unset", &s->env_unset}, {"tree", &s->trees}, {"share", &s->shares},
-		{"allow-write", &s->allow_write}, {"lock", &s->locks},
+		{"allow-write", &s->allow_write}, {"lock", &s->locks}, {"staged", &ev->staged},
 	};
 	struct {
 		const char *key;
@@ -485,6 +486,7 @@ void evidence_release(struct evidence *ev)
 	free(ev->cwd);
 	settings_release(&ev->s);
 	free(ev->strategy);
+	strv_release(&ev->staged);
 	free(ev->strategy_reason);
 	free(ev->owner);
 	free(ev->outcome);

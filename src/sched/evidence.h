@@ -47,6 +47,8 @@ struct evidence {
 	/* Its settings (settings.h), final: resources, env/unset as written, timeout, isolation. */
 	struct settings s;
 	char *strategy;        /* how its resources were staged: "overlay", "copy", "overlay+copy" */
+	struct strv staged;    /* per resource of s.res, in order: "overlay", "reflink", "copy",
+				* "bind", "read-only copy", "mkdir" (stage.h) */
 	char *strategy_reason; /* why not better; NULL */
 	char *owner;           /* "pid namespace" or "subreaper"; NULL */
 	/* How it ended. */

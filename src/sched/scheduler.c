@@ -80,7 +80,7 @@ struct job {
 	bool on_worker; /* its staging and cleanup go to the workers (see start_attempt) */
 	/* What it was started with, for its evidence if its sandbox is kept (sched/evidence.h);
 	 * empty when nothing is ever kept (--keep none). */
-	struct strv ev_argv, ev_env;
+	struct strv ev_argv, ev_env, ev_staged;
 	char *ev_cwd;
 };
 
@@ -515,14 +515,16 @@ static void prepared(struct sched *s, struct job *j)
 	a->exec_ns = now_ns();
 	struct isola_error e = {0};
 	int r = start_in_init(s, a, &req, &e);
-	stage_release(&j->st);
 	if (s->o->keep != KEEP_NONE) {
+		for (size_t i = 0; j->st.each && i < t->s.res.n; i++)
+			strv_push(&j->ev_staged, j->st.each[i]);
 		for (size_t i = 0; req.argv[i]; i++)
 			strv_push(&j->ev_argv, req.argv[i]);
 		j->ev_env = envp;
 		envp = (struct strv)STRV_INIT;
 		j->ev_cwd = xstrdup(req.cwd);
 	}
+	stage_release(&j->st);
 	strv_release(&envp);
 	strv_release(&argv);
 	free(cwd);
@@ -602,6 +604,7 @@ static void job_free(struct job *j)
 {
 	strv_release(&j->ev_argv);
 	strv_release(&j->ev_env);
+	strv_release(&j->ev_staged);
 	free(j->ev_cwd);
 	free(j->a.log_path);
 	free(j);
@@ -641,6 +644,7 @@ static void write_evidence(struct sched *s, struct job *j)
 		.end_wall_ns = wall_ns(),
 		.s = t->s,
 		.strategy = (char *)a->strategy,
+		.staged = j->ev_staged,
 		.strategy_reason = a->strategy_reason,
 		.owner = (char *)a->owner,
 		.outcome = (char *)outcome_name(a->outcome),

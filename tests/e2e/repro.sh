@@ -30,6 +30,8 @@ SB=$(sandboxes)
 [ -d "$SB/isola-evidence" ] || fail "no evidence in $SB"
 assert_eq "$(head -n 1 "$SB/isola-evidence/evidence")" "isola-evidence 1"
 assert_has "$SB/isola-evidence/evidence" "^outcome 4$"
+# Each resource's staging: the --copy resource, then how it was staged.
+assert_eq "$(sed -n '/^staged [0-9]*$/{n;p}' "$SB/isola-evidence/evidence" | grep -Ec '^(overlay|reflink|copy)$')" 1
 assert_eq "$(stat -c %i "$SB/isola-evidence/log")" "$(stat -c %i "$SB.log")" "the log linked"
 assert_has "$SB/isola-evidence/log" "flag bad mode strict arg two words"
 # What the original holds, to check that no repro touches it.
