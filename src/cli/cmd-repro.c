@@ -93,8 +93,8 @@ static char *find_latest(const char *root, const char *name)
 /*
  * The environment the fresh attempt starts from: the kept one's, less what the contract sets
  * anew (the variables that name the sandbox, the run, the slot: contract_names[], and
- * XML_OUTPUT_FILE) and the test's own env settings (expanded again against the fresh sandbox),
- * and less the kept run's ISOLA_MARK (isola repro's own is chained on, as for any test).
+ * XML_OUTPUT_FILE) and the test's own env settings (expanded again against the fresh sandbox,
+ * and the base values they replaced put back), and less the kept run's ISOLA_MARK (isola repro's own is chained on, as for any test).
  */
 static void base_env(const struct evidence *ev, struct strv *out)
 {
@@ -113,6 +113,9 @@ static void base_env(const struct evidence *ev, struct strv *out)
 		if (!drop)
 			strv_push(out, v);
 	}
+	/* ... and put back as isola's own environment had them then, for env = to expand. */
+	for (size_t i = 0; i < ev->env_base.n; i++)
+		strv_push(out, ev->env_base.v[i]);
 	const char *mark = getenv(MARK_VAR);
 	if (mark)
 		strv_push_take(out, xasprintf(MARK_VAR "=%s", mark));
@@ -199,6 +202,7 @@ int cmd_repro(int argc, char **argv)
 	tl.n = tl.cap = 1;
 	struct test *t = &tl.v[0];
 	t->name = xstrdup(ev.test);
+	base_env(&ev, &env); /* with ev.s, before it moves */
 	t->s = ev.s;
 	ev.s = (struct settings)SETTINGS_INIT;
 	if (shell) {
@@ -231,7 +235,6 @@ int cmd_repro(int argc, char **argv)
 			goto out;
 		}
 	}
-	base_env(&ev, &env);
 
 	/* With --shell the terminal is the shell's: isola reads no key from it and draws no status
 	 * line on it (the line printer is plain under TERM=dumb; the shell's TERM is the kept

@@ -149,6 +149,7 @@ int evidence_write(int sandbox_fd, int rundir_fd, const char *log_name, const st
 	put_list(&b, "argv", &ev->argv);
 	put_list(&b, "test-argv", &ev->test_argv);
 	put_list(&b, "env", &ev->env);
+	put_list(&b, "env-base", &ev->env_base);
 	put(&b, "cwd", ev->cwd);
 	put_settings(&b, &ev->s);
 	put(&b, "strategy", ev->strategy);
@@ -246,7 +247,7 @@ static int take(struct evidence *ev, const char *k, char *v, size_t n)
 		const char *key;
 		struct strv *dst;
 	} lists[] = {
-		{"argv", &ev->argv}, {"test-argv", &ev->test_argv}, {"env", &ev->env}, {"env-set", &s->env_set},
+		{"argv", &ev->argv}, {"test-argv", &ev->test_argv}, {"env", &ev->env}, {"env-base", &ev->env_base}, {"env-set", &s->env_set},
 		{"env-unset", &s->env_unset}, {"tree", &s->trees}, {"share", &s->shares},
 		{"allow-write", &s->allow_write}, {"lock", &s->locks}, {"staged", &ev->staged},
 	};
@@ -483,6 +484,7 @@ void evidence_release(struct evidence *ev)
 	strv_release(&ev->argv);
 	strv_release(&ev->test_argv);
 	strv_release(&ev->env);
+	strv_release(&ev->env_base);
 	free(ev->cwd);
 	settings_release(&ev->s);
 	free(ev->strategy);

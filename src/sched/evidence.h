@@ -41,6 +41,8 @@ struct evidence {
 	struct strv test_argv; /* the test's own argv (struct test), before isola added to it (a
 				* gtest's --gtest_output=...); empty for a plain program */
 	struct strv env;     /* exactly the envp it got */
+	struct strv env_base; /* NAME=VALUE: what its env = settings replaced, as isola's own
+			       * environment had it (they are expanded again by a repro) */
 	char *cwd;           /* its working directory (absolute) */
 	unsigned seq, attempt, iteration, slot;
 	int64_t start_wall_ns, end_wall_ns;

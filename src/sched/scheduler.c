@@ -625,6 +625,16 @@ static void write_evidence(struct sched *s, struct job *j)
 	if (!j->ev_argv.n || a->sb.fd < 0)
 		return; /* it never started: there is nothing to rerun */
 	char *log_name = xasprintf("%s.log", a->sb.name);
+	/* What the test's env = settings replaced, as the base had it: a repro expands them
+	 * again (PATH=/x:${PATH} must not become /x:/x:...). */
+	struct strv base = STRV_INIT;
+	char *const *from = s->o->base_env ? s->o->base_env : environ;
+	for (size_t i = 0; i < t->s.env_set.n; i++) {
+		size_t n = strcspn(t->s.env_set.v[i], "=");
+		const char *v = env_lookup_in(from, t->s.env_set.v[i], n);
+		if (v)
+			strv_push_take(&base, xasprintf("%.*s=%s", (int)n, t->s.env_set.v[i], v));
+	}
 	struct evidence ev = {
 		.isola_version = (char *)ISOLA_VERSION,
 		.run_id = s->o->rd->id,
@@ -635,6 +645,7 @@ static void write_evidence(struct sched *s, struct job *j)
 		.argv = j->ev_argv,
 		.test_argv = t->argv,
 		.env = j->ev_env,
+		.env_base = base,
 		.cwd = j->ev_cwd,
 		.seq = a->seq,
 		.attempt = a->number,
@@ -662,6 +673,7 @@ static void write_evidence(struct sched *s, struct job *j)
 			set_reason(a, "isola: no evidence kept: %s", e.message);
 	}
 	free(log_name);
+	strv_release(&base);
 }
 
 /* The main process is gone (or never started): hunt what it left, then keep the sandbox or hand

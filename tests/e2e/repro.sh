@@ -12,7 +12,7 @@ mkdir data
 echo bad >data/flag
 # Fails or passes by what its --copy resource holds and by its environment.
 make_test fail.sh 'echo run >>"$ISOLA_SANDBOX/runs"
-echo "flag $(cat data/flag) mode $MODE arg $1"
+echo "flag $(cat data/flag) mode $MODE arg $1 chain $CHAIN"
 [ "$(cat data/flag)" = good ] && [ "$MODE" = strict ] || exit 3'
 cat >isola.ini <<EOF
 [test fails]
@@ -20,10 +20,15 @@ command = $WORK/fail.sh 'two words'
 copy = data
 env = MODE=strict
 env = WHERE=\${ISOLA_SANDBOX}/x
+env = CHAIN=x:\${CHAIN}
 EOF
+# What env = expands against is isola's environment at the time: a repro expands it again
+# against that, whatever its own.
+export CHAIN=base
 
 run_isola run --root "$ROOT" fails
 assert_rc 1
+export CHAIN=other
 sandboxes() { find "$ROOT" -mindepth 2 -maxdepth 2 -type d -name '[0-9]*-*'; }
 SB=$(sandboxes)
 [ -d "$SB" ] || fail "no kept sandbox: $SB"
@@ -33,7 +38,7 @@ assert_has "$SB/isola-evidence/evidence" "^outcome 4$"
 # Each resource's staging: the --copy resource, then how it was staged.
 assert_eq "$(sed -n '/^staged [0-9]*$/{n;p}' "$SB/isola-evidence/evidence" | grep -Ec '^(overlay|reflink|copy)$')" 1
 assert_eq "$(stat -c %i "$SB/isola-evidence/log")" "$(stat -c %i "$SB.log")" "the log linked"
-assert_has "$SB/isola-evidence/log" "flag bad mode strict arg two words"
+assert_has "$SB/isola-evidence/log" "flag bad mode strict arg two words chain x:base$"
 # What the original holds, to check that no repro touches it.
 snapshot() { (cd "$SB" && find . -printf '%p %s %T@\n' | sort; cat runs data/flag); }
 snapshot >before
@@ -43,7 +48,7 @@ runs_before=$(ls "$ROOT" | wc -l)
 run_isola repro --root "$ROOT" "$SB"
 assert_rc 1
 assert_has "$WORK/out" "^FAIL .* fails \(exit 3\)$"
-assert_has "$WORK/out" "flag bad mode strict arg two words"
+assert_has "$WORK/out" "flag bad mode strict arg two words chain x:base$"
 assert_has "$WORK/err" "^isola: repro of $SB \(fails: FAIL, exit 3\)$"
 assert_eq "$(ls "$ROOT" | wc -l)" "$((runs_before + 1))" "a new run directory"
 NEW=$(sed -n 's/^    sandbox: //p' "$WORK/out")
@@ -71,6 +76,20 @@ assert_rc 0
 assert_has "$WORK/out" "^PASS .*pass.sh$"
 run_isola repro --root "$ROOT" ./pass.sh
 assert_rc 0
+
+# keep-home: the test got the real HOME, and its repro gets the same one, whatever isola
+# repro's own.
+make_test home.sh 'echo "home=$HOME"; exit 1'
+run_isola run --root "$ROOT" --keep-home ./home.sh
+assert_rc 1
+assert_has "$WORK/out" "^    \| home=$HOME$"
+HSB=$(grep -lx './home.sh' "$ROOT"/isola-*/*/isola-evidence/evidence | sed 's|/isola-evidence/evidence$||')
+set +e
+HOME=/nonexistent "$ISOLA_BIN" repro --root "$ROOT" --keep none "$HSB" >"$WORK/out" 2>"$WORK/err"
+RC=$?
+set -e
+assert_rc 1
+assert_has "$WORK/out" "^    \| home=$HOME$"
 
 # --shell: the same environment, but the contract's variables name the fresh sandbox; the
 # shell's status is isola repro's.
