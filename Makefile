@@ -63,7 +63,7 @@ CORE_SRCS := \
 	src/config/settings.c src/config/config.c \
 	src/testlist/testlist.c src/testlist/partition.c src/testlist/timings.c src/testlist/source.c \
 	src/sched/scheduler.c src/sched/order.c src/sched/tally.c src/sched/fixture.c \
-	src/sched/workers.c src/sched/jobserver.c \
+	src/sched/workers.c src/sched/jobserver.c src/sched/evidence.c \
 	src/protocol/protocol.c src/protocol/tap.c \
 	src/sandbox/rmtree.c src/sandbox/sandbox.c \
 	src/stage/stage.c src/stage/stage-copy.c src/stage/stage-overlay.c src/stage/stage-bind.c src/stage/stage-remove.c \
@@ -72,7 +72,7 @@ CORE_SRCS := \
 	src/lib/lib-sandbox.c src/lib/lib-proc.c \
 	src/report/report.c
 CLI_SRCS := src/cli/main.c src/cli/options.c src/cli/usage.c src/cli/cmd-run.c src/cli/cmd-clean.c src/cli/cmd-exec.c \
-	src/cli/cmd-merge.c src/cli/cmd-timings.c
+	src/cli/cmd-merge.c src/cli/cmd-timings.c src/cli/cmd-repro.c
 
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/%.o)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(B)/%.o)

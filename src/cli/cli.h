@@ -65,6 +65,7 @@ int cmd_clean(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_timings(int argc, char **argv);
+int cmd_repro(int argc, char **argv);
 
 /* Print "isola: message" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -37,7 +37,9 @@ int main(int argc, char **argv)
 		return cmd_merge(argc - 1, argv + 1);
 	if (strcmp(cmd, "timings") == 0)
 		return cmd_timings(argc - 1, argv + 1);
-	cli_error("unknown command '%s' (expected run, list, exec, merge, timings, clean or help; see "
+	if (strcmp(cmd, "repro") == 0)
+		return cmd_repro(argc - 1, argv + 1);
+	cli_error("unknown command '%s' (expected run, list, exec, merge, timings, repro, clean or help; see "
 	          "isola --help)", cmd);
 	return EXIT_USAGE;
 }

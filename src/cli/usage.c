@@ -16,6 +16,7 @@ static const char main_usage[] =
 	"  exec [OPTIONS] -- PROGRAM [ARGS...]  run one command in a fresh sandbox\n"
 	"  merge [OPTIONS] SHARD.jsonl...  join the --json reports of the shards of a suite\n"
 	"  timings [-o FILE] REPORT.jsonl...  durations for --partition time:K/N\n"
+	"  repro [--shell] SANDBOX|TEST   rerun a kept attempt in a fresh sandbox staged as its was\n"
 	"  clean [--root DIR]             remove sandboxes left by dead runs and kept ones\n"
 	"  help [COMMAND]                 show help\n"
 	"  --version                      show the version\n"
@@ -180,6 +181,22 @@ static const char clean_usage[] =
 	"Removes, under the sandbox root, the run directories of runs that died and the\n"
 	"sandboxes that finished runs kept. Never touches a run that is still alive.\n";
 
+static const char repro_usage[] =
+	"usage: isola repro [--root DIR] [--shell] [--keep WHAT] SANDBOX|TEST\n"
+	"\n"
+	"Reruns the attempt a kept sandbox holds the evidence of, in a fresh sandbox staged as\n"
+	"that attempt's was: the same program, argv, environment, resources and settings.\n"
+	"TEST: the most recent kept sandbox of the test of that name under the root.\n"
+	"\n"
+	"      --root DIR     where run directories are (default: $ISOLA_ROOT, $TMPDIR, /tmp)\n"
+	"      --shell        an interactive shell ($SHELL, else /bin/sh) in the fresh sandbox\n"
+	"                     instead of the test, with its environment and namespaces; isola\n"
+	"                     repro then exits with the shell's status\n"
+	"      --keep WHAT    keep the fresh sandbox: failed (default), all, none\n"
+	"\n"
+	"Exit status: as isola run (0 passed, 1 failed); 2 when the sandbox is refused (no\n"
+	"evidence isola made, another version's, another user's).\n";
+
 void cli_usage(const char *cmd)
 {
 	if (!cmd)
@@ -194,6 +211,8 @@ void cli_usage(const char *cmd)
 		fputs(clean_usage, stdout);
 	else if (strcmp(cmd, "merge") == 0)
 		fputs(merge_usage, stdout);
+	else if (strcmp(cmd, "repro") == 0)
+		fputs(repro_usage, stdout);
 	else
 		fputs(main_usage, stdout);
 }

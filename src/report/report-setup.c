@@ -97,7 +97,7 @@ int reporters_setup(struct reporters *r, const struct report_opts *o, struct iso
 	};
 	/* The 't' key: only from a terminal this process has in the foreground (changing the
 	 * terminal's mode from the background would stop us with SIGTTOU). */
-	if (isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp())
+	if (!o->no_input && isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp())
 		ho.key_fd = STDIN_FILENO;
 	void *human = report_human_new(&ho);
 	struct reporter *rep = reporters_add(r, &report_human_ops, human);

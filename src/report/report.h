@@ -96,6 +96,8 @@ struct report_opts {
 	bool only_failures;
 	/* A finished run written at once (isola merge): nobody follows the files line by line. */
 	bool batch;
+	/* The terminal is the test's (isola repro --shell): no key is read from it. */
+	bool no_input;
 };
 /*
  * Add the human reporter and every file reporter asked for. Every file is created here, before

@@ -21,6 +21,7 @@
 #include "spawn/environ.h"
 #include "spawn/proctree.h"
 #include "spawn/spawn.h"
+#include "sched/evidence.h"
 #include "sched/order.h"
 #include "sched/tally.h"
 #include "sched/workers.h"
@@ -78,6 +79,10 @@ struct job {
 	int64_t took_ns; /* how long its run() took */
 	long rm_budget;  /* cleanup: entries to remove before handing the rest to a worker; -1: all */
 	bool on_worker; /* its staging and cleanup go to the workers (see start_attempt) */
+	/* What it was started with, for its evidence if its sandbox is kept (sched/evidence.h);
+	 * empty when nothing is ever kept (--keep none). */
+	struct strv ev_argv, ev_env, ev_staged;
+	char *ev_cwd;
 };
 
 /* What is to start: a test's first attempt of a run, or a retry in that run. */
@@ -195,7 +200,8 @@ static void build_env(struct sched *s, struct attempt *a, struct strv *envp)
 		.mark_token = token,
 		.xml_output = xml,
 	};
-	contract_env(&c, environ, &t->s.env_set, &t->s.env_unset, envp);
+	contract_env(&c, s->o->base_env ? s->o->base_env : environ, &t->s.env_set,
+		     &t->s.env_unset, envp);
 	free(xml);
 }
 
@@ -501,9 +507,25 @@ static void prepared(struct sched *s, struct job *j)
 		.new_pgroup = true,
 		.mounts = &j->st.mounts,
 	};
+	if (s->o->interactive) {
+		/* isola repro --shell: the terminal is the test's, in the foreground. */
+		req.stdin_fd = 0;
+		req.stdout_fd = 1;
+		req.stderr_fd = 2;
+		req.foreground = true;
+	}
 	a->exec_ns = now_ns();
 	struct isola_error e = {0};
 	int r = start_in_init(s, a, &req, &e);
+	if (s->o->keep != KEEP_NONE) {
+		for (size_t i = 0; j->st.each && i < t->s.res.n; i++)
+			strv_push(&j->ev_staged, j->st.each[i]);
+		for (size_t i = 0; req.argv[i]; i++)
+			strv_push(&j->ev_argv, req.argv[i]);
+		j->ev_env = envp;
+		envp = (struct strv)STRV_INIT;
+		j->ev_cwd = xstrdup(req.cwd);
+	}
 	stage_release(&j->st);
 	strv_release(&envp);
 	strv_release(&argv);
@@ -515,7 +537,7 @@ static void prepared(struct sched *s, struct job *j)
 		goto fail;
 	}
 	a->state = ATT_RUNNING;
-	a->deadline_ns = t->s.timeout_ns ? a->exec_ns + t->s.timeout_ns : 0;
+	a->deadline_ns = t->s.timeout_ns && !s->o->interactive ? a->exec_ns + t->s.timeout_ns : 0;
 	return;
 
 fail:
@@ -582,12 +604,79 @@ static void classify(struct attempt *a, int status)
 
 static void job_free(struct job *j)
 {
+	strv_release(&j->ev_argv);
+	strv_release(&j->ev_env);
+	strv_release(&j->ev_staged);
+	free(j->ev_cwd);
 	free(j->a.log_path);
 	free(j);
 }
 
 static void completed(struct sched *s, struct job *j);
 static void stop_all(struct sched *s, int sig);
+
+/*
+ * A kept sandbox gets its evidence (sched/evidence.h): what the attempt was started with and how
+ * it ended, for isola repro. Its failure does not change the test's outcome: it is said in the
+ * reason, and the sandbox is still kept.
+ */
+static void write_evidence(struct sched *s, struct job *j)
+{
+	struct attempt *a = &j->a;
+	const struct test *t = a->test;
+	if (!j->ev_argv.n || a->sb.fd < 0)
+		return; /* it never started: there is nothing to rerun */
+	char *log_name = xasprintf("%s.log", a->sb.name);
+	/* What the test's env = settings replaced, as the base had it: a repro expands them
+	 * again (PATH=/x:${PATH} must not become /x:/x:...). */
+	struct strv base = STRV_INIT;
+	char *const *from = s->o->base_env ? s->o->base_env : environ;
+	for (size_t i = 0; i < t->s.env_set.n; i++) {
+		size_t n = strcspn(t->s.env_set.v[i], "=");
+		const char *v = env_lookup_in(from, t->s.env_set.v[i], n);
+		if (v)
+			strv_push_take(&base, xasprintf("%.*s=%s", (int)n, t->s.env_set.v[i], v));
+	}
+	struct evidence ev = {
+		.isola_version = (char *)ISOLA_VERSION,
+		.run_id = s->o->rd->id,
+		.test = t->name,
+		.sandbox = a->sandbox_path,
+		.source_dir = (char *)s->o->source_dir,
+		.path = t->path,
+		.argv = j->ev_argv,
+		.test_argv = t->argv,
+		.env = j->ev_env,
+		.env_base = base,
+		.cwd = j->ev_cwd,
+		.seq = a->seq,
+		.attempt = a->number,
+		.iteration = a->run,
+		.slot = a->slot,
+		.start_wall_ns = a->start_wall_ns,
+		.end_wall_ns = wall_ns(),
+		.s = t->s,
+		.strategy = (char *)a->strategy,
+		.staged = j->ev_staged,
+		.strategy_reason = a->strategy_reason,
+		.owner = (char *)a->owner,
+		.outcome = (char *)outcome_name(a->outcome),
+		.reason = a->reason,
+		.exit_code = a->exited ? a->exit_code : -1,
+		.signal = a->signal,
+		.log_path = a->log_path,
+		/* The shared-write report (issue 11) sets .shared_writes here once it is merged. */
+	};
+	struct isola_error e = {0};
+	if (evidence_write(a->sb.fd, s->o->rd->fd, log_name, &ev, NULL, &e) < 0) {
+		if (a->reason)
+			set_reason(a, "%s; isola: no evidence kept: %s", a->reason, e.message);
+		else
+			set_reason(a, "isola: no evidence kept: %s", e.message);
+	}
+	free(log_name);
+	strv_release(&base);
+}
 
 /* The main process is gone (or never started): hunt what it left, then keep the sandbox or hand
  * its removal to a worker. The slot is free from here on. */
@@ -623,6 +712,7 @@ static void ended(struct sched *s, struct attempt *a)
 	}
 	if (a->sb.name) {
 		a->kept = true;
+		write_evidence(s, j);
 		sandbox_keep(&a->sb, s->o->rd);
 	}
 	completed(s, j);
@@ -720,6 +810,19 @@ static unsigned count_outputs(int sandbox_fd)
 	return n;
 }
 
+/* isola repro --shell: the shell had the terminal's foreground (spawn_req.foreground); isola
+ * takes it back, so that its own output and a Ctrl-C reach it again. From the background that
+ * would stop it with SIGTTOU, unless ignored for the call. */
+static void take_terminal_back(void)
+{
+	if (!isatty(STDIN_FILENO) || tcgetpgrp(STDIN_FILENO) == getpgrp())
+		return;
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+	sigaction(SIGTTOU, &ign, &old);
+	(void)tcsetpgrp(STDIN_FILENO, getpgrp());
+	sigaction(SIGTTOU, &old, NULL);
+}
+
 /* An init said a test ended (its namespace is empty by now). */
 static void test_ended(struct sched *s, const struct container_end *m)
 {
@@ -734,6 +837,13 @@ static void test_ended(struct sched *s, const struct container_end *m)
 	if (!a || a->seq != m->gen || a->state < ATT_RUNNING || a->state > ATT_KILLED)
 		return;
 	a->end_ns = now_ns();
+	if (s->o->interactive) {
+		take_terminal_back();
+		if (s->o->exit_status)
+			*s->o->exit_status = WIFEXITED(m->status)
+						     ? WEXITSTATUS(m->status)
+						     : 128 + (WIFSIGNALED(m->status) ? WTERMSIG(m->status) : 0);
+	}
 	a->leaked = m->leaked;
 	a->cpu_us = m->cpu_us;
 	a->maxrss_kb = m->maxrss_kb;

@@ -53,6 +53,13 @@ struct sched_opts {
 	 * With it, `jobs` is the most, and every job beyond the first takes a token from make's
 	 * pool while it runs; all are given back by the time sched_run returns. */
 	struct jobserver *js;
+	/* The environment tests start from (before the contract and their env/unset); NULL: isola's
+	 * own. isola repro gives the kept attempt's. */
+	char *const *base_env;
+	/* isola repro --shell: the test (a shell) gets the terminal (stdin, stdout, stderr, the
+	 * foreground) and no deadline. For one job. */
+	bool interactive;
+	int *exit_status; /* interactive: gets the test's exit status (128 + N: killed by signal N) */
 };
 
 /*

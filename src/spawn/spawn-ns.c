@@ -60,6 +60,15 @@ NO_SANITIZE_ADDRESS static int child_main(void *arg)
 	} else if (r->stdin_fd != 0 && dup2(r->stdin_fd, 0) < 0) {
 		goto fail_errno;
 	}
+	if (r->foreground && r->new_pgroup) {
+		/* From a background group, tcsetpgrp() would stop us with SIGTTOU: ignored for
+		 * the call (SIG_DFL again below; an ignored signal would stay so across exec). Not
+		 * a terminal (ENOTTY): nothing to take. */
+		struct sigaction ign = {.sa_handler = SIG_IGN};
+		(void)sigaction(SIGTTOU, &ign, NULL);
+		(void)tcsetpgrp(0, getpgrp());
+		(void)sigaction(SIGTTOU, &dfl, NULL);
+	}
 	if (r->stdout_fd >= 0 && r->stdout_fd != 1 && dup2(r->stdout_fd, 1) < 0)
 		goto fail_errno;
 	if (r->stderr_fd >= 0 && r->stderr_fd != 2 && dup2(r->stderr_fd, 2) < 0)

@@ -27,6 +27,8 @@ struct spawn_req {
 	int stdout_fd;      /* -1: inherit */
 	int stderr_fd;      /* -1: inherit */
 	bool new_pgroup;    /* lead a new process group */
+	bool foreground;    /* with new_pgroup: make that group the foreground of the terminal on
+			     * stdin, if it is one (isola repro --shell) */
 	const struct mount_plan *mounts; /* NULL or empty: no namespace (the fast path) */
 	/* container_spawn() only: when the main process ends, what it started keeps running (a
 	 * fixture's server), until the next command of that init ends or the init is closed. */

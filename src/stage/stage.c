@@ -571,6 +571,15 @@ int stage_prepare(struct stage *st, int sandbox_fd, const char *sandbox_path,
 			: used[i] == USED_BIND	  ? 8u
 						  : 0u;
 	st->strategy = used_names[mask];
+	/* Per resource, for the evidence of a kept attempt (sched/evidence.h). */
+	static const char *const one_name[] = {
+		[USED_NONE] = "none",    [USED_OVERLAY] = "overlay", [USED_REFLINK] = "reflink",
+		[USED_COPY] = "copy",    [USED_BIND] = "bind",       [USED_RO_COPY] = "read-only copy",
+	};
+	free(st->each);
+	st->each = xcalloc(res->n ? res->n : 1, sizeof(*st->each));
+	for (size_t i = 0; i < res->n; i++)
+		st->each[i] = res->v[i].kind == RES_MKDIR ? "mkdir" : one_name[used[i]];
 out:
 	free(used);
 	return ret;
@@ -580,6 +589,7 @@ void stage_release(struct stage *st)
 {
 	mount_plan_release(&st->mounts);
 	free(st->reason);
+	free(st->each);
 	*st = (struct stage)STAGE_INIT;
 }
 

@@ -76,6 +76,8 @@ struct stage {
 	char *reason;             /* why some resource did not get a better strategy, for -v;
 				   * NULL if none */
 	unsigned novl;            /* overlays made so far (their dirs are .isola/1, 2, ...) */
+	const char **each;        /* per resource of res (static strings): "overlay", "reflink",
+				   * "copy", "bind", "read-only copy", "mkdir"; NULL until staged */
 };
 #define STAGE_INIT {.strategy = "none"}
 
