@@ -274,6 +274,17 @@ static void prepare_run(struct work *w)
 	if (stage_prepare(&j->st, j->sb.fd, j->sb.path, &t->s.res,
 			  (enum stage_strategy)t->s.stage, &j->e) < 0)
 		return;
+	if (t->s.isolate & (ISO_TREE | ISO_ALL)) {
+		/* No tree named: the directory isola was started in. */
+		struct strv here = STRV_INIT;
+		if (!t->s.trees.n)
+			strv_push(&here, j->o->source_dir);
+		int r = stage_trees(&j->st, j->sb.fd, j->sb.path, t->s.trees.n ? &t->s.trees : &here,
+				    &t->s.shares, !(t->s.isolate & ISO_TREE), &j->e);
+		strv_release(&here);
+		if (r < 0)
+			return;
+	}
 	j->log_fd = capture_open(j->o->rd->fd, j->o->rd->path, j->sb.name, &j->log_path, &j->e);
 	if (j->log_fd < 0)
 		return;
@@ -345,7 +356,7 @@ static bool worth_a_worker(const struct test *t)
 	for (size_t i = 0; i < t->s.res.n; i++)
 		if (t->s.res.v[i].kind != RES_MKDIR)
 			return true;
-	return false;
+	return (t->s.isolate & (ISO_TREE | ISO_ALL)) != 0;
 }
 
 static void ended(struct sched *s, struct attempt *a);
@@ -461,6 +472,10 @@ static void prepared(struct sched *s, struct job *j)
 	a->strategy = j->st.strategy;
 	a->strategy_reason = j->st.reason;
 	j->st.reason = NULL;
+	a->trees = j->st.trees;
+	j->st.trees = NULL;
+	a->layers = j->st.layers;
+	j->st.layers = (struct overlay_layers){0};
 	a->log_fd = j->log_fd;
 	a->log_path = j->log_path;
 	j->log_path = NULL;
@@ -692,11 +707,50 @@ static void completed(struct sched *s, struct job *j)
 	free(a->strategy_reason);
 	a->strategy_reason = NULL;
 	subresults_release(&a->subs);
+	free(a->trees);
+	a->trees = NULL;
+	overlay_layers_release(&a->layers);
+	writes_release(&a->wrote);
 	/* A log that will not go is not lost track of: the run directory is removed whole at the
 	 * end, and that failure is reported. */
 	if (!a->kept && a->log_path && !a->log_borrowed)
 		(void)unlink(a->log_path);
 	job_free(j);
+}
+
+/*
+ * The shared-write report: what the test changed through its overlays, read from their upper
+ * layers now, while its sandbox is still there (and its processes are all gone). Under
+ * --shared-writes fail, a test that passed but wrote into a tree outside its --share paths
+ * fails, naming the first paths; another outcome says more already and is kept.
+ */
+static void shared_writes(struct sched *s, struct attempt *a)
+{
+	if (!a->layers.n || a->sb.fd < 0)
+		return;
+	struct isola_error e = {0};
+	(void)writes_collect(a->sb.fd, &a->layers, &a->test->s.shares, &a->wrote, &e);
+	if (!s->o->shared_writes_fail || !a->wrote.in_tree || a->outcome != OUT_PASS)
+		return;
+	char *names = NULL;
+	size_t named = 0;
+	for (size_t i = 0; i < a->wrote.n && named < 3; i++) {
+		const struct write *w = &a->wrote.v[i];
+		if (!w->tree || w->shared)
+			continue;
+		char *more = xasprintf("%s%s'%s' (%s)", names ? names : "", names ? ", " : "",
+				       w->path, write_kind_name(w->kind));
+		free(names);
+		names = more;
+		named++;
+	}
+	a->outcome = OUT_FAIL;
+	if (a->wrote.in_tree > named)
+		set_reason(a, "wrote into the tree (--shared-writes fail): %s and %zu more", names,
+			   a->wrote.in_tree - named);
+	else
+		set_reason(a, "wrote into the tree (--shared-writes fail): %s", names);
+	free(names);
 }
 
 /* An init said a test ended (its namespace is empty by now). */
@@ -728,6 +782,7 @@ static void test_ended(struct sched *s, const struct container_end *m)
 	case PROTO_EXITCODE:
 		break;
 	}
+	shared_writes(s, a);
 	ended(s, a);
 }
 

@@ -48,6 +48,9 @@ struct sched_opts {
 	/* Reads the JUnit XML of tests whose protocol is gtest or junit (the JUnit plugin's, which
 	 * the caller loaded); NULL: such a test's XML is an ERROR. */
 	junit_parse_fn *parse_junit;
+	/* --shared-writes fail: a test that passed but wrote into a tree outside its --share
+	 * paths is FAIL. */
+	bool shared_writes_fail;
 };
 
 /*

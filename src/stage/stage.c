@@ -579,6 +579,8 @@ out:
 void stage_release(struct stage *st)
 {
 	mount_plan_release(&st->mounts);
+	overlay_layers_release(&st->layers);
+	free(st->trees);
 	free(st->reason);
 	*st = (struct stage)STAGE_INIT;
 }
