@@ -425,11 +425,16 @@ static void write_overhead(struct html *h, FILE *f, int64_t wall)
 
 static void write_attempts(struct html *h, FILE *f)
 {
+	/* The wrote column (the shared-write report) where some attempt wrote through an
+	 * overlay. */
+	bool wrote = false;
+	for (size_t i = 0; i < h->recs.n && !wrote; i++)
+		wrote = h->recs.v[i].wrote.total > 0;
 	fprintf(f,
 	        "<section id=\"all\"><h2>All attempts (%zu)</h2>\n<table>\n<tr><th "
 	        "class=\"num\">#</th><th>test</th><th>outcome</th><th class=\"num\">slot</th><th "
-	        "class=\"num\">time</th><th class=\"num\">wrote</th><th>reason</th></tr>\n",
-	        h->recs.n);
+	        "class=\"num\">time</th>%s<th>reason</th></tr>\n",
+	        h->recs.n, wrote ? "<th class=\"num\">wrote</th>" : "");
 	for (size_t i = 0; i < h->recs.n; i++) {
 		const struct report_rec *r = &h->recs.v[i];
 		char d[32];
@@ -445,7 +450,7 @@ static void write_attempts(struct html *h, FILE *f)
 		if (r->wrote.total)
 			fprintf(f, "<td class=\"num wrote\"><a href=\"#wrote\">%zu</a></td>",
 			        r->wrote.total);
-		else
+		else if (wrote)
 			fprintf(f, "<td class=\"num wrote\"></td>");
 		fprintf(f, "<td>%s</td></tr>\n", esc(h, r->reason));
 		/* Its subtests, each a row under it. */
@@ -462,13 +467,14 @@ static void write_attempts(struct html *h, FILE *f)
 			        "class=\"name\">&#8627; %s</td>",
 			        outcome_name(sr->outcome), esc(h, sr->name));
 			fprintf(f, "<td><span class=\"badge %s\">%s</span></td><td></td><td "
-			        "class=\"num\">%s</td><td></td><td>%s</td></tr>\n",
-			        css_class(sr->outcome), outcome_name(sr->outcome), d, esc(h, first));
+			        "class=\"num\">%s</td>%s<td>%s</td></tr>\n",
+			        css_class(sr->outcome), outcome_name(sr->outcome), d,
+			        wrote ? "<td></td>" : "", esc(h, first));
 			free(first);
 		}
 		if (r->subs.total > r->subs.n)
-			fprintf(f, "<tr class=\"subtest\"><td></td><td colspan=\"6\">&#8627; %zu more "
-			        "subtests not shown</td></tr>\n", r->subs.total - r->subs.n);
+			fprintf(f, "<tr class=\"subtest\"><td></td><td colspan=\"%d\">&#8627; %zu more "
+			        "subtests not shown</td></tr>\n", wrote ? 6 : 5, r->subs.total - r->subs.n);
 	}
 	fprintf(f, "</table>\n</section>\n");
 }
