@@ -200,6 +200,18 @@ run_isola run --root "$ROOT" --keep none --isolate tree --tree "$SRC/main.c" "$W
 assert_rc 1
 assert_has out "^ERROR .*noisy\\.sh \\(isola: cannot isolate the tree '$SRC/main\\.c' \\(--isolate tree\\): it is not a directory\\)$"
 
+# The example (examples/undeclared): with nothing declared, every isolated run passes, and
+# the example's directory never gets an obj/.
+cp -R "$ISOLA_SOURCE_DIR/examples/undeclared" "$WORK/ex"
+for i in 1 2 3; do
+	cd "$WORK/ex"
+	run_isola run --root "$ROOT" -j4 --keep none --no-timings --isolate tree objects_*.sh
+	cd "$WORK"
+	assert_rc 0
+	assert_has out '^4 passed, 0 failed$'
+	[ ! -e "$WORK/ex/obj" ] || fail "the example's obj/ reached its directory"
+done
+
 # An ordinary user: through a user namespace (user.overlay.* xattrs); without one, ERROR.
 UID_TEST=4245
 UDIR=$(mktemp -d /tmp/isola-e2e-tree.XXXXXX)
