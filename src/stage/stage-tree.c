@@ -53,13 +53,18 @@ int stage_trees(struct stage *st, int sandbox_fd, const char *sandbox_path,
 		const struct strv *trees, const struct strv *shares, bool best_effort,
 		struct isola_error *e)
 {
-	/* Outer trees first: an inner one is mounted inside the outer's overlay. */
-	const char **order = xcalloc(trees->n ? trees->n : 1, sizeof(*order));
-	for (size_t i = 0; i < trees->n; i++)
-		order[i] = trees->v[i];
+	/* Mount targets are walked without following symlinks: resolve them first. Outer trees
+	 * first: an inner one is mounted inside the outer's overlay. */
+	char **order = xcalloc(trees->n ? trees->n : 1, sizeof(*order));
+	for (size_t i = 0; i < trees->n; i++) {
+		order[i] = realpath(trees->v[i], NULL);
+		if (!order[i])
+			order[i] = xstrdup(trees->v[i]);
+	}
 	qsort(order, trees->n, sizeof(*order), by_length);
 	int ret = 0;
 	size_t made = 0;
+	char *sb = NULL;
 	for (size_t i = 0; i < trees->n; i++) {
 		const char *tree = order[i];
 		struct stat sst;
@@ -104,10 +109,11 @@ int stage_trees(struct stage *st, int sandbox_fd, const char *sandbox_path,
 		goto out;
 	/* What stays the real thing, outer first as well. */
 	for (size_t i = 0; i < shares->n; i++) {
-		const char *p = shares->v[i];
+		cleanup_free char *real = realpath(shares->v[i], NULL);
+		const char *p = real ? real : shares->v[i];
 		bool inside = false;
 		for (size_t k = 0; k < trees->n && !inside; k++)
-			inside = path_within(p, trees->v[k]);
+			inside = path_within(p, order[k]);
 		struct stat sst;
 		if (!inside)
 			continue;
@@ -120,14 +126,18 @@ int stage_trees(struct stage *st, int sandbox_fd, const char *sandbox_path,
 		mount_plan_add(&st->mounts, MOUNT_BIND, p, p, NULL, NULL);
 		say(st, "'%s' shared", p);
 	}
+	sb = realpath(sandbox_path, NULL);
 	for (size_t k = 0; k < trees->n; k++) {
-		if (path_within(sandbox_path, trees->v[k])) {
-			mount_plan_add(&st->mounts, MOUNT_BIND, sandbox_path, sandbox_path, NULL,
-				       NULL);
+		if (path_within(sb ? sb : sandbox_path, order[k])) {
+			mount_plan_add(&st->mounts, MOUNT_BIND, sb ? sb : sandbox_path,
+				       sb ? sb : sandbox_path, NULL, NULL);
 			break;
 		}
 	}
 out:
+	free(sb);
+	for (size_t i = 0; i < trees->n; i++)
+		free(order[i]);
 	free(order);
 	return ret;
 }
