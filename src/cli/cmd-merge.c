@@ -219,6 +219,8 @@ static void on_test_end(void *ctx, const struct read_test_end *te)
 	}
 	if (te->subs)
 		subresults_copy(&a->subs, te->subs);
+	if (te->wrote)
+		writes_copy(&a->wrote, te->wrote);
 	m->att_test[m->natts] = t;
 	m->att_shard[m->natts++] = m->cur;
 }
@@ -582,6 +584,7 @@ out:
 		free(m.atts[i].sandbox_path);
 		free(m.atts[i].log_path);
 		subresults_release(&m.atts[i].subs);
+		writes_release(&m.atts[i].wrote);
 	}
 	free(m.atts);
 	free(m.att_test);

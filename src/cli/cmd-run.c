@@ -578,6 +578,8 @@ int cmd_run(int argc, char **argv, bool list_only)
 		.nkeep_pids = nkeep_pids,
 		.parse_junit = parse_junit,
 		.js = use_js ? &js : NULL,
+		.shared_writes_fail = (cl.shared_writes >= 0 ? cl.shared_writes
+							     : cfg.shared_writes) == 1,
 	};
 	struct run_summary sum = {0};
 	/* Stopped while the setups ran: no test starts, and the reports say so. */

@@ -425,11 +425,16 @@ static void write_overhead(struct html *h, FILE *f, int64_t wall)
 
 static void write_attempts(struct html *h, FILE *f)
 {
+	/* The wrote column (the shared-write report) where some attempt wrote through an
+	 * overlay. */
+	bool wrote = false;
+	for (size_t i = 0; i < h->recs.n && !wrote; i++)
+		wrote = h->recs.v[i].wrote.total > 0;
 	fprintf(f,
 	        "<section id=\"all\"><h2>All attempts (%zu)</h2>\n<table>\n<tr><th "
 	        "class=\"num\">#</th><th>test</th><th>outcome</th><th class=\"num\">slot</th><th "
-	        "class=\"num\">time</th><th>reason</th></tr>\n",
-	        h->recs.n);
+	        "class=\"num\">time</th>%s<th>reason</th></tr>\n",
+	        h->recs.n, wrote ? "<th class=\"num\">wrote</th>" : "");
 	for (size_t i = 0; i < h->recs.n; i++) {
 		const struct report_rec *r = &h->recs.v[i];
 		char d[32];
@@ -439,9 +444,15 @@ static void write_attempts(struct html *h, FILE *f)
 		        r->seq, esc(h, r->name));
 		fprintf(f,
 		        "<td><span class=\"badge %s\">%s</span></td><td class=\"num\">%u</td><td "
-		        "class=\"num\">%s</td><td>%s</td></tr>\n",
-		        css_class(SHOWN(r)), outcome_name(SHOWN(r)), r->slot, d,
-		        esc(h, r->reason));
+		        "class=\"num\">%s</td>",
+		        css_class(SHOWN(r)), outcome_name(SHOWN(r)), r->slot, d);
+		/* The shared-write report's count (the paths: the "Shared writes" section). */
+		if (r->wrote.total)
+			fprintf(f, "<td class=\"num wrote\"><a href=\"#wrote\">%zu</a></td>",
+			        r->wrote.total);
+		else if (wrote)
+			fprintf(f, "<td class=\"num wrote\"></td>");
+		fprintf(f, "<td>%s</td></tr>\n", esc(h, r->reason));
 		/* Its subtests, each a row under it. */
 		for (size_t k = 0; k < r->subs.n; k++) {
 			const struct subresult *sr = &r->subs.v[k];
@@ -456,15 +467,74 @@ static void write_attempts(struct html *h, FILE *f)
 			        "class=\"name\">&#8627; %s</td>",
 			        outcome_name(sr->outcome), esc(h, sr->name));
 			fprintf(f, "<td><span class=\"badge %s\">%s</span></td><td></td><td "
-			        "class=\"num\">%s</td><td>%s</td></tr>\n",
-			        css_class(sr->outcome), outcome_name(sr->outcome), d, esc(h, first));
+			        "class=\"num\">%s</td>%s<td>%s</td></tr>\n",
+			        css_class(sr->outcome), outcome_name(sr->outcome), d,
+			        wrote ? "<td></td>" : "", esc(h, first));
 			free(first);
 		}
 		if (r->subs.total > r->subs.n)
-			fprintf(f, "<tr class=\"subtest\"><td></td><td colspan=\"5\">&#8627; %zu more "
-			        "subtests not shown</td></tr>\n", r->subs.total - r->subs.n);
+			fprintf(f, "<tr class=\"subtest\"><td></td><td colspan=\"%d\">&#8627; %zu more "
+			        "subtests not shown</td></tr>\n", wrote ? 6 : 5, r->subs.total - r->subs.n);
 	}
 	fprintf(f, "</table>\n</section>\n");
+}
+
+/* One path one attempt wrote (the shared-write report), for the per-path view. */
+struct wrote_ref {
+	const char *path;
+	const struct write *w;
+	const struct report_rec *r;
+};
+
+static int cmp_wrote_ref(const void *x, const void *y)
+{
+	const struct wrote_ref *a = x, *b = y;
+	int c = strcmp(a->path, b->path);
+	return c ? c : (a->r->seq > b->r->seq) - (a->r->seq < b->r->seq);
+}
+
+/* Every path some test wrote through its overlays, and which tests wrote it: the paths two
+ * tests wrote are where they would have raced without --isolate tree. */
+static void write_wrote(struct html *h, FILE *f)
+{
+	size_t n = 0, more = 0;
+	for (size_t i = 0; i < h->recs.n; i++) {
+		n += h->recs.v[i].wrote.n;
+		more += h->recs.v[i].wrote.total - h->recs.v[i].wrote.n;
+	}
+	if (!n)
+		return;
+	struct wrote_ref *v = xcalloc(n, sizeof(*v));
+	size_t k = 0;
+	for (size_t i = 0; i < h->recs.n; i++)
+		for (size_t m = 0; m < h->recs.v[i].wrote.n; m++)
+			v[k++] = (struct wrote_ref){.path = h->recs.v[i].wrote.v[m].path,
+			                            .w = &h->recs.v[i].wrote.v[m],
+			                            .r = &h->recs.v[i]};
+	qsort(v, n, sizeof(*v), cmp_wrote_ref);
+	fprintf(f, "<section id=\"wrote\"><h2>Shared writes</h2>\n<table>\n<tr><th>path</th>"
+	           "<th class=\"num\">tests</th><th>who wrote it</th></tr>\n");
+	for (size_t i = 0; i < n;) {
+		size_t end = i + 1;
+		while (end < n && strcmp(v[end].path, v[i].path) == 0)
+			end++;
+		fprintf(f, "<tr class=\"wrote-path%s\"><td class=\"name\">%s</td>",
+		        end - i > 1 ? " shared-by-many" : "", esc(h, v[i].path));
+		fprintf(f, "<td class=\"num\">%zu</td><td>", end - i);
+		for (size_t m = i; m < end; m++) {
+			fprintf(f, "%s%s", m > i ? ", " : "", esc(h, v[m].r->name));
+			fprintf(f, " <span class=\"kind\">%s", write_kind_name(v[m].w->kind));
+			if (v[m].w->size >= 0)
+				fprintf(f, ", %lld bytes", (long long)v[m].w->size);
+			fprintf(f, "</span> (#%u)", v[m].r->seq);
+		}
+		fprintf(f, "</td></tr>\n");
+		i = end;
+	}
+	if (more)
+		fprintf(f, "<tr><td colspan=\"3\">%zu more paths not kept</td></tr>\n", more);
+	fprintf(f, "</table>\n</section>\n");
+	free(v);
 }
 
 static void html_run_end(void *ctx, const struct run_summary *rs)
@@ -499,6 +569,7 @@ static void html_run_end(void *ctx, const struct run_summary *rs)
 	write_slowest(h, f);
 	write_overhead(h, f, wall);
 	write_attempts(h, f);
+	write_wrote(h, f);
 	fprintf(f, "<footer>isola %s &middot; sandboxes in <code>%s</code></footer>\n",
 	        ISOLA_VERSION, esc(h, h->run_dir));
 	fprintf(f, "</main>\n</body>\n</html>\n");

@@ -400,6 +400,41 @@ static void print_subs(struct human *h, FILE *out, const struct attempt *a)
 		fprintf(out, "    ... %zu more failed subtests not shown\n", s->failed - shown);
 }
 
+#define WROTE_SHOWN 20
+
+/* The shared-write report: a count, and for a test that did not pass (-v: every test) the
+ * paths. */
+static void print_wrote(struct human *h, FILE *out, const struct attempt *a)
+{
+	const struct writes *w = &a->wrote;
+	if (!w->total)
+		return;
+	char buf[200];
+	size_t in_tree = 0;
+	for (size_t i = 0; i < w->n; i++)
+		in_tree += w->v[i].tree;
+	const char *where = in_tree == w->n ? "in the tree" : in_tree ? "in the tree and its overlays"
+								      : "in its overlays";
+	fprintf(out, "    wrote %zu path%s %s: %s\n", w->total, w->total == 1 ? "" : "s", where,
+		writes_summary(w, buf, sizeof(buf)));
+	if (outcome_ok(a->outcome) && !h->o.verbose)
+		return;
+	size_t shown = 0;
+	for (size_t i = 0; i < w->n && (h->o.verbose || shown < WROTE_SHOWN); i++, shown++) {
+		const struct write *x = &w->v[i];
+		fprintf(out, "      %-8s %s", write_kind_name(x->kind), visible(h, x->path));
+		if (x->from)
+			fprintf(out, " (from %s)", visible(h, x->from));
+		if (x->size >= 0)
+			fprintf(out, " (%lld bytes)", (long long)x->size);
+		if (x->shared)
+			fprintf(out, " [shared]");
+		fputc('\n', out);
+	}
+	if (w->total > shown)
+		fprintf(out, "      ... %zu more not shown\n", w->total - shown);
+}
+
 static void human_test_end(void *ctx, const struct attempt *a)
 {
 	struct human *h = ctx;
@@ -456,6 +491,9 @@ static void human_test_end(void *ctx, const struct attempt *a)
 	}
 	if (h->o.verbose && a->owner_reason)
 		fprintf(out, "    not owned better: %s\n", a->owner_reason);
+	if (h->o.verbose && a->trees)
+		fprintf(out, "    isolated: %s\n", visible(h, a->trees));
+	print_wrote(h, out, a);
 	print_subs(h, out, a);
 	if (!outcome_ok(a->outcome) || (h->o.verbose && a->outcome != OUT_PASS)) {
 		/* Output that was just streamed is not repeated. */

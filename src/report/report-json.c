@@ -214,6 +214,24 @@ static void json_test_end(void *ctx, const struct attempt *a)
 		free(buf);
 	}
 	json_object_set_new(ev, "output_tail", tail);
+	/* The shared-write report: what it changed through its overlays, when it changed
+	 * anything. */
+	if (a->wrote.total) {
+		json_t *wrote = json_array();
+		for (size_t i = 0; i < a->wrote.n; i++) {
+			const struct write *w = &a->wrote.v[i];
+			json_t *o = json_object();
+			json_object_set_new(o, "path", text_json(w->path));
+			json_object_set_new(o, "kind", json_string(write_kind_name(w->kind)));
+			json_object_set_new(o, "size", w->size >= 0 ? json_integer(w->size) : json_null());
+			json_object_set_new(o, "from", w->from ? text_json(w->from) : json_null());
+			json_object_set_new(o, "in", json_string(w->tree ? "tree" : "copy"));
+			json_object_set_new(o, "shared", json_boolean(w->shared));
+			json_array_append_new(wrote, o);
+		}
+		json_object_set_new(ev, "wrote", wrote);
+		json_object_set_new(ev, "wrote_total", json_integer((json_int_t)a->wrote.total));
+	}
 	/* What the test said of its insides (its protocol), when it said anything. */
 	if (a->subs.total) {
 		json_t *subs = json_array();

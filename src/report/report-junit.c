@@ -233,6 +233,25 @@ static bool write_case(struct junit *j, xmlTextWriterPtr w, const struct report_
 		snprintf(num, sizeof(num), "%.3f", ns_to_s(r->exec_ns - r->start_ns));
 		X(property(j, w, "staging.time", num));
 	}
+	/* The shared-write report: a count, then one property per path ("KIND PATH"). */
+	if (r->wrote.total) {
+		char sum[200];
+		char *line = xasprintf("%zu: %s", r->wrote.total,
+		                       writes_summary(&r->wrote, sum, sizeof(sum)));
+		X(property(j, w, "wrote", line));
+		free(line);
+		for (size_t i = 0; i < r->wrote.n; i++) {
+			const struct write *x = &r->wrote.v[i];
+			char size[32] = "";
+			if (x->size >= 0)
+				snprintf(size, sizeof(size), " (%lld bytes)", (long long)x->size);
+			line = xasprintf("%s %s%s%s%s%s", write_kind_name(x->kind), x->path,
+			                 x->from ? " (from " : "", x->from ? x->from : "",
+			                 x->from ? ")" : "", size);
+			X(property(j, w, x->tree ? "wrote.tree" : "wrote.copy", line));
+			free(line);
+		}
+	}
 	X(xmlTextWriterEndElement(w));
 
 	const char *reason = r->reason ? r->reason : "";

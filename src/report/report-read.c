@@ -167,9 +167,36 @@ static void test_end(struct reader *r, json_t *ev, const struct report_read_ops 
 			subs.failed = (size_t)failed;
 		te.subs = &subs;
 	}
+	struct writes wrote = {0};
+	arr = json_object_get(ev, "wrote");
+	if (json_is_array(arr)) {
+		size_t i;
+		json_t *o;
+		json_array_foreach(arr, i, o) {
+			const char *path = json_is_object(o) ? str(r, o, "path", true) : NULL;
+			const char *kind = json_is_object(o) ? str(r, o, "kind", true) : NULL;
+			int k = kind ? write_kind_parse(kind) : -1;
+			if (!path || k < 0) {
+				r->missing = "wrote";
+				break;
+			}
+			const char *in = str(r, o, "in", false);
+			double size = num(r, o, "size", false, -1);
+			writes_add(&wrote, path, (enum write_kind)k,
+			           size >= 0 && size < 9e18 ? (int64_t)size : -1,
+			           str(r, o, "from", false), !in || strcmp(in, "copy") != 0,
+			           json_is_true(json_object_get(o, "shared")));
+		}
+		/* What the shard found but did not keep still counts. */
+		double total = num(r, ev, "wrote_total", false, 0);
+		if (total > (double)wrote.total && total < 1e15)
+			wrote.total = (size_t)total;
+		te.wrote = &wrote;
+	}
 	if (!r->missing && ops->test_end)
 		ops->test_end(ctx, &te);
 	subresults_release(&subs);
+	writes_release(&wrote);
 }
 
 int report_json_read(const char *path, const struct report_read_ops *ops, void *ctx,

@@ -43,6 +43,7 @@ struct read_test_end {
 	const char *sandbox, *log;
 	const char *output_tail; /* what a failed attempt wrote last, or NULL */
 	const struct subresults *subs; /* its subtests (protocol.h); NULL if it had none */
+	const struct writes *wrote;    /* its shared-write report; NULL if it wrote nothing */
 };
 
 struct read_run_end {

@@ -52,6 +52,7 @@ struct report_rec *report_recs_add(struct report_recs *rs, const struct attempt 
 	};
 	r->out_size = report_log_size(a->log_path);
 	subresults_copy(&r->subs, &a->subs);
+	writes_copy(&r->wrote, &a->wrote);
 	return r;
 }
 
@@ -72,6 +73,7 @@ void report_recs_release(struct report_recs *rs)
 		free(r->log_path);
 		free(r->tail);
 		subresults_release(&r->subs);
+		writes_release(&r->wrote);
 	}
 	free(rs->v);
 	*rs = (struct report_recs){0};

@@ -32,6 +32,7 @@ struct report_rec {
 	int64_t timeout_ns; /* 0: none */
 	off_t out_size;     /* bytes the test wrote (its log's size) */
 	struct subresults subs; /* a copy of the attempt's */
+	struct writes wrote;    /* a copy of the attempt's */
 	/* The reporter's own: where its copy of the output tail is, or the tail itself. */
 	char *tail;
 	size_t tail_len;

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "sandbox/sandbox.h"
+#include "stage/writes.h"
 #include "testlist/testlist.h"
 
 enum outcome {
@@ -111,6 +112,9 @@ struct attempt {
 	const char *strategy; /* how its resources were staged (static): "overlay", "reflink",
 			       * "copy", "bind" (--ro), a mix such as "overlay+copy", or "none" */
 	char *strategy_reason; /* why some resource did not get a better strategy; NULL if none */
+	char *trees;          /* what --isolate tree gave it, for -v; NULL if not asked */
+	struct overlay_layers layers; /* its overlays (trees, --copy), walked when it ends */
+	struct writes wrote;  /* what it changed through them (the shared-write report) */
 
 	struct sandbox sb;
 	char *sandbox_path; /* where its sandbox is or was */

@@ -282,6 +282,17 @@ static void prepare_run(struct work *w)
 	if (stage_prepare(&j->st, j->sb.fd, j->sb.path, &t->s.res,
 			  (enum stage_strategy)t->s.stage, &j->e) < 0)
 		return;
+	if (t->s.isolate & (ISO_TREE | ISO_ALL)) {
+		/* No tree named: the directory isola was started in. */
+		struct strv here = STRV_INIT;
+		if (!t->s.trees.n)
+			strv_push(&here, j->o->source_dir);
+		int r = stage_trees(&j->st, j->sb.fd, j->sb.path, t->s.trees.n ? &t->s.trees : &here,
+				    &t->s.shares, !(t->s.isolate & ISO_TREE), &j->e);
+		strv_release(&here);
+		if (r < 0)
+			return;
+	}
 	j->log_fd = capture_open(j->o->rd->fd, j->o->rd->path, j->sb.name, &j->log_path, &j->e);
 	if (j->log_fd < 0)
 		return;
@@ -353,7 +364,7 @@ static bool worth_a_worker(const struct test *t)
 	for (size_t i = 0; i < t->s.res.n; i++)
 		if (t->s.res.v[i].kind != RES_MKDIR)
 			return true;
-	return false;
+	return (t->s.isolate & (ISO_TREE | ISO_ALL)) != 0;
 }
 
 static void ended(struct sched *s, struct attempt *a);
@@ -469,6 +480,10 @@ static void prepared(struct sched *s, struct job *j)
 	a->strategy = j->st.strategy;
 	a->strategy_reason = j->st.reason;
 	j->st.reason = NULL;
+	a->trees = j->st.trees;
+	j->st.trees = NULL;
+	a->layers = j->st.layers;
+	j->st.layers = (struct overlay_layers){0};
 	a->log_fd = j->log_fd;
 	a->log_path = j->log_path;
 	j->log_path = NULL;
@@ -620,6 +635,25 @@ static void stop_all(struct sched *s, int sig);
  * it ended, for isola repro. Its failure does not change the test's outcome: it is said in the
  * reason, and the sandbox is still kept.
  */
+/* The shared-write list for the evidence, a line per path: "KIND PATH" (a size after created
+ * and modified files, " from OLD" after a rename); NULL if the test wrote nothing. */
+static char *writes_text(const struct writes *w)
+{
+	char *text = NULL;
+	for (size_t i = 0; i < w->n; i++) {
+		const struct write *x = &w->v[i];
+		char size[32] = "";
+		if (x->size >= 0)
+			snprintf(size, sizeof(size), " %lld bytes", (long long)x->size);
+		xasprintf_to(&text, "%s%s %s%s%s%s%s\n", text ? text : "", write_kind_name(x->kind),
+		             x->path, size, x->from ? " from " : "", x->from ? x->from : "",
+		             x->tree ? "" : " (a --copy resource)");
+	}
+	if (w->total > w->n)
+		xasprintf_to(&text, "%s... and %zu more\n", text ? text : "", w->total - w->n);
+	return text;
+}
+
 static void write_evidence(struct sched *s, struct job *j)
 {
 	struct attempt *a = &j->a;
@@ -665,7 +699,7 @@ static void write_evidence(struct sched *s, struct job *j)
 		.exit_code = a->exited ? a->exit_code : -1,
 		.signal = a->signal,
 		.log_path = a->log_path,
-		/* The shared-write report (issue 11) sets .shared_writes here once it is merged. */
+		.shared_writes = writes_text(&a->wrote),
 	};
 	struct isola_error e = {0};
 	if (evidence_write(a->sb.fd, s->o->rd->fd, log_name, &ev, NULL, &e) < 0) {
@@ -675,6 +709,7 @@ static void write_evidence(struct sched *s, struct job *j)
 			set_reason(a, "isola: no evidence kept: %s", e.message);
 	}
 	free(log_name);
+	free(ev.shared_writes);
 	strv_release(&base);
 }
 
@@ -784,6 +819,10 @@ static void completed(struct sched *s, struct job *j)
 	free(a->strategy_reason);
 	a->strategy_reason = NULL;
 	subresults_release(&a->subs);
+	free(a->trees);
+	a->trees = NULL;
+	overlay_layers_release(&a->layers);
+	writes_release(&a->wrote);
 	/* A log that will not go is not lost track of: the run directory is removed whole at the
 	 * end, and that failure is reported. */
 	if (!a->kept && a->log_path && !a->log_borrowed)
@@ -823,6 +862,41 @@ static void take_terminal_back(void)
 	sigaction(SIGTTOU, &old, NULL);
 }
 
+/*
+ * The shared-write report: what the test changed through its overlays, read from their upper
+ * layers now, while its sandbox is still there (and its processes are all gone). Under
+ * --shared-writes fail, a test that passed but wrote into a tree outside its --share paths
+ * fails, naming the first paths; another outcome says more already and is kept.
+ */
+static void shared_writes(struct sched *s, struct attempt *a)
+{
+	if (!a->layers.n || a->sb.fd < 0)
+		return;
+	struct isola_error e = {0};
+	(void)writes_collect(a->sb.fd, &a->layers, &a->test->s.shares, &a->wrote, &e);
+	if (!s->o->shared_writes_fail || !a->wrote.in_tree || a->outcome != OUT_PASS)
+		return;
+	char *names = NULL;
+	size_t named = 0;
+	for (size_t i = 0; i < a->wrote.n && named < 3; i++) {
+		const struct write *w = &a->wrote.v[i];
+		if (!w->tree || w->shared)
+			continue;
+		char *more = xasprintf("%s%s'%s' (%s)", names ? names : "", names ? ", " : "",
+				       w->path, write_kind_name(w->kind));
+		free(names);
+		names = more;
+		named++;
+	}
+	a->outcome = OUT_FAIL;
+	if (a->wrote.in_tree > named)
+		set_reason(a, "wrote into the tree (--shared-writes fail): %s and %zu more", names,
+			   a->wrote.in_tree - named);
+	else
+		set_reason(a, "wrote into the tree (--shared-writes fail): %s", names);
+	free(names);
+}
+
 /* An init said a test ended (its namespace is empty by now). */
 static void test_ended(struct sched *s, const struct container_end *m)
 {
@@ -860,6 +934,7 @@ static void test_ended(struct sched *s, const struct container_end *m)
 	case PROTO_EXITCODE:
 		break;
 	}
+	shared_writes(s, a);
 	ended(s, a);
 }
 

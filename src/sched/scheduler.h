@@ -60,6 +60,9 @@ struct sched_opts {
 	 * foreground) and no deadline. For one job. */
 	bool interactive;
 	int *exit_status; /* interactive: gets the test's exit status (128 + N: killed by signal N) */
+	/* --shared-writes fail: a test that passed but wrote into a tree outside its --share
+	 * paths is FAIL. */
+	bool shared_writes_fail;
 };
 
 /*

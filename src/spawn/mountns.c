@@ -173,7 +173,16 @@ static void overlay_data(char *buf, size_t cap, int l, int u, int w, const char 
 	str_put(buf, at, cap, extra);
 }
 
-static int apply_op(const struct mount_exec *x, int root_fd, size_t i)
+/* A MOUNT_BIND op's source, taken now: a detached copy of its mounts, which later mounts over
+ * its path do not change. */
+static int take_tree(const char *src)
+{
+	return (int)syscall(SYS_open_tree, AT_FDCWD, src,
+			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+}
+
+/* taken: the op's source from take_tree() (MOUNT_BIND), else -1. */
+static int apply_op(const struct mount_exec *x, int root_fd, size_t i, int taken)
 {
 	const struct mount_plan *p = x->plan;
 	const struct mount_op *op = &p->v[i];
@@ -209,7 +218,7 @@ static int apply_op(const struct mount_exec *x, int root_fd, size_t i)
 	/* The mount point must be what isola made: a directory, or a file for a bound file. */
 	if (fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		goto out;
-	if (!S_ISDIR(st.st_mode) && !(op->kind == MOUNT_BIND_RO && S_ISREG(st.st_mode))) {
+	if (!S_ISDIR(st.st_mode) && !(op->kind != MOUNT_OVERLAY && S_ISREG(st.st_mode))) {
 		errno = S_ISLNK(st.st_mode) ? ELOOP : ENOTDIR;
 		goto out;
 	}
@@ -225,6 +234,11 @@ static int apply_op(const struct mount_exec *x, int root_fd, size_t i)
 		overlay_data(data, sizeof(data), fds[0], fds[1], fds[2],
 			     p->userns ? ",userxattr" : p->overlay_redirect ? ",redirect_dir=on" : "");
 		ret = mount("overlay", tpath, "overlay", 0, data);
+		goto out;
+	}
+	if (op->kind == MOUNT_BIND) {
+		ret = (int)syscall(SYS_move_mount, taken, "", AT_FDCWD, tpath,
+				   MOVE_MOUNT_F_EMPTY_PATH);
 		goto out;
 	}
 	if ((fds[0] = open_path(op->src, false)) < 0)
@@ -277,17 +291,44 @@ int mount_exec_apply(const struct mount_exec *x, struct mount_failure *f)
 	int root_fd = x->plan->n ? open_path(x->plan->root, true) : -1;
 	if (x->plan->n && root_fd < 0)
 		goto fail;
+	int taken[MOUNT_BIND_MAX];
+	size_t ntaken = 0, nbind = 0;
+	bool took = false;
 	for (size_t i = 0; i < x->plan->n; i++) {
-		if (apply_op(x, root_fd, i) < 0) {
+		const struct mount_op *op = &x->plan->v[i];
+		/* Every bind's source before the first overlay that may hide it. */
+		if (!took && (op->kind == MOUNT_BIND ||
+			      (op->kind == MOUNT_OVERLAY && op->target[0] == '/'))) {
+			took = true;
+			for (size_t k = i; k < x->plan->n; k++) {
+				if (x->plan->v[k].kind != MOUNT_BIND)
+					continue;
+				int fd = ntaken < MOUNT_BIND_MAX ? take_tree(x->plan->v[k].src) : -1;
+				if (fd < 0) {
+					f->op = (int)k;
+					f->err = ntaken < MOUNT_BIND_MAX ? errno : E2BIG;
+					goto undo;
+				}
+				taken[ntaken++] = fd;
+			}
+		}
+		if (apply_op(x, root_fd, i, op->kind == MOUNT_BIND ? taken[nbind++] : -1) < 0) {
 			f->op = (int)i;
 			f->err = errno;
-			close(root_fd);
-			return -1;
+			goto undo;
 		}
 	}
+	for (size_t k = 0; k < ntaken; k++)
+		close(taken[k]);
 	if (root_fd >= 0)
 		close(root_fd);
 	return 0;
+undo:
+	for (size_t k = 0; k < ntaken; k++)
+		close(taken[k]);
+	if (root_fd >= 0)
+		close(root_fd);
+	return -1;
 fail:
 	f->err = errno;
 	return -1;
@@ -306,6 +347,9 @@ int mount_failure_describe(const struct mount_plan *p, const struct mount_failur
 			       op->target);
 	case MOUNT_BIND_RO:
 		return err_set(e, f->err, op->src, "cannot bind '%s' read-only at '%s'", op->src,
+			       op->target);
+	case MOUNT_BIND:
+		return err_set(e, f->err, op->src, "cannot bind '%s' back at '%s'", op->src,
 			       op->target);
 	case MOUNT_MKDIR:
 		break;

@@ -25,6 +25,10 @@ enum mount_op_kind {
 	MOUNT_OVERLAY, /* overlayfs: lower read-only, upper+work private and writable */
 	MOUNT_BIND_RO, /* a read-only recursive bind mount of a file or directory */
 	MOUNT_MKDIR,   /* a directory (parents too) inside what earlier ops mounted */
+	MOUNT_BIND,    /* a read-write recursive bind mount: src, the real thing, at target. Its
+			* source is taken (a clone of its mounts) before the first overlay with an
+			* absolute target is mounted, so that it brings back what a tree overlay
+			* hides (a --share path, the sandbox inside a tree) */
 };
 
 struct mount_op {
@@ -32,7 +36,8 @@ struct mount_op {
 	char *target; /* relative to the plan's root, or absolute (from the test's /); its
 		       * components are never followed if they are symlinks, so a tree an earlier
 		       * op mounted cannot redirect this one */
-	char *src;    /* OVERLAY: the lower directory; BIND_RO: what to bind (a symlink is followed) */
+	char *src;    /* OVERLAY: the lower directory; BIND_RO, BIND: what to bind (a symlink is
+		       * followed) */
 	char *upper;  /* OVERLAY: absolute, empty directory (becomes the private layer) */
 	char *work;   /* OVERLAY: absolute, empty directory on upper's filesystem */
 };
@@ -64,6 +69,8 @@ struct mount_failure {
  * async-signal-safe calls. The child opens the paths itself, after entering its namespace:
  * overlayfs and bind mounts accept only paths of the namespace they are made in.
  */
+#define MOUNT_BIND_MAX 64 /* MOUNT_BIND ops in one plan */
+
 struct mount_exec {
 	const struct mount_plan *plan;
 	bool userns; /* enter a user namespace first (the plan's userns, unless the caller is in

@@ -107,9 +107,9 @@ bool overlay_available(const char *src, const struct stat *st, int sandbox_fd,
 	return p.ok;
 }
 
-int overlay_stage(struct stage *sg, int sandbox_fd, const char *sandbox_path,
-		  const struct resource *r, const struct stat *st, int parent_fd, const char *leaf,
-		  struct isola_error *e)
+int overlay_layer_make(struct stage *sg, int sandbox_fd, const char *sandbox_path,
+		       const struct stat *st, const char *lower, const char *shown, bool tree,
+		       char **upper, char **work, struct isola_error *e)
 {
 	struct probe ns;
 	(void)mount_namespace_available(&ns);
@@ -134,23 +134,38 @@ int overlay_stage(struct stage *sg, int sandbox_fd, const char *sandbox_path,
 		ret = err_set(e, errno, rel, "cannot set up '%s/upper' in the sandbox", rel);
 		goto out;
 	}
-	/* The mount point; it exists already if something was staged there before, which is
-	 * an error for a copy too. */
-	if (mkdirat(parent_fd, leaf, 0755) < 0) {
-		ret = err_set(e, errno, r->src, "cannot stage '%s' at '%s'", r->src, r->dest);
-		goto out;
-	}
-	char *upper = xasprintf("%s/%s/upper", sandbox_path, rel);
-	char *work = xasprintf("%s/%s/work", sandbox_path, rel);
-	mount_plan_add(&sg->mounts, MOUNT_OVERLAY, r->dest, r->src, upper, work);
+	char *urel = xasprintf("%s/upper", rel);
+	overlay_layers_add(&sg->layers, urel, lower, shown, tree);
+	free(urel);
+	sg->layers.userxattr = ns.userns;
 	sg->mounts.userns = ns.userns;
 	sg->mounts.overlay_redirect = !ns.userns;
-	free(upper);
-	free(work);
+	*upper = xasprintf("%s/%s/upper", sandbox_path, rel);
+	*work = xasprintf("%s/%s/work", sandbox_path, rel);
 out:
 	if (ufd >= 0)
 		close(ufd);
 	if (dfd >= 0)
 		close(dfd);
+	return ret;
+}
+
+int overlay_stage(struct stage *sg, int sandbox_fd, const char *sandbox_path,
+		  const struct resource *r, const struct stat *st, int parent_fd, const char *leaf,
+		  struct isola_error *e)
+{
+	char *upper, *work;
+	if (overlay_layer_make(sg, sandbox_fd, sandbox_path, st, r->src, r->dest, false, &upper,
+			       &work, e) < 0)
+		return -1;
+	/* The mount point; it exists already if something was staged there before, which is
+	 * an error for a copy too. */
+	int ret = 0;
+	if (mkdirat(parent_fd, leaf, 0755) < 0)
+		ret = err_set(e, errno, r->src, "cannot stage '%s' at '%s'", r->src, r->dest);
+	else
+		mount_plan_add(&sg->mounts, MOUNT_OVERLAY, r->dest, r->src, upper, work);
+	free(upper);
+	free(work);
 	return ret;
 }

@@ -588,6 +588,8 @@ out:
 void stage_release(struct stage *st)
 {
 	mount_plan_release(&st->mounts);
+	overlay_layers_release(&st->layers);
+	free(st->trees);
 	free(st->reason);
 	free(st->each);
 	*st = (struct stage)STAGE_INIT;

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 
 #include "spawn/mountns.h"
+#include "stage/writes.h"
 #include "util/util.h"
 
 enum resource_kind {
@@ -78,6 +79,8 @@ struct stage {
 	unsigned novl;            /* overlays made so far (their dirs are .isola/1, 2, ...) */
 	const char **each;        /* per resource of res (static strings): "overlay", "reflink",
 				   * "copy", "bind", "read-only copy", "mkdir"; NULL until staged */
+	struct overlay_layers layers; /* those overlays, for the shared-write report */
+	char *trees;              /* what stage_trees() gave the test, for -v; NULL: nothing */
 };
 #define STAGE_INIT {.strategy = "none"}
 
@@ -92,6 +95,18 @@ struct stage {
  */
 int stage_prepare(struct stage *st, int sandbox_fd, const char *sandbox_path,
 		  const struct resources *res, enum stage_strategy want, struct isola_error *e);
+/*
+ * --isolate tree: after stage_prepare(), make each of trees (absolute directories) an overlay
+ * at its own path in the test's mount namespace, its upper layer in the sandbox; bind each of
+ * shares that is inside a tree, and the sandbox itself if it is inside one, back over it (the
+ * real thing, read-write). Where overlayfs cannot be had, fails with the reason (no fallback:
+ * a copy of a whole tree is not what was asked), unless best_effort (--isolate all), where
+ * the tree stays shared and st->trees says why.
+ */
+int stage_trees(struct stage *st, int sandbox_fd, const char *sandbox_path,
+		const struct strv *trees, const struct strv *shares, bool best_effort,
+		struct isola_error *e);
+
 /* Free what st holds (unmounting is never needed: the mounts die with the namespace). */
 void stage_release(struct stage *st);
 

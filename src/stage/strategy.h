@@ -56,6 +56,12 @@ void stage_probe_done(int sandbox_fd);
  */
 bool overlay_available(const char *src, const struct stat *st, int sandbox_fd,
 		       const char *sandbox_path, char *why, size_t whylen);
+/* The private layers of one overlay: .isola/N/upper (with st's owner, mode and times) and
+ * .isola/N/work in the sandbox, recorded in sg->layers; *upper and *work are their absolute
+ * paths (the caller frees them). */
+int overlay_layer_make(struct stage *sg, int sandbox_fd, const char *sandbox_path,
+		       const struct stat *st, const char *lower, const char *shown, bool tree,
+		       char **upper, char **work, struct isola_error *e);
 int overlay_stage(struct stage *sg, int sandbox_fd, const char *sandbox_path,
 		  const struct resource *r, const struct stat *st, int parent_fd, const char *leaf,
 		  struct isola_error *e);

@@ -1,0 +1,254 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# --isolate tree and the shared-write report. Four tests that write the same object into the
+# source tree and then wait for each other (a barrier in a directory outside the tree) race
+# without isolation, deterministically: only the last writer finds its own object. With
+# --isolate tree each writes into its own overlay, all pass, and the real tree is untouched.
+# The report names each test's writes (created, modified, deleted, chmod, renamed) in the human
+# output, JSON (schema; isola merge reads it back), JUnit (xsd) and HTML; --share paths go
+# through to the real tree and are no violation; --shared-writes fail fails only the offender;
+# --copy overlays are reported; a sandbox inside the tree stays the real one; as an ordinary
+# user it works through a user namespace, and without one (ISOLA_TEST_NO_USERNS) it is ERROR.
+# Nothing stays mounted.
+set -eu
+[ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null || {
+	echo "SKIP: needs root (overlayfs' trusted xattrs) and setpriv (util-linux)"
+	exit 77
+}
+. "$(dirname "$0")/lib.sh"
+reports=$ISOLA_SOURCE_DIR/tests/report
+
+# The source tree, the shared barrier outside it.
+SRC=$WORK/src
+mkdir -p "$SRC/obj" "$SRC/shared" "$SRC/olddir" "$WORK/barrier"
+echo 'int main(void) { return 0; }' >"$SRC/main.c"
+echo old >"$SRC/old.txt"
+echo mode >"$SRC/mode.txt"
+echo inside >"$SRC/olddir/f"
+chmod 644 "$SRC/mode.txt"
+
+# build.sh NAME: writes obj/out.o with its name, waits for all four, then checks its object.
+cat >"$SRC/build.sh" <<'EOF'
+#!/bin/sh
+name=${ISOLA_TEST##*/}
+echo "$name" >"$ISOLA_SOURCE_DIR/obj/out.o"
+: >"$BARRIER/$name"
+i=0
+while [ "$(ls "$BARRIER" | wc -l)" -lt 4 ]; do
+	i=$((i + 1)); [ $i -lt 3000 ] || { echo "barrier: not all four came"; exit 3; }
+	sleep 0.01
+done
+got=$(cat "$ISOLA_SOURCE_DIR/obj/out.o")
+[ "$got" = "$name" ] || { echo "obj/out.o holds '$got', not '$name'"; exit 1; }
+EOF
+chmod +x "$SRC/build.sh"
+for n in a b c d; do ln -s build.sh "$SRC/build-$n.sh"; done
+TESTS="build-a.sh build-b.sh build-c.sh build-d.sh"
+
+# A snapshot of the tree (what isola must leave as it was), shared/ aside.
+snapshot() {
+	(cd "$SRC" && find . -path ./shared -prune -o -printf '%p %y %s %m %T@\n' | sort)
+}
+BEFORE=$(snapshot)
+assert_tree_untouched() {
+	after=$(snapshot)
+	[ "$after" = "$BEFORE" ] || {
+		echo "--- before"; echo "$BEFORE"; echo "--- after"; echo "$after"
+		fail "the real tree changed${1:+ ($1)}"
+	} >&2
+}
+# No mount namespace still holds a mount of this test's directories.
+assert_no_mounts() {
+	for m in /proc/[0-9]*/mountinfo; do
+		if grep -qF -- "$WORK" "$m" 2>/dev/null; then
+			fail "a mount under $WORK is left in the namespace of ${m%/mountinfo}"
+		fi
+	done
+}
+
+export BARRIER="$WORK/barrier"
+# in_src ARGS...: run_isola in the tree (the default tree: where isola was started).
+in_src() {
+	cd "$SRC"
+	run_isola "$@"
+	cd "$WORK"
+}
+
+# Without isolation: one object for four writers, and only the last finds its own.
+in_src run --root "$ROOT" -j4 --keep none $TESTS
+assert_rc 1
+assert_eq "$(grep -c "holds '" out)" 3 "three of four lose the race: $(cat out)"
+assert_has out '^1 passed, 3 failed$'
+rm -f "$BARRIER"/* "$SRC/obj/out.o"
+BEFORE=$(snapshot)
+
+# With --isolate tree: each its own object; the tree is as it was; the report names it.
+in_src run --root "$ROOT" -j4 --keep none --isolate tree -v $TESTS
+assert_rc 0
+assert_has out '^4 passed, 0 failed$'
+assert_eq "$(grep -c "^    isolated: tree .$SRC. as a private overlay$" out)" 4 "$(cat out)"
+assert_eq "$(grep -c '^    wrote 1 path in the tree: 1 created$' out)" 4
+assert_eq "$(grep -c "^      created  $SRC/obj/out.o (11 bytes)$" out)" 4
+assert_tree_untouched "four builders"
+assert_no_mounts
+assert_root_empty
+rm -f "$BARRIER"/*
+
+# Every kind of write, in every report. mv of a directory of the lower layer is a rename
+# (redirect_dir, as root) and the deletion of the old path; a file's rename is a deletion and a
+# creation.
+make_test writes.sh "cd '$SRC' && echo new >obj/new.o && echo more >>main.c &&
+rm old.txt && chmod 600 mode.txt && mv olddir newdir && echo s >shared/s.txt &&
+echo kept >\"\$ISOLA_SANDBOX/mine\" && exit \${FAIL_IT:-0}"
+mkdir -p "$WORK/data"
+for i in $(seq 40); do echo "$i" >"$WORK/data/f$i"; done
+make_test copywrites.sh 'echo x >data/x && rm data/f1'
+run_isola run --root "$ROOT" --keep failed --isolate tree --tree "$SRC" --share "$SRC/shared" --copy "$WORK/data" \
+	--stage overlay --env FAIL_IT=1 --junit r.xml --json r.jsonl --html r.html \
+	"$WORK/writes.sh" "$WORK/copywrites.sh"
+assert_rc 1
+assert_has out "^    wrote 6 paths in the tree: 1 created, 1 modified, 2 deleted, 1 renamed, 1 chmod$"
+assert_has out "^      deleted  $SRC/olddir$"
+assert_has out "^      created  $SRC/obj/new.o \\(4 bytes\\)$"
+assert_has out "^      modified $SRC/main.c \\(34 bytes\\)$"
+assert_has out "^      deleted  $SRC/old.txt$"
+assert_has out "^      chmod    $SRC/mode.txt \\(5 bytes\\)$"
+assert_has out "^      renamed  $SRC/newdir \\(from $SRC/olddir\\)$"
+assert_not_has out "s\\.txt|mine"   # shared: the real thing, and the sandbox is not the tree
+# The failed test's kept sandbox holds the same list in its evidence (isola repro).
+ev=$(ls -d "$ROOT"/isola-*/*/isola-evidence/evidence | head -n 1)
+[ -f "$ev" ] || fail "no evidence kept for the failed test"
+assert_has "$ev" "^created $SRC/obj/new\.o 4 bytes$"
+assert_has "$ev" "^renamed $SRC/newdir from $SRC/olddir$"
+
+assert_has out '^    wrote 2 paths in its overlays: 1 created, 1 deleted$'
+assert_eq "$(cat "$SRC/shared/s.txt")" s
+rm "$SRC/shared/s.txt"
+assert_tree_untouched "every kind of write"
+# JSON: valid, the writes as listed; isola merge reads them back.
+/usr/bin/python3 "$reports/check_json.py" r.jsonl >json.out 2>&1 || fail "$(cat json.out)"
+/usr/bin/python3 - r.jsonl >wrote.out <<'EOF'
+import json, sys
+for line in open(sys.argv[1]):
+    ev = json.loads(line)
+    if ev["event"] == "test_end":
+        for w in ev.get("wrote", []):
+            print(ev["test"].rsplit("/", 1)[-1], w["kind"], w["path"], w["size"], w["from"], w["in"])
+EOF
+assert_has wrote.out "^writes\\.sh created $SRC/obj/new\\.o 4 None tree$"
+assert_has wrote.out "^writes\\.sh deleted $SRC/old\\.txt None None tree$"
+assert_has wrote.out "^writes\\.sh renamed $SRC/newdir None $SRC/olddir tree$"
+assert_has wrote.out '^copywrites\.sh created data/x 2 None copy$'
+assert_has wrote.out '^copywrites\.sh deleted data/f1 None None copy$'
+run_isola merge --junit m.xml r.jsonl
+assert_rc 1
+xmllint --xpath 'string(//testcase[contains(@name,"writes.sh") and not(contains(@name,"copy"))]//property[@name="wrote"]/@value)' m.xml >merged.out
+assert_eq "$(cat merged.out)" "6: 1 created, 1 modified, 2 deleted, 1 renamed, 1 chmod"
+# JUnit: valid, a count and one property per path.
+xmllint --noout --schema "$reports/junit.xsd" r.xml 2>xmllint.err || fail "JUnit: $(head -n 5 xmllint.err)"
+assert_eq "$(xmllint --xpath 'count(//property[@name="wrote.tree"])' r.xml)" 6
+assert_eq "$(xmllint --xpath 'count(//property[@name="wrote.copy"])' r.xml)" 2
+assert_eq "$(xmllint --xpath "string(//property[@value='created $SRC/obj/new.o (4 bytes)']/@name)" r.xml)" wrote.tree
+# HTML: the wrote column, and which tests wrote each path.
+assert_has r.html '<th class="num">wrote</th>'
+assert_has r.html '<td class="num wrote"><a href="#wrote">6</a></td>'
+assert_has r.html "<section id=\"wrote\">"
+assert_has r.html "<td class=\"name\">$SRC/obj/new.o</td><td class=\"num\">1</td>"
+"$ISOLA_BIN" clean --root "$ROOT" >/dev/null # the failed test's sandbox, kept above
+assert_no_mounts
+assert_root_empty
+
+# The same path by two tests: the HTML's per-path view names both.
+in_src run --root "$ROOT" -j4 --keep none --isolate tree --html "$WORK/r.html" $TESTS
+assert_rc 0
+assert_has r.html "<tr class=\"wrote-path shared-by-many\"><td class=\"name\">$SRC/obj/out.o</td><td class=\"num\">4</td>"
+rm -f "$BARRIER"/*
+
+# --shared-writes fail: the test that wrote into the tree fails, naming the path; one that
+# wrote only into a --share path and its sandbox passes (and so does it in the config).
+make_test quiet.sh "echo q >'$SRC/shared/q'; echo x >\"\$ISOLA_SANDBOX/x\""
+make_test noisy.sh "echo n >'$SRC/obj/noisy.o'"
+run_isola run --root "$ROOT" --keep none --isolate tree --tree "$SRC" --share "$SRC/shared" --shared-writes fail \
+	"$WORK/quiet.sh" "$WORK/noisy.sh"
+assert_rc 1
+assert_has out "^FAIL .*noisy\\.sh \\(wrote into the tree \\(--shared-writes fail\\): '$SRC/obj/noisy\\.o' \\(created\\)\\)$"
+assert_has out '^PASS .*quiet\.sh$'
+assert_has out '^1 passed, 1 failed$'
+printf '[suite]\nshared-writes = fail\nisolate = tree\n' >"$WORK/sw.ini"
+in_src run --root "$ROOT" --keep none --config "$WORK/sw.ini" "$WORK/noisy.sh"
+assert_rc 1
+assert_has out "noisy\\.sh \\(wrote into the tree"
+# Without it, the same test passes and its write is only reported.
+run_isola run --root "$ROOT" --keep none --isolate tree --tree "$SRC" "$WORK/noisy.sh"
+assert_rc 0
+assert_has out '^    wrote 1 path in the tree: 1 created$'
+rm "$SRC/shared/q"
+assert_tree_untouched "shared writes"
+
+# A sandbox inside the tree (--root under it) stays the real one: the test's writes there
+# land on disk, not in its overlay, and are not reported.
+mkdir "$SRC/root"
+BEFORE=$(snapshot)
+make_test insb.sh "echo kept >\"\$ISOLA_SANDBOX/mine\"; echo o >'$SRC/obj/o.o'"
+in_src run --root "$SRC/root" --keep all --isolate tree -v "$WORK/insb.sh"
+assert_rc 0
+assert_has out '^    wrote 1 path in the tree: 1 created$'
+assert_not_has out mine
+sb=$(sed -n 's/^  [^ ]*insb\.sh  *//p' out)
+[ -n "$sb" ] && [ "$(cat "$sb/mine")" = kept ] || fail "the sandbox in the tree was not the real one: $(cat out)"
+[ ! -e "$SRC/obj/o.o" ] || fail "the write into the tree reached it"
+"$ISOLA_BIN" clean --root "$SRC/root" >/dev/null
+rmdir "$SRC/root"
+BEFORE=$(snapshot)
+assert_no_mounts
+
+# Bad trees: not a directory, or missing, is ERROR with the reason.
+run_isola run --root "$ROOT" --keep none --isolate tree --tree "$SRC/main.c" "$WORK/noisy.sh"
+assert_rc 1
+assert_has out "^ERROR .*noisy\\.sh \\(isola: cannot isolate the tree '$SRC/main\\.c' \\(--isolate tree\\): it is not a directory\\)$"
+
+# The example (examples/undeclared): with nothing declared, every isolated run passes, and
+# the example's directory never gets an obj/.
+cp -R "$ISOLA_SOURCE_DIR/examples/undeclared" "$WORK/ex"
+for i in 1 2 3; do
+	cd "$WORK/ex"
+	run_isola run --root "$ROOT" -j4 --keep none --no-timings --isolate tree objects_*.sh
+	cd "$WORK"
+	assert_rc 0
+	assert_has out '^4 passed, 0 failed$'
+	[ ! -e "$WORK/ex/obj" ] || fail "the example's obj/ reached its directory"
+done
+
+# An ordinary user: through a user namespace (user.overlay.* xattrs); without one, ERROR.
+UID_TEST=4245
+UDIR=$(mktemp -d /tmp/isola-e2e-tree.XXXXXX)
+chmod 0755 "$UDIR"
+cleanup_all() {
+	cd /
+	chmod -R u+rwx "$UDIR" 2>/dev/null || true
+	rm -rf "$UDIR"
+	cleanup_work
+}
+trap cleanup_all EXIT
+cp "$ISOLA_BIN" "$UDIR/isola"
+mkdir -p "$UDIR/root" "$UDIR/src/obj"
+echo keep >"$UDIR/src/old.txt"
+printf '#!/bin/sh\ncd "$ISOLA_SOURCE_DIR" && echo u >obj/u.o && rm old.txt\n' >"$UDIR/src/u.sh"
+chmod +x "$UDIR/src/u.sh"
+chown -R "$UID_TEST:$UID_TEST" "$UDIR"
+UDIR=$UDIR/src
+as_user ../isola run --root "$UDIR/../root" --keep none --isolate tree -v u.sh
+if grep -q 'user namespaces' err out; then
+	echo "note: no user namespace for an ordinary user here: only the refusal is tested"
+else
+	assert_rc 0
+	assert_has out '^    wrote 2 paths in the tree: 1 created, 1 deleted$'
+	assert_has out "^      deleted  $UDIR/old.txt$"
+	[ -e "$UDIR/old.txt" ] && [ ! -e "$UDIR/obj/u.o" ] || fail "the user's tree changed"
+fi
+as_user env ISOLA_TEST_NO_USERNS=1 ../isola run --root "$UDIR/../root" --keep none --isolate tree u.sh
+assert_rc 1
+assert_has out "^ERROR .*u\\.sh \\(isola: cannot isolate the tree '$UDIR' \\(--isolate tree\\): unprivileged user namespaces are disabled\\)$"
+[ -e "$UDIR/old.txt" ] && [ ! -e "$UDIR/obj/u.o" ] || fail "the ERROR test ran anyway"
+assert_no_mounts
+echo ok
