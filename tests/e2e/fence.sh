@@ -33,6 +33,14 @@ assert_refused "^isola: invalid value '$WORK/nope' for allow-write \\(No such fi
 	--fence --allow-write nope probe.sh
 assert_refused "^isola: --allow-write: invalid value '' for allow-write \\(expected a path\\)$" --fence --allow-write '' probe.sh
 
+# isola exec has no fence: it refuses the options rather than ignoring them.
+for opt in --fence "--allow-write=$WORK"; do
+	run_isola exec "$opt" -- touch "$WORK/exec-ran"
+	assert_rc 125
+	assert_has err "^isola: exec: option '--(fence|allow-write)' is for isola run, not isola exec$"
+	[ ! -e exec-ran ] || fail "isola exec ran its command despite $opt"
+done
+
 mkdir outside allowed res
 echo original >res/f
 echo keep >outside/victim
