@@ -58,6 +58,10 @@ assert_has out.jsonl "\"fence_refused\":\\[\"$WORK/outside/x\"\\]"
 assert_has out.jsonl '"fence_abi":[1-9]'
 python3 "$ISOLA_SOURCE_DIR/tests/report/check_json.py" out.jsonl >/dev/null ||
 	fail "the JSON report does not validate"
+# isola merge carries them on.
+run_isola merge --json merged.jsonl out.jsonl
+assert_has merged.jsonl "\"fence_refused\":\\[\"$WORK/outside/x\"\\]"
+assert_has merged.jsonl '"fence_abi":[1-9]'
 # The same test without the fence writes.
 run_isola run --root "$ROOT" -v --env "OUT=$WORK/outside" --json plain.jsonl out.sh
 assert_rc 0
