@@ -481,6 +481,12 @@ static void prepared(struct sched *s, struct job *j)
 		set_reason(a, "isola: %s", j->e.message);
 		goto fail;
 	}
+	const char *no_fence;
+	if (t->s.fence > 0 && fence_abi(&no_fence) < 1) {
+		/* cmd-run.c refuses this before the run; never run a test unfenced that asked. */
+		set_reason(a, "isola: --fence needs Landlock, and %s", no_fence);
+		goto fail;
+	}
 
 	struct strv envp = STRV_INIT, argv = STRV_INIT;
 	char *argv0[2];
@@ -511,14 +517,12 @@ static void prepared(struct sched *s, struct job *j)
 			fence_allow(&fence, a->log_path);
 		for (size_t i = 0; i < t->s.allow_write.n; i++)
 			fence_allow(&fence, t->s.allow_write.v[i]);
-		if (fence.abi > 0) {
-			req.fence = &fence;
-			a->fence_abi = fence.abi;
-		}
+		req.fence = &fence;
 	}
 	a->exec_ns = now_ns();
 	struct isola_error e = {0};
 	int r = start_in_init(s, a, &req, &e);
+	int fenced = req.fence ? fence.abi : 0;
 	fence_release(&fence);
 	stage_release(&j->st);
 	strv_release(&envp);
@@ -530,6 +534,7 @@ static void prepared(struct sched *s, struct job *j)
 		set_reason(a, "isola: %s", e.message);
 		goto fail;
 	}
+	a->fence_abi = fenced; /* applied, or the test would not have started */
 	a->state = ATT_RUNNING;
 	a->deadline_ns = t->s.timeout_ns ? a->exec_ns + t->s.timeout_ns : 0;
 	return;

@@ -150,13 +150,14 @@ NO_SANITIZE_ADDRESS int fence_apply(const struct fence *f, const struct mount_pl
 			goto fail_rs;
 	}
 	if (plan && plan->n) {
-		int root = plan->root ? open(plan->root, O_PATH | O_DIRECTORY | O_CLOEXEC) : AT_FDCWD;
+		/* Relative targets are relative to the plan's root (absolute ones ignore it). */
+		int root = plan->root ? open(plan->root, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
 		for (size_t i = 0; i < plan->n; i++) {
 			if (!op_writable(plan->v[i].kind))
 				continue;
 			ff->at = (int)(f->n + i);
-			if (root < 0 || allow_one(rs, root, plan->v[i].target, O_NOFOLLOW, f->handled,
-			                          false) < 0) {
+			if (allow_one(rs, plan->root ? root : AT_FDCWD, plan->v[i].target, O_NOFOLLOW,
+			              f->handled, false) < 0) {
 				int saved = errno;
 				if (root >= 0)
 					close(root);
