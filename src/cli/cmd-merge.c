@@ -221,6 +221,9 @@ static void on_test_end(void *ctx, const struct read_test_end *te)
 		subresults_copy(&a->subs, te->subs);
 	if (te->wrote)
 		writes_copy(&a->wrote, te->wrote);
+	a->fence_abi = te->fence_abi;
+	if (te->fence_refused)
+		strv_extend(&a->fence_refused, te->fence_refused);
 	m->att_test[m->natts] = t;
 	m->att_shard[m->natts++] = m->cur;
 }
@@ -585,6 +588,7 @@ out:
 		free(m.atts[i].log_path);
 		subresults_release(&m.atts[i].subs);
 		writes_release(&m.atts[i].wrote);
+		strv_release(&m.atts[i].fence_refused);
 	}
 	free(m.atts);
 	free(m.att_test);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -18,6 +19,7 @@
 #include "sched/fixture.h"
 #include "sched/jobserver.h"
 #include "sched/scheduler.h"
+#include "spawn/fence.h"
 #include "spawn/keeper.h"
 #include "stage/stage.h"
 #include "testlist/testlist.h"
@@ -77,6 +79,38 @@ static void print_each(const char *key, const struct strv *v)
 {
 	for (size_t k = 0; k < v->n; k++)
 		printf("  %s: %s\n", key, v->v[k]);
+}
+
+/*
+ * --fence where there is no Landlock is an error, never a fence that is not there; and each
+ * --allow-write PATH must exist (Landlock allows beneath an inode, not a name). Said before
+ * anything is made. Returns 0, or -1 (said).
+ */
+static int check_fence(const struct testlist *tl)
+{
+	for (size_t i = 0; i < tl->n; i++) {
+		const struct test *t = &tl->v[i];
+		if (t->s.fence <= 0)
+			continue;
+		const char *why;
+		if (fence_abi(&why) < 1) {
+			cli_error("--fence needs Landlock, and %s: run without --fence (fence = false), "
+			          "or on a kernel with Landlock enabled (test '%s' asks for it)",
+			          why, t->name);
+			return -1;
+		}
+		for (size_t k = 0; k < t->s.allow_write.n; k++) {
+			const char *p = t->s.allow_write.v[k];
+			struct stat st;
+			if (stat(p, &st) < 0) {
+				cli_error("invalid value '%s' for allow-write (%s: the fence allows writing "
+				          "beneath a path that exists; create it first)",
+				          p, strerror(errno));
+				return -1;
+			}
+		}
+	}
+	return 0;
 }
 
 static void list_tests(const struct testlist *tl, bool verbose)
@@ -431,6 +465,8 @@ int cmd_run(int argc, char **argv, bool list_only)
 			          tl.v[i].name);
 			goto out;
 		}
+	if (!list_only && check_fence(&tl) < 0)
+		goto out;
 	struct deps deps;
 	if (order_deps(&tl, &deps, &e) < 0) {
 		cli_error("%s", e.message);

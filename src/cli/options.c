@@ -248,6 +248,8 @@ static bool suite_only(int opt)
 	case OPT_LEAK:
 	case OPT_RO:
 	case OPT_STAGE:
+	case OPT_FENCE:       /* not built into isola exec's libisola path (yet): refused there */
+	case OPT_ALLOW_WRITE: /* rather than ignored */
 	case OPT_JUNIT:
 	case OPT_TAP:
 	case OPT_JSON:

@@ -26,7 +26,7 @@ enum isolate_kind {
 };
 /* What is not built yet: a run that asks for it is refused (cmd-run.c). */
 #define ISOLATE_UNBUILT (ISO_TMP | ISO_SHM | ISO_NET | ISO_ALL)
-#define FENCE_UNBUILT   1
+#define FENCE_UNBUILT   0
 enum keep_mode { KEEP_FAILED, KEEP_ALL, KEEP_NONE };
 /* How a test tells its results (protocol/protocol.h): its exit status alone, TAP on its
  * standard output, GoogleTest's XML (--gtest_output), JUnit XML at $XML_OUTPUT_FILE. */

@@ -494,6 +494,8 @@ static void human_test_end(void *ctx, const struct attempt *a)
 	if (h->o.verbose && a->trees)
 		fprintf(out, "    isolated: %s\n", visible(h, a->trees));
 	print_wrote(h, out, a);
+	if (h->o.verbose && a->fence_abi)
+		fprintf(out, "    fenced (Landlock ABI %d)\n", a->fence_abi);
 	print_subs(h, out, a);
 	if (!outcome_ok(a->outcome) || (h->o.verbose && a->outcome != OUT_PASS)) {
 		/* Output that was just streamed is not repeated. */

@@ -193,6 +193,14 @@ static void json_test_end(void *ctx, const struct attempt *a)
 	json_object_set_new(procs, "max_rss_kib",
 	                    a->maxrss_kb >= 0 ? json_integer(a->maxrss_kb) : json_null());
 	json_object_set_new(ev, "processes", procs);
+	/* Only for a fenced attempt: the Landlock ABI, and what its output says was refused. */
+	if (a->fence_abi) {
+		json_t *refused = json_array();
+		for (size_t i = 0; i < a->fence_refused.n; i++)
+			json_array_append_new(refused, text_json(a->fence_refused.v[i]));
+		json_object_set_new(ev, "fence_abi", json_integer(a->fence_abi));
+		json_object_set_new(ev, "fence_refused", refused);
+	}
 	json_object_set_new(ev, "cleanup_duration", seconds(a->done_ns - a->end_ns));
 	json_object_set_new(ev, "kept", json_boolean(a->kept));
 	json_object_set_new(ev, "sandbox", a->kept ? text_json(a->sandbox_path) : json_null());

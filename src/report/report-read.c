@@ -193,10 +193,24 @@ static void test_end(struct reader *r, json_t *ev, const struct report_read_ops 
 			wrote.total = (size_t)total;
 		te.wrote = &wrote;
 	}
+	struct strv refused = STRV_INIT;
+	json_t *fence = json_object_get(ev, "fence_refused");
+	double abi = num(r, ev, "fence_abi", false, 0);
+	if (json_is_array(fence) && abi >= 1 && abi < 1000) {
+		size_t i;
+		json_t *o;
+		json_array_foreach(fence, i, o) {
+			if (json_is_string(o))
+				strv_push(&refused, json_string_value(o));
+		}
+		te.fence_abi = (int)abi;
+		te.fence_refused = &refused;
+	}
 	if (!r->missing && ops->test_end)
 		ops->test_end(ctx, &te);
 	subresults_release(&subs);
 	writes_release(&wrote);
+	strv_release(&refused);
 }
 
 int report_json_read(const char *path, const struct report_read_ops *ops, void *ctx,

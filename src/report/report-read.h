@@ -44,6 +44,8 @@ struct read_test_end {
 	const char *output_tail; /* what a failed attempt wrote last, or NULL */
 	const struct subresults *subs; /* its subtests (protocol.h); NULL if it had none */
 	const struct writes *wrote;    /* its shared-write report; NULL if it wrote nothing */
+	int fence_abi;                     /* 0: not fenced (or an older report) */
+	const struct strv *fence_refused;  /* with fence_abi: the paths named; else NULL */
 };
 
 struct read_run_end {

@@ -105,6 +105,8 @@ struct attempt {
 	const char *owner;        /* how its processes were owned (static): "pid namespace" or
 				   * "subreaper" (spawn/container.h); NULL if it never started */
 	const char *owner_reason; /* why not a better one (static); NULL if none */
+	int fence_abi;            /* fenced with this Landlock ABI (spawn/fence.h); 0: not fenced */
+	struct strv fence_refused; /* paths its output says the fence refused (a failed attempt) */
 	int64_t cpu_us;           /* user+system time of all its processes; -1: unknown */
 	int64_t maxrss_kb;        /* peak resident size of its largest process; -1: unknown */
 	char *reason;    /* why it is ERROR/TIMEOUT/..., for people; NULL if nothing to add */

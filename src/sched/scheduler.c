@@ -19,6 +19,7 @@
 #include "spawn/container.h"
 #include "spawn/contract.h"
 #include "spawn/environ.h"
+#include "spawn/fence.h"
 #include "spawn/proctree.h"
 #include "spawn/spawn.h"
 #include "sched/evidence.h"
@@ -503,6 +504,12 @@ static void prepared(struct sched *s, struct job *j)
 		set_reason(a, "isola: %s", j->e.message);
 		goto fail;
 	}
+	const char *no_fence;
+	if (t->s.fence > 0 && fence_abi(&no_fence) < 1) {
+		/* cmd-run.c refuses this before the run; never run a test unfenced that asked. */
+		set_reason(a, "isola: --fence needs Landlock, and %s", no_fence);
+		goto fail;
+	}
 
 	struct strv envp = STRV_INIT, argv = STRV_INIT;
 	char *argv0[2];
@@ -529,6 +536,19 @@ static void prepared(struct sched *s, struct job *j)
 		req.stderr_fd = 2;
 		req.foreground = true;
 	}
+	/* The write fence: its sandbox (home, tmp, --copy overlays), its log (a test may reopen
+	 * it as /dev/stdout), its --allow-write paths; the plan's writable mounts and the devices
+	 * are added by the child (fence.h). cmd-run.c refused --fence where there is no Landlock. */
+	struct fence fence = FENCE_INIT;
+	if (t->s.fence > 0) {
+		fence_init(&fence, fence_abi(NULL));
+		fence_allow(&fence, a->sandbox_path);
+		if (a->log_path)
+			fence_allow(&fence, a->log_path);
+		for (size_t i = 0; i < t->s.allow_write.n; i++)
+			fence_allow(&fence, t->s.allow_write.v[i]);
+		req.fence = &fence;
+	}
 	a->exec_ns = now_ns();
 	struct isola_error e = {0};
 	int r = start_in_init(s, a, &req, &e);
@@ -541,6 +561,8 @@ static void prepared(struct sched *s, struct job *j)
 		envp = (struct strv)STRV_INIT;
 		j->ev_cwd = xstrdup(req.cwd);
 	}
+	int fenced = req.fence ? fence.abi : 0;
+	fence_release(&fence);
 	stage_release(&j->st);
 	strv_release(&envp);
 	strv_release(&argv);
@@ -551,6 +573,7 @@ static void prepared(struct sched *s, struct job *j)
 		set_reason(a, "isola: %s", e.message);
 		goto fail;
 	}
+	a->fence_abi = fenced; /* applied, or the test would not have started */
 	a->state = ATT_RUNNING;
 	a->deadline_ns = t->s.timeout_ns && !s->o->interactive ? a->exec_ns + t->s.timeout_ns : 0;
 	return;
@@ -617,12 +640,47 @@ static void classify(struct attempt *a, int status)
 	}
 }
 
+/* What a fenced test that failed says it was refused: the last FENCE_SCAN_BYTES of its output,
+ * read for "Permission denied" lines naming paths outside what the fence allowed. */
+#define FENCE_SCAN_BYTES (64 * 1024)
+#define FENCE_REFUSED_MAX 10
+
+static void read_fence_refusals(struct attempt *a)
+{
+	if (!a->fence_abi || outcome_ok(a->outcome) || !a->log_path)
+		return;
+	int fd = open(a->log_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	off_t size = lseek(fd, 0, SEEK_END);
+	off_t from = size > FENCE_SCAN_BYTES ? size - FENCE_SCAN_BYTES : 0;
+	char *buf = xmalloc(FENCE_SCAN_BYTES);
+	ssize_t n = size > 0 ? pread(fd, buf, FENCE_SCAN_BYTES, from) : 0;
+	close(fd);
+	if (n > 0) {
+		const struct strv *aw = &a->test->s.allow_write;
+		char **allowed = xmalloc((aw->n + 1) * sizeof(*allowed));
+		allowed[0] = a->sandbox_path;
+		for (size_t i = 0; i < aw->n; i++)
+			allowed[i + 1] = aw->v[i];
+		fence_refused_paths(buf, (size_t)n, allowed, a->sandbox_path ? aw->n + 1 : 0,
+		                    &a->fence_refused, FENCE_REFUSED_MAX);
+		free(allowed);
+	}
+	free(buf);
+	for (size_t i = 0; i < a->fence_refused.n; i++)
+		xasprintf_to(&a->reason, "%s%s%s", a->reason ? a->reason : "",
+		             i ? ", " : a->reason ? "; fence refused: " : "fence refused: ",
+		             a->fence_refused.v[i]);
+}
+
 static void job_free(struct job *j)
 {
 	strv_release(&j->ev_argv);
 	strv_release(&j->ev_env);
 	strv_release(&j->ev_staged);
 	free(j->ev_cwd);
+	strv_release(&j->a.fence_refused);
 	free(j->a.log_path);
 	free(j);
 }
@@ -935,6 +993,7 @@ static void test_ended(struct sched *s, const struct container_end *m)
 		break;
 	}
 	shared_writes(s, a);
+	read_fence_refusals(a);
 	ended(s, a);
 }
 

@@ -58,6 +58,7 @@ struct packed_req {
 	struct mount_plan plan;
 	struct mount_exec x;
 	bool has_mounts;
+	struct fence fence;
 };
 
 struct init_args {
@@ -216,6 +217,7 @@ static void start_test(struct init_state *st, const struct init_msg *m, const in
 	r.stdout_fd = (m->fds & 2) && k < nfds ? fds[k++] : -1;
 	r.stderr_fd = (m->fds & 4) && k < nfds ? fds[k++] : -1;
 	r.mounts = a->region->has_mounts ? &a->region->plan : NULL;
+	r.fence = a->region->fence.abi ? &a->region->fence : NULL;
 	if (st->main) {
 		rep.f.f.err = EBUSY;
 		send_reply(a->sock, &rep, -1);
@@ -577,6 +579,14 @@ static bool pack(struct container *c, const struct spawn_req *r)
 	pr->r.envp = arena_strv(&ar, r->envp);
 	pr->r.cwd = arena_str(&ar, r->cwd);
 	pr->r.mounts = NULL;
+	pr->r.fence = NULL;
+	if (r->fence) {
+		pr->fence = *r->fence;
+		pr->fence.paths = arena_take(&ar, r->fence->n * sizeof(char *));
+		for (size_t i = 0; pr->fence.paths && i < r->fence->n; i++)
+			pr->fence.paths[i] = arena_str(&ar, r->fence->paths[i]);
+		pr->fence.cap = r->fence->n;
+	}
 	const struct mount_plan *p = r->mounts;
 	if (p && p->n) {
 		pr->has_mounts = true;

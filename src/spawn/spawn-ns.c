@@ -22,7 +22,7 @@
 #include "spawn/mountns.h"
 #include "spawn/spawn.h"
 
-enum child_step { STEP_MOUNT = 1, STEP_STDIO, STEP_CHDIR, STEP_EXEC };
+enum child_step { STEP_MOUNT = 1, STEP_STDIO, STEP_CHDIR, STEP_EXEC, STEP_FENCE };
 
 struct child_args {
 	const struct spawn_req *r; /* NULL: a probe, exit after the mounts */
@@ -48,6 +48,16 @@ NO_SANITIZE_ADDRESS static int child_main(void *arg)
 	if (!r)
 		_exit(0);
 
+	/* After the mounts: the fence allows what they made, and forbids mounting after it. */
+	if (r->fence) {
+		struct fence_failure ff;
+		rep.step = STEP_FENCE;
+		if (fence_apply(r->fence, r->mounts, &ff) < 0) {
+			rep.f.op = ff.at;
+			rep.f.err = ff.err;
+			goto fail;
+		}
+	}
 	rep.step = STEP_STDIO;
 	if (r->new_pgroup && setpgid(0, 0) < 0)
 		goto fail_errno;
@@ -149,6 +159,10 @@ int spawn_failure_describe(const struct spawn_req *r, const struct spawn_failure
 	case STEP_CHDIR:
 		return err_set(e, f->f.err, r->cwd, "cannot change to working directory '%s'",
 			       r->cwd);
+	case STEP_FENCE: {
+		struct fence_failure ff = {.at = f->f.op, .err = f->f.err};
+		return fence_failure_describe(r->fence, r->mounts, &ff, e);
+	}
 	default:
 		if (f->f.err == ENOENT && access(r->path, F_OK) == 0)
 			return err_set(e, 0, r->path,

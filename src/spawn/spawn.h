@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "spawn/fence.h"
 #include "spawn/mountns.h"
 #include "util/util.h"
 
@@ -30,12 +31,14 @@ struct spawn_req {
 	bool foreground;    /* with new_pgroup: make that group the foreground of the terminal on
 			     * stdin, if it is one (isola repro --shell) */
 	const struct mount_plan *mounts; /* NULL or empty: no namespace (the fast path) */
+	const struct fence *fence;       /* NULL: none; else applied after the mounts (fence.h) */
 	/* container_spawn() only: when the main process ends, what it started keeps running (a
 	 * fixture's server), until the next command of that init ends or the init is closed. */
 	bool keep_rest;
 };
 
-/* Where starting a program failed (spawn-ns.c): step 0 is the clone itself. */
+/* Where starting a program failed (spawn-ns.c): step 0 is the clone itself. For the fence's
+ * step, f.op is the fence_failure's at. */
 struct spawn_failure {
 	int step;
 	struct mount_failure f;
