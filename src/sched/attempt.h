@@ -111,6 +111,8 @@ struct attempt {
 	const char *strategy; /* how its resources were staged (static): "overlay", "reflink",
 			       * "copy", "bind" (--ro), a mix such as "overlay+copy", or "none" */
 	char *strategy_reason; /* why some resource did not get a better strategy; NULL if none */
+	int isolated;          /* the --isolate kinds it got (ISO_* of config/settings.h) */
+	char *isolate_reason;  /* with --isolate all: what it did not get, and why; NULL if none */
 
 	struct sandbox sb;
 	char *sandbox_path; /* where its sandbox is or was */

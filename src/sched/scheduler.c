@@ -18,6 +18,7 @@
 #include "spawn/container.h"
 #include "spawn/contract.h"
 #include "spawn/environ.h"
+#include "spawn/isolate.h"
 #include "spawn/proctree.h"
 #include "spawn/spawn.h"
 #include "sched/order.h"
@@ -70,6 +71,7 @@ struct job {
 	const struct sched_opts *o;
 	struct sandbox sb;
 	struct stage st;
+	struct isolation iso; /* what --isolate gave it (made with st) */
 	int log_fd;
 	char *log_path;
 	int ret;
@@ -274,6 +276,16 @@ static void prepare_run(struct work *w)
 	if (stage_prepare(&j->st, j->sb.fd, j->sb.path, &t->s.res,
 			  (enum stage_strategy)t->s.stage, &j->e) < 0)
 		return;
+	if (t->s.isolate) {
+		struct isolate_paths paths = {
+		    .sandbox_fd = j->sb.fd,
+		    .sandbox = j->sb.path,
+		    .program = t->path,
+		    .cwd = t->s.cwd && t->s.cwd[0] == '/' ? t->s.cwd : NULL,
+		};
+		if (isolate_plan(t->s.isolate, &paths, &j->st.mounts, &j->iso, &j->e) < 0)
+			return;
+	}
 	j->log_fd = capture_open(j->o->rd->fd, j->o->rd->path, j->sb.name, &j->log_path, &j->e);
 	if (j->log_fd < 0)
 		return;
@@ -461,6 +473,9 @@ static void prepared(struct sched *s, struct job *j)
 	a->strategy = j->st.strategy;
 	a->strategy_reason = j->st.reason;
 	j->st.reason = NULL;
+	a->isolated = j->iso.got;
+	a->isolate_reason = j->iso.why_not;
+	j->iso = (struct isolation)ISOLATION_INIT;
 	a->log_fd = j->log_fd;
 	a->log_path = j->log_path;
 	j->log_path = NULL;
@@ -691,6 +706,8 @@ static void completed(struct sched *s, struct job *j)
 	a->reason = NULL;
 	free(a->strategy_reason);
 	a->strategy_reason = NULL;
+	free(a->isolate_reason);
+	a->isolate_reason = NULL;
 	subresults_release(&a->subs);
 	/* A log that will not go is not lost track of: the run directory is removed whole at the
 	 * end, and that failure is reported. */

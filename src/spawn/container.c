@@ -578,7 +578,7 @@ static bool pack(struct container *c, const struct spawn_req *r)
 	pr->r.cwd = arena_str(&ar, r->cwd);
 	pr->r.mounts = NULL;
 	const struct mount_plan *p = r->mounts;
-	if (p && p->n) {
+	if (mount_plan_used(p)) {
 		pr->has_mounts = true;
 		pr->plan = *p;
 		pr->plan.root = arena_str(&ar, p->root);

@@ -25,7 +25,12 @@ enum mount_op_kind {
 	MOUNT_OVERLAY, /* overlayfs: lower read-only, upper+work private and writable */
 	MOUNT_BIND_RO, /* a read-only recursive bind mount of a file or directory */
 	MOUNT_MKDIR,   /* a directory (parents too) inside what earlier ops mounted */
+	MOUNT_BIND,    /* a writable recursive bind mount (--isolate: /tmp, a path kept in it);
+			* its src is opened before any op is made, so it may lie under what an
+			* earlier op covers; a missing target leaf is created (a file for a file) */
 };
+/* At most this many MOUNT_BIND ops in a plan (their sources are held open at once). */
+#define MOUNT_BIND_MAX 16
 
 struct mount_op {
 	enum mount_op_kind kind;
@@ -41,6 +46,7 @@ struct mount_plan {
 	char *root;     /* absolute directory the targets are relative to (the sandbox) */
 	bool userns;    /* get the right to mount from a user namespace (not root) */
 	bool overlay_redirect; /* overlay: redirect_dir=on (directory renames work; root only) */
+	bool net;       /* a network namespace of its own, with only loopback, up (--isolate net) */
 	struct mount_op *v;
 	size_t n, cap;
 };
@@ -53,7 +59,12 @@ void mount_plan_add(struct mount_plan *p, enum mount_op_kind kind, const char *t
 		    const char *src, const char *upper, const char *work);
 void mount_plan_release(struct mount_plan *p);
 
-/* Where the child failed: which op (or -1: entering the namespaces) and errno. */
+/* Whether p asks for anything: a namespace is entered only then. */
+bool mount_plan_used(const struct mount_plan *p);
+
+/* Where the child failed: which op (or MOUNT_FAIL_*: entering the namespaces, the loopback) and
+ * errno. */
+enum { MOUNT_FAIL_NS = -1, MOUNT_FAIL_LO = -2 };
 struct mount_failure {
 	int op;
 	int err;

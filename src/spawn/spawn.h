@@ -27,7 +27,8 @@ struct spawn_req {
 	int stdout_fd;      /* -1: inherit */
 	int stderr_fd;      /* -1: inherit */
 	bool new_pgroup;    /* lead a new process group */
-	const struct mount_plan *mounts; /* NULL or empty: no namespace (the fast path) */
+	const struct mount_plan *mounts; /* NULL or unused (mount_plan_used()): no namespace (the
+					  * fast path) */
 	/* container_spawn() only: when the main process ends, what it started keeps running (a
 	 * fixture's server), until the next command of that init ends or the init is closed. */
 	bool keep_rest;
