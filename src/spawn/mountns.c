@@ -72,7 +72,11 @@ bool mount_plan_used(const struct mount_plan *p)
 
 int mount_exec_clone_flags(const struct mount_exec *x)
 {
-	return CLONE_NEWNS | (x->userns ? CLONE_NEWUSER : 0) | (x->plan->net ? CLONE_NEWNET : 0);
+	/* A plan with only net needs no mount namespace: not making one saves copying every
+	 * mount of the caller's (most of --isolate net's cost otherwise). */
+	bool mounts = x->plan->n || !x->plan->net;
+	return (mounts ? CLONE_NEWNS : 0) | (x->userns ? CLONE_NEWUSER : 0) |
+	       (x->plan->net ? CLONE_NEWNET : 0);
 }
 
 /* --- the child: async-signal-safe from here on (no malloc, no stdio, no locks) ------------- */
@@ -333,6 +337,8 @@ int mount_exec_apply(const struct mount_exec *x, struct mount_failure *f)
 			goto fail;
 	}
 	/* Nothing mounted here may propagate back to isola's namespace, even if / is shared. */
+	if (!(mount_exec_clone_flags(x) & CLONE_NEWNS))
+		goto net;
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
 		goto fail;
 	/* Opened only now: a path opened before the clone is in isola's namespace. */
@@ -366,6 +372,7 @@ int mount_exec_apply(const struct mount_exec *x, struct mount_failure *f)
 		close(binds[i]);
 	if (root_fd >= 0)
 		close(root_fd);
+net:
 	if (x->plan->net && loopback_up() < 0) {
 		f->op = MOUNT_FAIL_LO;
 		goto fail;
