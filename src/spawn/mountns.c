@@ -339,7 +339,7 @@ int mount_exec_apply(const struct mount_exec *x, struct mount_failure *f)
 	/* Nothing mounted here may propagate back to isola's namespace, even if / is shared. */
 	if (!(mount_exec_clone_flags(x) & CLONE_NEWNS))
 		goto net;
-	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+	if (!x->slave_already && mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
 		goto fail;
 	/* Opened only now: a path opened before the clone is in isola's namespace. */
 	int root_fd = x->plan->n ? open_path(x->plan->root, true) : -1;

@@ -79,6 +79,8 @@ struct mount_exec {
 	const struct mount_plan *plan;
 	bool userns; /* enter a user namespace first (the plan's userns, unless the caller is in
 		      * one already: isola's init, see spawn/container.h) */
+	bool slave_already; /* the caller's mounts propagate nothing already (isola's init made
+			     * them slaves): the child's copies need no MS_SLAVE pass of their own */
 	char uid_map[32], gid_map[32];
 };
 
