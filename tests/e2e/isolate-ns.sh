@@ -68,6 +68,9 @@ held, taken = [], []
 for fam, addr in ((socket.AF_INET, ("127.0.0.1", $PORT)), (socket.AF_INET6, ("::1", $PORT)),
                   (socket.AF_UNIX, "\0isola-e2e-$TAG")):
     s = socket.socket(fam, socket.SOCK_STREAM)
+    # As servers do: a connection of the run before, in TIME_WAIT, does not hold the port
+    # (two listeners still cannot share it).
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         s.bind(addr)
         s.listen(1)
@@ -87,6 +90,9 @@ for fam, addr, s in held:  # what it bound answers on it: 127.0.0.1 and ::1 work
     a, _ = s.accept()
     c.sendall(b"x")
     assert a.recv(1) == b"x"
+    c.close()  # the client first: its side, not the port, waits in TIME_WAIT
+    a.recv(1)
+    a.close()
 if taken:
     print("taken:", "; ".join(taken)); sys.exit(1)
 EOF
