@@ -19,8 +19,20 @@ command -v python3 >/dev/null || {
 # Unique to this run of the test ($$ is 2 in a pid namespace): fixed for the pairs, never shared
 # with another run of this test on the machine.
 TAG=${WORK##*.}
-# A port free right now (the kernel's pick), so that without isolation only the pair collides.
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# A port free right now on 127.0.0.1 and ::1, below the ephemeral range (where connect() picks
+# its local ports), so that without isolation only the pair collides on it.
+PORT=$(python3 -c '
+import random, socket
+for _ in range(1000):
+    p = random.randint(20000, 32000)
+    try:
+        for fam, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+            socket.socket(fam).bind((host, p))
+    except OSError:
+        continue
+    print(p)
+    break')
+[ -n "$PORT" ] || fail "no free port between 20000 and 32000"
 SYNC=$WORK/sync
 MARK=/tmp/isola-e2e-$TAG.marker
 cleanup_all() {
