@@ -67,7 +67,7 @@ CORE_SRCS := \
 	src/protocol/protocol.c src/protocol/tap.c \
 	src/sandbox/rmtree.c src/sandbox/sandbox.c \
 	src/stage/stage.c src/stage/stage-copy.c src/stage/stage-overlay.c src/stage/stage-bind.c src/stage/stage-remove.c src/stage/stage-tree.c src/stage/stage-writes.c \
-	src/spawn/environ.c src/spawn/contract.c src/spawn/spawn.c src/spawn/spawn-ns.c src/spawn/mountns.c src/spawn/proctree.c src/spawn/keeper.c src/spawn/container.c src/spawn/fence.c \
+	src/spawn/environ.c src/spawn/contract.c src/spawn/spawn.c src/spawn/spawn-ns.c src/spawn/mountns.c src/spawn/isolate.c src/spawn/proctree.c src/spawn/keeper.c src/spawn/container.c src/spawn/fence.c \
 	src/capture/capture.c \
 	src/lib/lib-sandbox.c src/lib/lib-proc.c \
 	src/report/report.c

@@ -21,6 +21,7 @@
 #include "report/report-record.h"
 #include "report/report-text.h"
 #include "report/report.h"
+#include "spawn/isolate.h"
 #include "util/util.h"
 
 /* How often the status line's clocks move, and how often a followed log is read. */
@@ -491,6 +492,16 @@ static void human_test_end(void *ctx, const struct attempt *a)
 	}
 	if (h->o.verbose && a->owner_reason)
 		fprintf(out, "    not owned better: %s\n", a->owner_reason);
+	if (h->o.verbose && (a->test->s.isolate & (ISO_TMP | ISO_SHM | ISO_NET | ISO_ALL)) &&
+	    a->owner) {
+		char iso[64];
+		fprintf(out, "    isolated: %s%s\n", isolation_name(a->isolated, iso, sizeof(iso)),
+		        a->isolated & ISO_NET ? " (net: loopback only, 127.0.0.1 and ::1: no route "
+		                                "out, no name service, no multicast beyond lo)"
+		                              : "");
+	}
+	if (h->o.verbose && a->isolate_reason)
+		fprintf(out, "    not isolated more: %s\n", a->isolate_reason);
 	if (h->o.verbose && a->trees)
 		fprintf(out, "    isolated: %s\n", visible(h, a->trees));
 	print_wrote(h, out, a);

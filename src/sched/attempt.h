@@ -117,6 +117,8 @@ struct attempt {
 	char *trees;          /* what --isolate tree gave it, for -v; NULL if not asked */
 	struct overlay_layers layers; /* its overlays (trees, --copy), walked when it ends */
 	struct writes wrote;  /* what it changed through them (the shared-write report) */
+	int isolated;          /* the --isolate kinds it got (ISO_* of config/settings.h) */
+	char *isolate_reason;  /* with --isolate all: what it did not get, and why; NULL if none */
 
 	struct sandbox sb;
 	char *sandbox_path; /* where its sandbox is or was */

@@ -20,6 +20,7 @@
 #include "spawn/contract.h"
 #include "spawn/environ.h"
 #include "spawn/fence.h"
+#include "spawn/isolate.h"
 #include "spawn/proctree.h"
 #include "spawn/spawn.h"
 #include "sched/evidence.h"
@@ -73,6 +74,7 @@ struct job {
 	const struct sched_opts *o;
 	struct sandbox sb;
 	struct stage st;
+	struct isolation iso; /* what --isolate gave it (made with st) */
 	int log_fd;
 	char *log_path;
 	int ret;
@@ -294,6 +296,16 @@ static void prepare_run(struct work *w)
 		if (r < 0)
 			return;
 	}
+	if (t->s.isolate) {
+		struct isolate_paths paths = {
+		    .sandbox_fd = j->sb.fd,
+		    .sandbox = j->sb.path,
+		    .program = t->path,
+		    .cwd = t->s.cwd && t->s.cwd[0] == '/' ? t->s.cwd : NULL,
+		};
+		if (isolate_plan(t->s.isolate, &paths, &j->st.mounts, &j->iso, &j->e) < 0)
+			return;
+	}
 	j->log_fd = capture_open(j->o->rd->fd, j->o->rd->path, j->sb.name, &j->log_path, &j->e);
 	if (j->log_fd < 0)
 		return;
@@ -485,6 +497,9 @@ static void prepared(struct sched *s, struct job *j)
 	j->st.trees = NULL;
 	a->layers = j->st.layers;
 	j->st.layers = (struct overlay_layers){0};
+	a->isolated = j->iso.got;
+	a->isolate_reason = j->iso.why_not;
+	j->iso = (struct isolation)ISOLATION_INIT;
 	a->log_fd = j->log_fd;
 	a->log_path = j->log_path;
 	j->log_path = NULL;
@@ -876,6 +891,8 @@ static void completed(struct sched *s, struct job *j)
 	a->reason = NULL;
 	free(a->strategy_reason);
 	a->strategy_reason = NULL;
+	free(a->isolate_reason);
+	a->isolate_reason = NULL;
 	subresults_release(&a->subs);
 	free(a->trees);
 	a->trees = NULL;

@@ -588,7 +588,7 @@ static bool pack(struct container *c, const struct spawn_req *r)
 		pr->fence.cap = r->fence->n;
 	}
 	const struct mount_plan *p = r->mounts;
-	if (p && p->n) {
+	if (mount_plan_used(p)) {
 		pr->has_mounts = true;
 		pr->plan = *p;
 		pr->plan.root = arena_str(&ar, p->root);
@@ -605,6 +605,12 @@ static bool pack(struct container *c, const struct spawn_req *r)
 		/* An init in a user namespace of its own can mount already. */
 		if (c->kind == OWN_PIDNS && geteuid() != 0)
 			pr->x.userns = false;
+		/* Its mounts are slaves (or private) since its setup: copies of them made for the
+		 * test are too, so nothing the test mounts can propagate back, without another
+		 * pass over every mount of the machine (a measurable part of each test's cost
+		 * where the mount table is long: bench/RESULTS-isolate.md). */
+		if (c->kind == OWN_PIDNS)
+			pr->x.slave_already = true;
 	}
 	return !ar.full;
 }

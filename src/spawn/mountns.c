@@ -4,10 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/mount.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/syscall.h>
@@ -62,9 +65,18 @@ void mount_exec_prepare(struct mount_exec *x, const struct mount_plan *p)
 		 (unsigned)getegid());
 }
 
+bool mount_plan_used(const struct mount_plan *p)
+{
+	return p && (p->n || p->net);
+}
+
 int mount_exec_clone_flags(const struct mount_exec *x)
 {
-	return CLONE_NEWNS | (x->userns ? CLONE_NEWUSER : 0);
+	/* A plan with only net needs no mount namespace: not making one saves copying every
+	 * mount of the caller's (most of --isolate net's cost otherwise). */
+	bool mounts = x->plan->n || !x->plan->net;
+	return (mounts ? CLONE_NEWNS : 0) | (x->userns ? CLONE_NEWUSER : 0) |
+	       (x->plan->net ? CLONE_NEWNET : 0);
 }
 
 /* --- the child: async-signal-safe from here on (no malloc, no stdio, no locks) ------------- */
@@ -173,16 +185,52 @@ static void overlay_data(char *buf, size_t cap, int l, int u, int w, const char 
 	str_put(buf, at, cap, extra);
 }
 
-/* A MOUNT_BIND op's source, taken now: a detached copy of its mounts, which later mounts over
- * its path do not change. */
-static int take_tree(const char *src)
+/* A new network namespace has a loopback device, down: bring it up (127.0.0.1 and, where IPv6
+ * is on, ::1 come with it). */
+static int loopback_up(void)
 {
-	return (int)syscall(SYS_open_tree, AT_FDCWD, src,
-			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	str_put(ifr.ifr_name, 0, sizeof(ifr.ifr_name), "lo");
+	int ret = ioctl(s, SIOCGIFFLAGS, &ifr);
+	if (ret == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		ret = ioctl(s, SIOCSIFFLAGS, &ifr);
+	}
+	int saved = errno;
+	close(s);
+	errno = saved;
+	return ret;
 }
 
-/* taken: the op's source from take_tree() (MOUNT_BIND), else -1. */
-static int apply_op(const struct mount_exec *x, int root_fd, size_t i, int taken)
+/* The mount point of a MOUNT_BIND: made if missing (a file for a file), else what isola made. */
+static int bind_leaf(int pfd, const char *leaf, int src_fd)
+{
+	struct stat sst, st;
+	if (fstat(src_fd, &sst) < 0)
+		return -1;
+	bool dir = S_ISDIR(sst.st_mode);
+	if (fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno != ENOENT)
+			return -1;
+		if (dir)
+			return mkdirat(pfd, leaf, 0755) < 0 && errno != EEXIST ? -1 : 0;
+		int fd = openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return -1;
+		close(fd);
+		return 0;
+	}
+	if (dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode))
+		return 0;
+	errno = S_ISLNK(st.st_mode) ? ELOOP : dir ? ENOTDIR : EISDIR;
+	return -1;
+}
+
+static int apply_op(const struct mount_exec *x, int root_fd, size_t i, int bind_src)
 {
 	const struct mount_plan *p = x->plan;
 	const struct mount_op *op = &p->v[i];
@@ -195,7 +243,8 @@ static int apply_op(const struct mount_exec *x, int root_fd, size_t i, int taken
 	int top = absolute ? open_path("/", true) : root_fd;
 	if (top < 0)
 		return -1;
-	int pfd = walk_parent(top, absolute ? op->target + 1 : op->target, op->kind == MOUNT_MKDIR,
+	int pfd = walk_parent(top, absolute ? op->target + 1 : op->target,
+	                      op->kind == MOUNT_MKDIR || op->kind == MOUNT_BIND,
 	                      leaf, sizeof(leaf));
 	if (absolute) {
 		int saved = errno;
@@ -213,6 +262,14 @@ static int apply_op(const struct mount_exec *x, int root_fd, size_t i, int taken
 			ret = 0;
 		else if (errno == EEXIST)
 			errno = ENOTDIR;
+		goto out;
+	}
+	if (op->kind == MOUNT_BIND) {
+		if (bind_leaf(pfd, leaf, bind_src) < 0)
+			goto out;
+		target_path(tpath, sizeof(tpath), pfd, leaf);
+		fd_path(spath, sizeof(spath), bind_src);
+		ret = mount(spath, tpath, NULL, MS_BIND | MS_REC, NULL);
 		goto out;
 	}
 	/* The mount point must be what isola made: a directory, or a file for a bound file. */
@@ -234,11 +291,6 @@ static int apply_op(const struct mount_exec *x, int root_fd, size_t i, int taken
 		overlay_data(data, sizeof(data), fds[0], fds[1], fds[2],
 			     p->userns ? ",userxattr" : p->overlay_redirect ? ",redirect_dir=on" : "");
 		ret = mount("overlay", tpath, "overlay", 0, data);
-		goto out;
-	}
-	if (op->kind == MOUNT_BIND) {
-		ret = (int)syscall(SYS_move_mount, taken, "", AT_FDCWD, tpath,
-				   MOVE_MOUNT_F_EMPTY_PATH);
 		goto out;
 	}
 	if ((fds[0] = open_path(op->src, false)) < 0)
@@ -285,47 +337,51 @@ int mount_exec_apply(const struct mount_exec *x, struct mount_failure *f)
 			goto fail;
 	}
 	/* Nothing mounted here may propagate back to isola's namespace, even if / is shared. */
-	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+	if (!(mount_exec_clone_flags(x) & CLONE_NEWNS))
+		goto net;
+	if (!x->slave_already && mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
 		goto fail;
 	/* Opened only now: a path opened before the clone is in isola's namespace. */
 	int root_fd = x->plan->n ? open_path(x->plan->root, true) : -1;
 	if (x->plan->n && root_fd < 0)
 		goto fail;
-	int taken[MOUNT_BIND_MAX];
-	size_t ntaken = 0, nbind = 0;
-	bool took = false;
+	/* Every bind's source before any op: a bind over /tmp hides what lies under it. */
+	int binds[MOUNT_BIND_MAX];
+	size_t nb = 0, k = 0;
 	for (size_t i = 0; i < x->plan->n; i++) {
-		const struct mount_op *op = &x->plan->v[i];
-		/* Every bind's source before the first overlay that may hide it. */
-		if (!took && (op->kind == MOUNT_BIND ||
-			      (op->kind == MOUNT_OVERLAY && op->target[0] == '/'))) {
-			took = true;
-			for (size_t k = i; k < x->plan->n; k++) {
-				if (x->plan->v[k].kind != MOUNT_BIND)
-					continue;
-				int fd = ntaken < MOUNT_BIND_MAX ? take_tree(x->plan->v[k].src) : -1;
-				if (fd < 0) {
-					f->op = (int)k;
-					f->err = ntaken < MOUNT_BIND_MAX ? errno : E2BIG;
-					goto undo;
-				}
-				taken[ntaken++] = fd;
-			}
+		if (x->plan->v[i].kind != MOUNT_BIND)
+			continue;
+		f->op = (int)i;
+		if (nb == MOUNT_BIND_MAX) {
+			errno = E2BIG;
+			goto fail_ops;
 		}
-		if (apply_op(x, root_fd, i, op->kind == MOUNT_BIND ? taken[nbind++] : -1) < 0) {
-			f->op = (int)i;
-			f->err = errno;
-			goto undo;
-		}
+		if ((binds[nb] = open_path(x->plan->v[i].src, false)) < 0)
+			goto fail_ops;
+		nb++;
 	}
-	for (size_t k = 0; k < ntaken; k++)
-		close(taken[k]);
+	for (size_t i = 0; i < x->plan->n; i++) {
+		bool bind = x->plan->v[i].kind == MOUNT_BIND;
+		if (apply_op(x, root_fd, i, bind ? binds[k] : -1) < 0) {
+			f->op = (int)i;
+			goto fail_ops;
+		}
+		k += bind;
+	}
+	for (size_t i = 0; i < nb; i++)
+		close(binds[i]);
 	if (root_fd >= 0)
 		close(root_fd);
+net:
+	if (x->plan->net && loopback_up() < 0) {
+		f->op = MOUNT_FAIL_LO;
+		goto fail;
+	}
 	return 0;
-undo:
-	for (size_t k = 0; k < ntaken; k++)
-		close(taken[k]);
+fail_ops:
+	f->err = errno;
+	for (size_t i = 0; i < nb; i++)
+		close(binds[i]);
 	if (root_fd >= 0)
 		close(root_fd);
 	return -1;
@@ -337,8 +393,12 @@ fail:
 int mount_failure_describe(const struct mount_plan *p, const struct mount_failure *f,
 			   struct isola_error *e)
 {
+	if (f->op == MOUNT_FAIL_LO)
+		return err_set(e, f->err, NULL,
+			       "cannot bring up the loopback device of the test's network namespace");
 	if (f->op < 0 || (size_t)f->op >= p->n)
-		return err_set(e, f->err, NULL, "cannot enter a private mount namespace%s",
+		return err_set(e, f->err, NULL, "cannot enter a private %snamespace%s",
+			       p->net ? "mount and network " : "mount ",
 			       p->userns ? " (through a user namespace)" : "");
 	const struct mount_op *op = &p->v[f->op];
 	switch (op->kind) {
@@ -349,8 +409,7 @@ int mount_failure_describe(const struct mount_plan *p, const struct mount_failur
 		return err_set(e, f->err, op->src, "cannot bind '%s' read-only at '%s'", op->src,
 			       op->target);
 	case MOUNT_BIND:
-		return err_set(e, f->err, op->src, "cannot bind '%s' back at '%s'", op->src,
-			       op->target);
+		return err_set(e, f->err, op->src, "cannot bind '%s' at '%s'", op->src, op->target);
 	case MOUNT_MKDIR:
 		break;
 	}

@@ -25,10 +25,11 @@ enum mount_op_kind {
 	MOUNT_OVERLAY, /* overlayfs: lower read-only, upper+work private and writable */
 	MOUNT_BIND_RO, /* a read-only recursive bind mount of a file or directory */
 	MOUNT_MKDIR,   /* a directory (parents too) inside what earlier ops mounted */
-	MOUNT_BIND,    /* a read-write recursive bind mount: src, the real thing, at target. Its
-			* source is taken (a clone of its mounts) before the first overlay with an
-			* absolute target is mounted, so that it brings back what a tree overlay
-			* hides (a --share path, the sandbox inside a tree) */
+	MOUNT_BIND,    /* a writable recursive bind mount of src, the real thing, at target: --isolate
+			* tmp's /tmp and the paths kept in it, a tree's --share paths and a sandbox
+			* inside a tree. Its src is opened before any op is made, so it may lie
+			* under what an earlier op covers (a bind over /tmp, a tree's overlay); a
+			* missing target leaf is created (a file for a file) */
 };
 
 struct mount_op {
@@ -46,6 +47,7 @@ struct mount_plan {
 	char *root;     /* absolute directory the targets are relative to (the sandbox) */
 	bool userns;    /* get the right to mount from a user namespace (not root) */
 	bool overlay_redirect; /* overlay: redirect_dir=on (directory renames work; root only) */
+	bool net;       /* a network namespace of its own, with only loopback, up (--isolate net) */
 	struct mount_op *v;
 	size_t n, cap;
 };
@@ -58,7 +60,12 @@ void mount_plan_add(struct mount_plan *p, enum mount_op_kind kind, const char *t
 		    const char *src, const char *upper, const char *work);
 void mount_plan_release(struct mount_plan *p);
 
-/* Where the child failed: which op (or -1: entering the namespaces) and errno. */
+/* Whether p asks for anything: a namespace is entered only then. */
+bool mount_plan_used(const struct mount_plan *p);
+
+/* Where the child failed: which op (or MOUNT_FAIL_*: entering the namespaces, the loopback) and
+ * errno. */
+enum { MOUNT_FAIL_NS = -1, MOUNT_FAIL_LO = -2 };
 struct mount_failure {
 	int op;
 	int err;
@@ -75,6 +82,8 @@ struct mount_exec {
 	const struct mount_plan *plan;
 	bool userns; /* enter a user namespace first (the plan's userns, unless the caller is in
 		      * one already: isola's init, see spawn/container.h) */
+	bool slave_already; /* the caller's mounts propagate nothing already (isola's init made
+			     * them slaves): the child's copies need no MS_SLAVE pass of their own */
 	char uid_map[32], gid_map[32];
 };
 

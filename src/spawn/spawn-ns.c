@@ -150,7 +150,7 @@ int spawn_failure_describe(const struct spawn_req *r, const struct spawn_failure
 	switch (f->step) {
 	case 0:
 		return err_set(e, f->f.err, r->path, "cannot start '%s'%s", r->path,
-			       r->mounts && r->mounts->n ? " in a mount namespace" : "");
+			       mount_plan_used(r->mounts) ? " in a mount namespace" : "");
 	case STEP_MOUNT:
 		return mount_failure_describe(r->mounts, &f->f, e);
 	case STEP_STDIO:
@@ -185,7 +185,8 @@ int mount_plan_probe(const struct mount_plan *p, struct isola_error *e)
 		return 0;
 	}
 	if (rep.step == 0)
-		return err_set(e, rep.f.err, NULL, "cannot create a mount namespace%s",
+		return err_set(e, rep.f.err, NULL, "cannot create a %snamespace%s",
+			       p->net ? "mount and network " : "mount ",
 			       p->userns ? " (through a user namespace)" : "");
 	return mount_failure_describe(p, &rep.f, e);
 }

@@ -30,7 +30,8 @@ struct spawn_req {
 	bool new_pgroup;    /* lead a new process group */
 	bool foreground;    /* with new_pgroup: make that group the foreground of the terminal on
 			     * stdin, if it is one (isola repro --shell) */
-	const struct mount_plan *mounts; /* NULL or empty: no namespace (the fast path) */
+	const struct mount_plan *mounts; /* NULL or unused (mount_plan_used()): no namespace (the
+					  * fast path) */
 	const struct fence *fence;       /* NULL: none; else applied after the mounts (fence.h) */
 	/* container_spawn() only: when the main process ends, what it started keeps running (a
 	 * fixture's server), until the next command of that init ends or the init is closed. */

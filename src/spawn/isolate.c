@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+#include "spawn/isolate.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config/settings.h"
+
+/* Can a namespace of this kind (mount only, or mount and network) be had here, and how? Probed
+ * once per process by a throwaway child (spawn-ns.c) and remembered. */
+struct ns_probe {
+	bool done, ok, userns;
+	char why[sizeof(((struct isola_error *)0)->message) + 256];
+};
+
+static pthread_mutex_t probe_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ns_probe probes[2]; /* [0]: mount namespace, [1]: network namespace too */
+
+static void probe_ns(bool net, struct ns_probe *out)
+{
+	const char *what = net ? "network" : "mount";
+	if (env_flag("ISOLA_TEST_NO_NAMESPACES")) {
+		snprintf(out->why, sizeof(out->why),
+			 "namespaces are disabled (ISOLA_TEST_NO_NAMESPACES)");
+		return;
+	}
+	struct mount_plan plan = MOUNT_PLAN_INIT;
+	struct isola_error e = {0};
+	mount_plan_set_root(&plan, "/");
+	plan.net = net;
+	/* Root makes the namespace directly; anyone else (and root without CAP_SYS_ADMIN, as in
+	 * many containers) needs a user namespace for it. */
+	if (geteuid() == 0 && mount_plan_probe(&plan, &e) == 0) {
+		out->ok = true;
+	} else if (env_flag("ISOLA_TEST_NO_USERNS")) {
+		snprintf(out->why, sizeof(out->why),
+			 "%s%sa %s namespace needs a user namespace here, and user namespaces are "
+			 "disabled (ISOLA_TEST_NO_USERNS)",
+			 geteuid() == 0 ? e.message : "", geteuid() == 0 ? ": " : "", what);
+	} else {
+		plan.userns = true;
+		err_clear(&e);
+		if (mount_plan_probe(&plan, &e) == 0)
+			out->ok = out->userns = true;
+		else
+			snprintf(out->why, sizeof(out->why), "no %s namespace can be had here: %s%s%s",
+				 what, e.message, e.code ? ": " : "", e.code ? strerror(e.code) : "");
+	}
+	mount_plan_release(&plan);
+}
+
+static struct ns_probe ns_available(bool net)
+{
+	pthread_mutex_lock(&probe_lock);
+	struct ns_probe *p = &probes[net];
+	if (!p->done) {
+		probe_ns(net, p);
+		p->done = true;
+	}
+	struct ns_probe r = *p;
+	pthread_mutex_unlock(&probe_lock);
+	return r;
+}
+
+static const struct {
+	int bit;
+	const char *name;
+	bool net;
+} kinds[] = {
+	{ISO_TMP, "tmp", false},
+	{ISO_SHM, "shm", false},
+	{ISO_NET, "net", true},
+};
+
+const char *isolation_name(int bits, char *buf, size_t len)
+{
+	size_t at = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (bits & kinds[i].bit)
+			at += (size_t)snprintf(buf + at, at < len ? len - at : 0, "%s%s",
+					       at ? ", " : "", kinds[i].name);
+	if (!at)
+		snprintf(buf, len, "none");
+	return buf;
+}
+
+/* Is path (canonical) dir itself or below it? */
+static bool within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	if (strcmp(dir, "/") == 0)
+		return true;
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/*
+ * Cover dir (/tmp) with the sandbox's name/ (made here, mode 1777: a test that becomes another
+ * user must be able to write its /tmp too), then bind back each of keep[] that the cover would
+ * hide, at its own path.
+ */
+static int cover(const struct isolate_paths *paths, const char *dir, const char *name,
+		 char *const *keep, size_t nkeep, struct mount_plan *p, struct isola_error *e)
+{
+	char real[PATH_MAX];
+	if (!realpath(dir, real))
+		return err_set(e, errno, dir, "cannot make a private '%s'", dir);
+	if (mkdirat(paths->sandbox_fd, name, 0700) < 0 && errno != EEXIST)
+		return err_set(e, errno, name, "cannot create directory '%s' in the sandbox", name);
+	if (fchmodat(paths->sandbox_fd, name, 01777, 0) < 0)
+		return err_set(e, errno, name, "cannot make '%s' in the sandbox writable to all",
+			       name);
+	char *src = xasprintf("%s/%s", paths->sandbox, name);
+	mount_plan_add(p, MOUNT_BIND, real, src, NULL, NULL);
+	free(src);
+	/* Outer paths first (keep[] is sorted by length): what lies inside one comes with it. */
+	for (size_t i = 0; i < nkeep; i++) {
+		if (!keep[i] || !within(keep[i], real) || strcmp(keep[i], real) == 0)
+			continue;
+		bool inside = false;
+		for (size_t k = 0; k < i && !inside; k++)
+			inside = keep[k] && within(keep[i], keep[k]) && within(keep[k], real) &&
+				 strcmp(keep[k], real) != 0;
+		if (!inside)
+			mount_plan_add(p, MOUNT_BIND, keep[i], keep[i], NULL, NULL);
+	}
+	return 0;
+}
+
+int isolate_plan(int want, const struct isolate_paths *paths, struct mount_plan *p,
+		 struct isolation *got, struct isola_error *e)
+{
+	int named = want & ~ISO_ALL;
+	int optional = want & ISO_ALL ? (ISO_TMP | ISO_SHM | ISO_NET) & ~ISOLATE_UNBUILT : 0;
+	bool userns = false;
+	got->got = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+		int bit = kinds[i].bit;
+		if (!((named | optional) & bit))
+			continue;
+		struct ns_probe pr = ns_available(kinds[i].net);
+		if (pr.ok) {
+			got->got |= bit;
+			userns |= pr.userns;
+		} else if (named & bit) {
+			return err_set(e, 0, NULL, "cannot isolate %s: %s", kinds[i].name, pr.why);
+		} else if (!got->why_not) {
+			got->why_not = xasprintf("%s: %s", kinds[i].name, pr.why);
+		} else {
+			xasprintf_to(&got->why_not, "%s; %s: %s", got->why_not, kinds[i].name, pr.why);
+		}
+	}
+	if (!got->got)
+		return 0;
+	if (!p->root)
+		mount_plan_set_root(p, paths->sandbox);
+	p->userns |= userns;
+
+	/* What must stay visible at its own path: canonical, as the covers are. */
+	char *keep[3] = {NULL, NULL, NULL};
+	char *prog = realpath(paths->program, NULL);
+	keep[0] = realpath(paths->sandbox, NULL);
+	if (prog) {
+		/* Its directory (a script finds its neighbours there), or itself where that
+		 * directory is what is covered. */
+		char *slash = strrchr(prog, '/');
+		keep[1] = slash && slash != prog ? strndup(prog, (size_t)(slash - prog)) : NULL;
+		for (const char *d = "/tmp\0/var/tmp\0/dev/shm\0"; *d; d += strlen(d) + 1) {
+			char real[PATH_MAX];
+			if (keep[1] && realpath(d, real) && strcmp(real, keep[1]) == 0) {
+				free(keep[1]);
+				keep[1] = xstrdup(prog);
+				break;
+			}
+		}
+	}
+	if (paths->cwd)
+		keep[2] = realpath(paths->cwd, NULL);
+	int ret = 0;
+	if (!keep[0])
+		ret = err_set(e, errno, paths->sandbox, "cannot resolve the sandbox '%s'",
+			      paths->sandbox);
+	for (size_t i = 1; i < 3; i++) /* by length: an insertion sort of three */
+		for (size_t k = i; k > 0 && keep[k] &&
+				   (!keep[k - 1] || strlen(keep[k]) < strlen(keep[k - 1]));
+		     k--) {
+			char *t = keep[k];
+			keep[k] = keep[k - 1];
+			keep[k - 1] = t;
+		}
+	if (ret == 0 && (got->got & ISO_TMP))
+		ret = cover(paths, "/tmp", "tmp", keep, 3, p, e);
+	if (ret == 0 && (got->got & ISO_TMP))
+		ret = cover(paths, "/var/tmp", "var-tmp", keep, 3, p, e);
+	if (ret == 0 && (got->got & ISO_SHM))
+		ret = cover(paths, "/dev/shm", "shm", keep, 3, p, e);
+	p->net = got->got & ISO_NET;
+	free(prog);
+	for (size_t i = 0; i < 3; i++)
+		free(keep[i]);
+	return ret;
+}
+
+void isolation_release(struct isolation *got)
+{
+	free(got->why_not);
+	*got = (struct isolation)ISOLATION_INIT;
+}
