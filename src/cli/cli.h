@@ -70,4 +70,10 @@ int cmd_repro(int argc, char **argv);
 /* Print "isola: message" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+struct keeper;
+struct rundir;
+/* Before a run (isola run, isola repro) starts anything: the scheduler's signals blocked (they
+ * come through its loop), SIGPIPE ignored, the keeper made ready for rd (spawn/keeper.h). */
+void run_prepare(struct keeper *k, const struct rundir *rd);
+
 #endif

@@ -257,14 +257,8 @@ int cmd_repro(int argc, char **argv)
 		rc = EXIT_INTERNAL;
 		goto out;
 	}
-	sigset_t set;
-	sched_signals(&set);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	struct keeper keeper;
-	char *mark_prefix = xasprintf("%s.", rd.id);
-	keeper_prepare(&keeper, mark_prefix, rd.fd);
-	free(mark_prefix);
+	run_prepare(&keeper, &rd);
 
 	int status = EXIT_INTERNAL;
 	struct sched_opts so = {

@@ -113,6 +113,17 @@ static int check_fence(const struct testlist *tl)
 	return 0;
 }
 
+void run_prepare(struct keeper *k, const struct rundir *rd)
+{
+	sigset_t set;
+	sched_signals(&set);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	char *mark_prefix = xasprintf("%s.", rd->id);
+	keeper_prepare(k, mark_prefix, rd->fd);
+	free(mark_prefix);
+}
+
 static void list_tests(const struct testlist *tl, bool verbose)
 {
 	for (size_t i = 0; i < tl->n; i++) {
@@ -561,17 +572,10 @@ int cmd_run(int argc, char **argv, bool list_only)
 		goto out;
 	}
 
-	sigset_t set;
-	sched_signals(&set);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
+	struct keeper keeper;
+	run_prepare(&keeper, &rd);
 	/* The keeper starts now only for a terminal to put back; else the scheduler starts it for
 	 * the first init that needs one, if any (keeper.h). */
-	struct keeper keeper;
-	char *mark_prefix = xasprintf("%s.", rd.id);
-	keeper_prepare(&keeper, mark_prefix, rd.fd);
-	free(mark_prefix);
 	int tty = reporters_input_fd(&rep);
 	if (tty >= 0 && keeper_start(&keeper, tty, &e) < 0) {
 		keeper_stop(&keeper);

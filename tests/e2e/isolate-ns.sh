@@ -278,9 +278,9 @@ done
 # namespaces disabled each kind is an ERROR that says why.
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	UID_TEST=4247
-	UDIR=$(mktemp -d /tmp/isola-e2e-iso.XXXXXX)
-	chmod 0755 "$UDIR"
-	cp "$ISOLA_BIN" pair.sh ports.py pairs.ini ok.sh "$UDIR/"
+	make_user_dir iso
+	trap cleanup_all EXIT # which removes $UDIR too
+	cp pair.sh ports.py pairs.ini ok.sh "$UDIR/"
 	sed -i "s|$WORK|$UDIR|g" "$UDIR/pair.sh" "$UDIR/pairs.ini"
 	mkdir "$UDIR/root" "$UDIR/sync"
 	chown -R "$UID_TEST:$UID_TEST" "$UDIR"

@@ -221,16 +221,7 @@ done
 
 # An ordinary user: through a user namespace (user.overlay.* xattrs); without one, ERROR.
 UID_TEST=4245
-UDIR=$(mktemp -d /tmp/isola-e2e-tree.XXXXXX)
-chmod 0755 "$UDIR"
-cleanup_all() {
-	cd /
-	chmod -R u+rwx "$UDIR" 2>/dev/null || true
-	rm -rf "$UDIR"
-	cleanup_work
-}
-trap cleanup_all EXIT
-cp "$ISOLA_BIN" "$UDIR/isola"
+make_user_dir tree
 mkdir -p "$UDIR/root" "$UDIR/src/obj"
 echo keep >"$UDIR/src/old.txt"
 printf '#!/bin/sh\ncd "$ISOLA_SOURCE_DIR" && echo u >obj/u.o && rm old.txt\n' >"$UDIR/src/u.sh"

@@ -133,6 +133,21 @@ as_user() {
 	set -e
 }
 
+# make_user_dir NAME: $UDIR, a directory the ordinary user $UID_TEST can work in ($WORK is
+# root's, 0700), holding a copy of isola; removed, with $WORK, at the end.
+make_user_dir() {
+	UDIR=$(mktemp -d "/tmp/isola-e2e-$1.XXXXXX")
+	chmod 0755 "$UDIR"
+	trap cleanup_user_dir EXIT
+	cp "$ISOLA_BIN" "$UDIR/isola"
+}
+cleanup_user_dir() {
+	cd /
+	chmod -R u+rwx "$UDIR" 2>/dev/null || true
+	rm -rf "$UDIR"
+	cleanup_work
+}
+
 # wait_no_procs: until assert_no_procs holds (killing is not instantaneous), then assert it.
 wait_no_procs() {
 	_i=0

@@ -16,16 +16,7 @@ set -eu
 UID_TEST=4243
 GID_SETGID=4244
 # The user's own directory ($WORK is root's, 0700), removed at the end.
-UDIR=$(mktemp -d /tmp/isola-e2e-own.XXXXXX)
-chmod 0755 "$UDIR"
-cleanup_all() {
-	cd /
-	chmod -R u+rwx "$UDIR" 2>/dev/null || true
-	rm -rf "$UDIR"
-	cleanup_work
-}
-trap cleanup_all EXIT
-cp "$ISOLA_BIN" "$UDIR/isola"
+make_user_dir own
 mkdir "$UDIR/root"
 
 # The leakers live in the user's directory: $WORK there for ownership.inc and assert_no_procs.

@@ -12,16 +12,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 UID_TEST=4251
-UDIR=$(mktemp -d /tmp/isola-e2e-repro.XXXXXX)
-chmod 0755 "$UDIR"
-cleanup_all() {
-	cd /
-	chmod -R u+rwx "$UDIR" 2>/dev/null || true
-	rm -rf "$UDIR"
-	cleanup_work
-}
-trap cleanup_all EXIT
-cp "$ISOLA_BIN" "$UDIR/isola"
+make_user_dir repro
 mkdir "$UDIR/root" "$UDIR/data"
 echo bad >"$UDIR/data/flag"
 printf '#!/bin/sh\necho "flag $(cat data/flag) uid $(id -u) mode $MODE"\n[ "$(cat data/flag)" = good ] || exit 3\n' \
