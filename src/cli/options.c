@@ -249,7 +249,10 @@ static bool suite_only(int opt)
 	case OPT_RO:
 	case OPT_STAGE:
 	case OPT_FENCE:       /* not built into isola exec's libisola path (yet): refused there */
-	case OPT_ALLOW_WRITE: /* rather than ignored */
+	case OPT_ALLOW_WRITE: /* rather than ignored; the same for --isolate and its paths */
+	case OPT_ISOLATE:
+	case OPT_TREE:
+	case OPT_SHARE:
 	case OPT_JUNIT:
 	case OPT_TAP:
 	case OPT_JSON:

@@ -246,6 +246,14 @@ assert_rc 0
 assert_has out "^tmp: .*isola-e2e-$TAG\\.sh"
 assert_has out '^data: staged$'
 
+# isola exec does not isolate: it refuses the options rather than ignoring them.
+for opt in '--isolate=net' '--isolate=all' "--tree=$WORK" "--share=$WORK"; do
+	run_isola exec "$opt" -- touch "$WORK/exec-ran"
+	assert_rc 125
+	assert_has err "^isola: exec: option '--(isolate|tree|share)' is for isola run, not isola exec$"
+	[ ! -e "$WORK/exec-ran" ] || fail "isola exec ran its command despite $opt"
+done
+
 # What cannot be had: a kind named is ERROR with the reason; all says it and runs.
 make_test ok.sh 'exit 0'
 ISOLA_TEST_NO_NAMESPACES=1 run_isola run --root "$ROOT" --keep none -v --isolate net ok.sh
