@@ -104,15 +104,6 @@ static void on_run_start(void *ctx, const struct read_run_start *rs)
 	}
 }
 
-static enum outcome outcome_of(const char *s, bool *ok)
-{
-	for (int o = 0; o < OUT__COUNT; o++)
-		if (strcmp(outcome_name((enum outcome)o), s) == 0)
-			return (enum outcome)o;
-	*ok = false;
-	return OUT_ERROR;
-}
-
 static int signal_of(const char *s)
 {
 	char buf[32];
@@ -127,9 +118,8 @@ static void on_test_end(void *ctx, const struct read_test_end *te)
 	struct merge *m = ctx;
 	if (m->bad)
 		return;
-	bool ok = true;
-	enum outcome oc = outcome_of(te->outcome, &ok);
-	if (!ok) {
+	enum outcome oc;
+	if (outcome_parse(te->outcome, &oc) < 0) {
 		err_set(&m->e, 0, m->shards[m->cur].path, "%s: unknown outcome '%s' of %s",
 		        m->shards[m->cur].path, te->outcome, te->test);
 		m->bad = true;

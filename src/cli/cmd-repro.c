@@ -222,13 +222,6 @@ int cmd_repro(int argc, char **argv)
 	t->s.slots = 1;
 	t->s.serial = 0;
 
-	/* What is not built yet is refused as isola run refuses it (settings.h). */
-	if ((t->s.isolate & ISOLATE_UNBUILT) || (t->s.fence > 0 && FENCE_UNBUILT)) {
-		cli_error("--isolate and --fence are not built yet (the kept attempt of '%s' asks "
-			  "for them)",
-			  t->name);
-		goto out;
-	}
 	for (size_t i = 0; i < t->s.res.n; i++) {
 		if (t->s.res.v[i].kind != RES_MKDIR && stage_check(&t->s.res.v[i], &e) < 0) {
 			cli_error("cannot stage the kept attempt's resources again: %s", e.message);

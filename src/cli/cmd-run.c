@@ -395,6 +395,7 @@ int cmd_run(int argc, char **argv, bool list_only)
 	struct config cfg = CONFIG_INIT;
 	bool have_cfg = false;
 	struct testlist tl = {0};
+	struct deps deps = {0};
 	struct reporters rep = {0};
 	struct isola_error e = {0};
 	struct timings timings = {0};
@@ -469,21 +470,12 @@ int cmd_run(int argc, char **argv, bool list_only)
 		rc = EXIT_OK; /* a shard with nothing to do (more shards than tests) */
 		goto out;
 	}
-	/* What is not built yet is said, never silently ignored (settings.h). */
-	for (size_t i = 0; i < tl.n && !list_only; i++)
-		if ((tl.v[i].s.isolate & ISOLATE_UNBUILT) || (tl.v[i].s.fence > 0 && FENCE_UNBUILT)) {
-			cli_error("--isolate and --fence are not built yet (test '%s' asks for them)",
-			          tl.v[i].name);
-			goto out;
-		}
 	if (!list_only && check_fence(&tl) < 0)
 		goto out;
-	struct deps deps;
 	if (order_deps(&tl, &deps, &e) < 0) {
 		cli_error("%s", e.message);
 		goto out;
 	}
-	deps_release(&deps);
 	if (list_only) {
 		list_tests(&tl, cl.verbose);
 		rc = EXIT_OK;
@@ -598,6 +590,7 @@ int cmd_run(int argc, char **argv, bool list_only)
 	size_t nkeep_pids;
 	pid_t *keep_pids = fixtures_pids(&fx, &nkeep_pids);
 	struct sched_opts so = {
+		.deps = &deps,
 		.keeper = &keeper,
 		.jobs = jobs,
 		.keep = keep,
@@ -648,6 +641,7 @@ int cmd_run(int argc, char **argv, bool list_only)
 	}
 	run_summary_release(&sum);
 out:;
+	deps_release(&deps);
 	unsigned lost = jobserver_close(&js);
 	if (lost)
 		cli_error("warning: %u token%s of make's jobserver could not be given back (make "

@@ -24,9 +24,6 @@ enum isolate_kind {
 	ISO_TREE = 1 << 3, /* each tree (default: where isola started) as a private overlay */
 	ISO_ALL = 1 << 4,  /* everything this machine allows (what it does not is said, not an error) */
 };
-/* What is not built yet: a run that asks for it is refused (cmd-run.c). */
-#define ISOLATE_UNBUILT 0
-#define FENCE_UNBUILT   0
 enum keep_mode { KEEP_FAILED, KEEP_ALL, KEEP_NONE };
 /* How a test tells its results (protocol/protocol.h): its exit status alone, TAP on its
  * standard output, GoogleTest's XML (--gtest_output), JUnit XML at $XML_OUTPUT_FILE. */

@@ -99,16 +99,10 @@ static char *failed_reason(const struct subresults *s)
 	if (s->failed == 1 && k == 1)
 		return xasprintf("subtest '%.200s' failed", names[0]);
 	char *r = xasprintf("%zu of %zu subtests failed:", s->failed, s->total);
-	for (size_t i = 0; i < k; i++) {
-		char *next = xasprintf("%s%s %.200s", r, i ? "," : "", names[i]);
-		free(r);
-		r = next;
-	}
-	if (s->failed > k) {
-		char *next = xasprintf("%s, ...", r);
-		free(r);
-		r = next;
-	}
+	for (size_t i = 0; i < k; i++)
+		xappendf(&r, i ? ", " : " ", "%.200s", names[i]);
+	if (s->failed > k)
+		xappendf(&r, ", ", "...");
 	return r;
 }
 

@@ -148,10 +148,11 @@ static void test_end(struct reader *r, json_t *ev, const struct report_read_ops 
 				r->missing = "subtests";
 				break;
 			}
-			enum outcome out = strcmp(oc, "PASS") == 0   ? OUT_PASS
-			                   : strcmp(oc, "SKIP") == 0 ? OUT_SKIP
-			                   : strcmp(oc, "ERROR") == 0 ? OUT_ERROR
-			                                              : OUT_FAIL;
+			/* A subtest is PASS, SKIP, ERROR or FAIL; anything else read as FAIL. */
+			enum outcome out;
+			if (outcome_parse(oc, &out) < 0 ||
+			    (out != OUT_PASS && out != OUT_SKIP && out != OUT_ERROR))
+				out = OUT_FAIL;
 			const char *msg = str(r, o, "message", false);
 			double d = num(r, o, "duration", false, -1);
 			subresults_add(&subs, name, strlen(name), out,

@@ -32,6 +32,8 @@ enum outcome {
 
 /* "PASS", "FAIL", ... */
 const char *outcome_name(enum outcome o);
+/* The outcome outcome_name() calls s. Returns 0, or -1 if s names none. */
+int outcome_parse(const char *s, enum outcome *out);
 /* Does this outcome count as passed (PASS, SKIP, FLAKY)? */
 bool outcome_ok(enum outcome o);
 

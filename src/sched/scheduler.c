@@ -41,6 +41,16 @@ const char *outcome_name(enum outcome o)
 	return o < OUT__COUNT ? outcome_names[o] : "?";
 }
 
+int outcome_parse(const char *s, enum outcome *out)
+{
+	for (int o = 0; o < OUT__COUNT; o++)
+		if (strcmp(outcome_names[o], s) == 0) {
+			*out = (enum outcome)o;
+			return 0;
+		}
+	return -1;
+}
+
 bool outcome_ok(enum outcome o)
 {
 	return o == OUT_PASS || o == OUT_SKIP || o == OUT_FLAKY;
@@ -116,7 +126,6 @@ struct sched {
 	struct needs *needs; /* per test; NULL when no test has locks or more than one slot */
 	struct strv lock_names;
 	unsigned *lock_max, *lock_held;
-	struct deps deps;    /* after = GLOB; deps.of NULL when no test has one */
 	unsigned *open;      /* per test with deps: attempts queued or under way */
 
 	struct attempt **slots; /* [jobs]; NULL = free: attempts being staged or running */
@@ -155,8 +164,9 @@ static void enqueue(struct sched *s, struct qent q)
 /* Have all the tests ti starts after (after =) ended every attempt queued for them? */
 static bool deps_done(const struct sched *s, size_t ti)
 {
-	for (size_t k = 0; s->deps.of && k < s->deps.n[ti]; k++)
-		if (s->open[s->deps.of[ti][k]])
+	const struct deps *d = s->o->deps;
+	for (size_t k = 0; s->open && k < d->n[ti]; k++)
+		if (s->open[d->of[ti][k]])
 			return false;
 	return true;
 }
@@ -718,12 +728,12 @@ static char *writes_text(const struct writes *w)
 		char size[32] = "";
 		if (x->size >= 0)
 			snprintf(size, sizeof(size), " %lld bytes", (long long)x->size);
-		xasprintf_to(&text, "%s%s %s%s%s%s%s\n", text ? text : "", write_kind_name(x->kind),
-		             x->path, size, x->from ? " from " : "", x->from ? x->from : "",
-		             x->tree ? "" : " (a --copy resource)");
+		xappendf(&text, "", "%s %s%s%s%s%s\n", write_kind_name(x->kind), x->path, size,
+		         x->from ? " from " : "", x->from ? x->from : "",
+		         x->tree ? "" : " (a --copy resource)");
 	}
 	if (w->total > w->n)
-		xasprintf_to(&text, "%s... and %zu more\n", text ? text : "", w->total - w->n);
+		xappendf(&text, "", "... and %zu more\n", w->total - w->n);
 	return text;
 }
 
@@ -957,10 +967,7 @@ static void shared_writes(struct sched *s, struct attempt *a)
 		const struct write *w = &a->wrote.v[i];
 		if (!w->tree || w->shared)
 			continue;
-		char *more = xasprintf("%s%s'%s' (%s)", names ? names : "", names ? ", " : "",
-				       w->path, write_kind_name(w->kind));
-		free(names);
-		names = more;
+		xappendf(&names, ", ", "'%s' (%s)", w->path, write_kind_name(w->kind));
 		named++;
 	}
 	a->outcome = OUT_FAIL;
@@ -1313,9 +1320,7 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 		s.inits[i] = (struct container)CONTAINER_INIT;
 	tally_init(&s.tally, tl->n);
 	plan_needs(&s);
-	/* The caller has refused a circle of after = (order_deps): none can be left here. */
-	struct isola_error dep_e;
-	if (order_deps(tl, &s.deps, &dep_e) == 0 && s.deps.of)
+	if (o->deps && o->deps->of)
 		s.open = xcalloc(tl->n, sizeof(*s.open));
 	if (o->stress_ns)
 		s.stress_end = now_ns() + o->stress_ns;
@@ -1435,7 +1440,6 @@ int sched_run(const struct testlist *tl, const struct sched_opts *o, struct run_
 	strv_release(&s.lock_names);
 	free(s.lock_max);
 	free(s.lock_held);
-	deps_release(&s.deps);
 	free(s.open);
 	free(s.queue);
 	return ret;

@@ -15,7 +15,12 @@
 #include "spawn/keeper.h"
 #include "testlist/testlist.h"
 
+struct deps;
+
 struct sched_opts {
+	/* What each test starts after (after =, order_deps() of this list, circles refused);
+	 * NULL: no order between tests. */
+	const struct deps *deps;
 	unsigned jobs;
 	enum keep_mode keep;
 	unsigned retries;

@@ -138,7 +138,7 @@ int isolate_plan(int want, const struct isolate_paths *paths, struct mount_plan 
 		 struct isolation *got, struct isola_error *e)
 {
 	int named = want & ~ISO_ALL;
-	int optional = want & ISO_ALL ? (ISO_TMP | ISO_SHM | ISO_NET) & ~ISOLATE_UNBUILT : 0;
+	int optional = want & ISO_ALL ? ISO_TMP | ISO_SHM | ISO_NET : 0;
 	bool userns = false;
 	got->got = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {

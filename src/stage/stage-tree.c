@@ -43,10 +43,8 @@ static void say(struct stage *st, const char *fmt, ...)
 	va_start(ap, fmt);
 	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	char *joined = st->trees ? xasprintf("%s; %s", st->trees, msg) : xstrdup(msg);
+	xappendf(&st->trees, "; ", "%s", msg);
 	free(msg);
-	free(st->trees);
-	st->trees = joined;
 }
 
 int stage_trees(struct stage *st, int sandbox_fd, const char *sandbox_path,

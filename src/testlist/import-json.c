@@ -35,10 +35,8 @@ static void note(struct imported *t, const char *fmt, ...)
 	va_start(ap, fmt);
 	char *what = xvasprintf(fmt, ap);
 	va_end(ap);
-	char *all = t->notes ? xasprintf("%s; %s", t->notes, what) : xstrdup(what);
+	xappendf(&t->notes, "; ", "%s", what);
 	free(what);
-	free(t->notes);
-	t->notes = all;
 }
 
 /* key = value into the test's settings; what isola refuses is a note, not an error: the build

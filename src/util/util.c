@@ -78,6 +78,21 @@ void xasprintf_to(char **dst, const char *fmt, ...)
 	*dst = s;
 }
 
+void xappendf(char **dst, const char *sep, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *more = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (*dst) {
+		char *all = xasprintf("%s%s%s", *dst, sep, more);
+		free(more);
+		more = all;
+	}
+	free(*dst);
+	*dst = more;
+}
+
 void strv_push_take(struct strv *sv, char *s)
 {
 	if (sv->n + 2 > sv->cap) {

@@ -26,6 +26,9 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 /* *dst = a new formatted string; what *dst held is freed. */
 void xasprintf_to(char **dst, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* *dst grows by sep (if it held something) and the formatted text; *dst NULL: it holds none. */
+void xappendf(char **dst, const char *sep, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static inline void cleanup_freep(void *p)
 {
