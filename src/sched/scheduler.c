@@ -312,6 +312,7 @@ static void prepare_run(struct work *w)
 		    .sandbox = j->sb.path,
 		    .program = t->path,
 		    .cwd = t->s.cwd && t->s.cwd[0] == '/' ? t->s.cwd : NULL,
+		    .setups = &t->setup_dirs,
 		};
 		if (isolate_plan(t->s.isolate, &paths, &j->st.mounts, &j->iso, &j->e) < 0)
 			return;

@@ -129,11 +129,19 @@ static int allow_one(int rs, int dirfd, const char *path, int oflags, uint64_t r
 	return r < 0 ? -1 : 0;
 }
 
-/* The ops of a plan whose targets the test may write beneath: everything mounted writable. A
- * read-only bind is not, and a MOUNT_MKDIR lies inside what an earlier op mounted. */
-static bool op_writable(enum mount_op_kind k)
+/*
+ * The ops of a plan whose targets the test may write beneath: what is mounted writable and is the
+ * test's own (an overlay, its sandbox's tmp/ over /tmp). A read-only bind is not, a MOUNT_MKDIR
+ * lies inside what an earlier op mounted, and a bind of the real thing back at its own path (a
+ * path kept visible under a private /tmp: the program's directory, a setup's sandbox; a --share
+ * path of a tree) is everyone's: the fence leaves it to --allow-write. (The sandbox, bound back
+ * too, is allowed by itself.)
+ */
+static bool op_writable(const struct mount_op *op)
 {
-	return k != MOUNT_BIND_RO && k != MOUNT_MKDIR;
+	if (op->kind == MOUNT_BIND)
+		return strcmp(op->src, op->target) != 0;
+	return op->kind != MOUNT_BIND_RO && op->kind != MOUNT_MKDIR;
 }
 
 NO_SANITIZE_ADDRESS int fence_apply(const struct fence *f, const struct mount_plan *plan,
@@ -153,7 +161,7 @@ NO_SANITIZE_ADDRESS int fence_apply(const struct fence *f, const struct mount_pl
 		/* Relative targets are relative to the plan's root (absolute ones ignore it). */
 		int root = plan->root ? open(plan->root, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
 		for (size_t i = 0; i < plan->n; i++) {
-			if (!op_writable(plan->v[i].kind))
+			if (!op_writable(&plan->v[i]))
 				continue;
 			ff->at = (int)(f->n + i);
 			if (allow_one(rs, plan->root ? root : AT_FDCWD, plan->v[i].target, O_NOFOLLOW,

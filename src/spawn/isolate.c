@@ -164,7 +164,8 @@ int isolate_plan(int want, const struct isolate_paths *paths, struct mount_plan 
 	p->userns |= userns;
 
 	/* What must stay visible at its own path: canonical, as the covers are. */
-	char *keep[3] = {NULL, NULL, NULL};
+	size_t nsetups = paths->setups ? paths->setups->n : 0, nkeep = 3 + nsetups;
+	char **keep = xcalloc(nkeep, sizeof(*keep));
 	char *prog = realpath(paths->program, NULL);
 	keep[0] = realpath(paths->sandbox, NULL);
 	if (prog) {
@@ -183,11 +184,14 @@ int isolate_plan(int want, const struct isolate_paths *paths, struct mount_plan 
 	}
 	if (paths->cwd)
 		keep[2] = realpath(paths->cwd, NULL);
+	/* A setup's sandbox that is gone already (removed after a failure) is not bound back. */
+	for (size_t i = 0; i < nsetups; i++)
+		keep[3 + i] = realpath(paths->setups->v[i], NULL);
 	int ret = 0;
 	if (!keep[0])
 		ret = err_set(e, errno, paths->sandbox, "cannot resolve the sandbox '%s'",
 			      paths->sandbox);
-	for (size_t i = 1; i < 3; i++) /* by length: an insertion sort of three */
+	for (size_t i = 1; i < nkeep; i++) /* by length, NULLs last: an insertion sort */
 		for (size_t k = i; k > 0 && keep[k] &&
 				   (!keep[k - 1] || strlen(keep[k]) < strlen(keep[k - 1]));
 		     k--) {
@@ -196,15 +200,16 @@ int isolate_plan(int want, const struct isolate_paths *paths, struct mount_plan 
 			keep[k - 1] = t;
 		}
 	if (ret == 0 && (got->got & ISO_TMP))
-		ret = cover(paths, "/tmp", "tmp", keep, 3, p, e);
+		ret = cover(paths, "/tmp", "tmp", keep, nkeep, p, e);
 	if (ret == 0 && (got->got & ISO_TMP))
-		ret = cover(paths, "/var/tmp", "var-tmp", keep, 3, p, e);
+		ret = cover(paths, "/var/tmp", "var-tmp", keep, nkeep, p, e);
 	if (ret == 0 && (got->got & ISO_SHM))
-		ret = cover(paths, "/dev/shm", "shm", keep, 3, p, e);
+		ret = cover(paths, "/dev/shm", "shm", keep, nkeep, p, e);
 	p->net = got->got & ISO_NET;
 	free(prog);
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < nkeep; i++)
 		free(keep[i]);
+	free(keep);
 	return ret;
 }
 

@@ -38,6 +38,8 @@ struct isolate_paths {
 	const char *sandbox; /* its absolute path */
 	const char *program; /* the test's program (absolute) */
 	const char *cwd;     /* absolute, or NULL */
+	const struct strv *setups; /* the sandboxes of the [setup]s it requires (their exports
+	                            * may name files there); NULL: none */
 };
 
 /*

@@ -372,6 +372,7 @@ void test_release(struct test *t)
 	settings_release(&t->s);
 	free(t->blocked);
 	free(t->blocked_log);
+	strv_release(&t->setup_dirs);
 	free(t->from);
 	free(t->skip);
 	free(t->notes);

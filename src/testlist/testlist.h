@@ -21,6 +21,9 @@ struct test {
 	 * the setup's log (sched/fixture.h); NULL if not. */
 	char *blocked;
 	char *blocked_log;
+	/* The sandboxes of the [setup]s it requires (what they export may name files there, a
+	 * socket): a private /tmp binds them back (spawn/isolate.h). */
+	struct strv setup_dirs;
 	char *from; /* the source it was discovered by ("gtest ./unit (isola.ini:3)"); NULL */
 	char *skip;  /* reported SKIP with this reason and never run (CTest's DISABLED); NULL */
 	char *notes; /* what of an imported definition isola does not honour; NULL if nothing */

@@ -80,6 +80,29 @@ assert_has err '^isola: setup schema: ready in '
 wait_no_procs
 assert_root_empty
 
+# With a private /tmp and the sandboxes under the real /tmp: what the setups exported (a path in
+# their sandboxes) still resolves, their sandboxes bound back, and nothing else of the real /tmp
+# shows (a marker beside the root). Without the bind the tests would find no server there.
+TROOT=$(mktemp -d /tmp/isola-e2e-fixtures.XXXXXX)
+trap 'rm -rf "$TROOT" "$TROOT.marker"; cleanup_work' EXIT
+touch "$TROOT.marker"
+cat >sees.sh <<EOF
+#!/bin/sh
+[ ! -e '$TROOT.marker' ] || { echo "the real /tmp shows"; exit 1; }
+[ -e "\$DB_LOCK" ] || { echo "no \$DB_LOCK"; exit 1; }
+exec '$WORK/needs.sh'
+EOF
+chmod +x sees.sh
+sed "s|^command = $WORK/needs.sh|command = $WORK/sees.sh|" isola.ini >sees.ini
+reset_counts
+run_isola run --root "$TROOT" -j2 --config sees.ini --isolate tmp -v -k a -k c
+assert_rc 0
+assert_has out '^2 passed, 0 failed$'
+assert_has out 'isolated: tmp'
+assert_eq "$(count setup.count)" 1 "setups"
+wait_no_procs
+rmdir "$TROOT"
+
 # isola list -v names what a test requires; listing runs no setup.
 reset_counts
 run_isola list -v -k a
