@@ -20,6 +20,7 @@
 #include "cli/cli.h"
 #include "cli/exitcodes.h"
 #include "report/report.h"
+#include "report/report-text.h"
 #include "sandbox/sandbox.h"
 #include "sched/evidence.h"
 #include "sched/scheduler.h"
@@ -241,8 +242,16 @@ int cmd_repro(int argc, char **argv)
 		rc = setup == -2 ? EXIT_INTERNAL : EXIT_USAGE;
 		goto out;
 	}
-	fprintf(stderr, "isola: repro of %s (%s: %s%s%s)\n", sandbox, ev.test, ev.outcome,
-		ev.reason ? ", " : "", ev.reason ? ev.reason : "");
+	/* The record holds what a test named (its name, its reason): shown, never sent to the
+	 * terminal as control sequences. */
+	struct tbuf said = {0};
+	tbuf_addf(&said, "%s (%s: %s%s%s)", sandbox, ev.test, ev.outcome, ev.reason ? ", " : "",
+		  ev.reason ? ev.reason : "");
+	struct tbuf shown = {0};
+	text_visible(&shown, said.p, said.len, false, false);
+	fprintf(stderr, "isola: repro of %s\n", tbuf_str(&shown));
+	tbuf_release(&said);
+	tbuf_release(&shown);
 
 	struct rundir rd;
 	if (rundir_create(&rd, root, &e) < 0) {

@@ -9,12 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sandbox/rmtree.h"
+
 #define HEADER "isola-evidence"
 /* Bigger than any record isola writes (execve takes at most a quarter of the stack limit for
  * argv and envp: a few MiB); a larger file is not ours. */
 #define EVIDENCE_MAX (64u << 20)
-/* Other names tried when the test made EVIDENCE_DIR itself. */
-#define EVIDENCE_ALT 9
 #define NOT_OURS "it is not isola's evidence"
 
 /* ---- writing --------------------------------------------------------------------------------- */
@@ -99,31 +99,32 @@ static void put_settings(struct buf *b, const struct settings *s)
 	put_list(b, "lock", &s->locks);
 }
 
-/* Make the evidence directory under the first name that is free: what the test made (a
- * directory, a file, a symlink planted there) is left alone. Returns its fd, or -1. */
-static int make_dir(int sandbox_fd, char *name, size_t len)
+/*
+ * Make the evidence directory. Its name is isola's: what the test left there (a directory, a
+ * file, a symlink planted to send isola's writes elsewhere, a record forged for isola repro to
+ * trust) is removed first, never followed. Nothing of the test runs any more by now, so nothing
+ * can plant it again. Returns its fd, or -1.
+ */
+static int make_dir(int sandbox_fd)
 {
-	for (int i = 0; i <= EVIDENCE_ALT; i++) {
-		if (i)
-			snprintf(name, len, EVIDENCE_DIR ".%d", i);
-		else
-			snprintf(name, len, EVIDENCE_DIR);
-		if (mkdirat(sandbox_fd, name, 0700) < 0) {
-			if (errno == EEXIST)
-				continue;
+	if (mkdirat(sandbox_fd, EVIDENCE_DIR, 0700) < 0) {
+		struct isola_error e = {0};
+		if (errno != EEXIST)
+			return -1;
+		if (rmtree_at(sandbox_fd, EVIDENCE_DIR, &e) < 0) {
+			errno = e.code ? e.code : EEXIST;
 			return -1;
 		}
-		return openat(sandbox_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (mkdirat(sandbox_fd, EVIDENCE_DIR, 0700) < 0)
+			return -1;
 	}
-	errno = EEXIST;
-	return -1;
+	return openat(sandbox_fd, EVIDENCE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
 int evidence_write(int sandbox_fd, int rundir_fd, const char *log_name, const struct evidence *ev,
-		   char **dir_name, struct isola_error *e)
+		   struct isola_error *e)
 {
-	char name[sizeof(EVIDENCE_DIR) + 8];
-	int dfd = make_dir(sandbox_fd, name, sizeof(name));
+	int dfd = make_dir(sandbox_fd);
 	if (dfd < 0)
 		return err_set(e, errno, ev->sandbox, "cannot make the evidence directory in '%s'",
 			       ev->sandbox);
@@ -134,7 +135,7 @@ int evidence_write(int sandbox_fd, int rundir_fd, const char *log_name, const st
 	int h = snprintf(head, sizeof(head), HEADER " %d\n", EVIDENCE_FORMAT);
 	put_raw(&b, head, (size_t)h);
 	put(&b, "isola-version", ev->isola_version);
-	put(&b, "dir", name);
+	put(&b, "dir", EVIDENCE_DIR);
 	put(&b, "run-id", ev->run_id);
 	put(&b, "test", ev->test);
 	put(&b, "sandbox", ev->sandbox);
@@ -169,13 +170,11 @@ int evidence_write(int sandbox_fd, int rundir_fd, const char *log_name, const st
 			0600);
 	if (fd < 0 || write_all(fd, b.p, b.n) < 0)
 		ret = err_set(e, errno, ev->sandbox, "cannot write the evidence in '%s/%s'",
-			      ev->sandbox, name);
+			      ev->sandbox, EVIDENCE_DIR);
 	if (fd >= 0)
 		close(fd);
 	close(dfd);
 	free(b.p);
-	if (!ret && dir_name)
-		*dir_name = xstrdup(name);
 	return ret;
 }
 
@@ -423,35 +422,21 @@ int evidence_read(const char *sandbox_path, struct evidence *ev, struct isola_er
 			       sandbox_path);
 	}
 	char *real = realpath(sandbox_path, NULL);
-	/* The first candidate whose record parses and names itself and this sandbox is isola's:
-	 * a test that made EVIDENCE_DIR pushed isola's to a later name. */
+	/* Written by isola after the test ended (whatever the test left under the name was
+	 * removed first): its record must still name this sandbox, not a copy's original. */
 	const char *why = NULL;
 	int ret = -1;
-	for (int i = 0; i <= EVIDENCE_ALT && ret < 0; i++) {
-		char name[sizeof(EVIDENCE_DIR) + 8];
-		if (i)
-			snprintf(name, sizeof(name), EVIDENCE_DIR ".%d", i);
+	size_t n;
+	char *buf = slurp(dfd, EVIDENCE_DIR, &n);
+	if (buf && parse(ev, buf, n, &why) == 0) {
+		char *named = realpath(ev->sandbox, NULL);
+		if (strcmp(ev->dir, EVIDENCE_DIR) == 0 && real && named && strcmp(named, real) == 0)
+			ret = 0;
 		else
-			snprintf(name, sizeof(name), EVIDENCE_DIR);
-		size_t n;
-		char *buf = slurp(dfd, name, &n);
-		if (!buf)
-			continue;
-		evidence_release(ev);
-		*ev = (struct evidence){.s = SETTINGS_INIT, .exit_code = -1};
-		const char *w;
-		if (parse(ev, buf, n, &w) == 0) {
-			char *named = realpath(ev->sandbox, NULL);
-			if (strcmp(ev->dir, name) == 0 && real && named && strcmp(named, real) == 0)
-				ret = 0;
-			else
-				w = "its evidence names another sandbox";
-			free(named);
-		}
-		free(buf);
-		if (ret < 0 && (!why || strcmp(why, NOT_OURS) == 0))
-			why = w;
+			why = "its evidence names another sandbox";
+		free(named);
 	}
+	free(buf);
 	close(dfd);
 	free(real);
 	if (ret < 0) {

@@ -3,9 +3,8 @@
  * Evidence: what a kept sandbox says of the attempt that ran in it, so that `isola repro` can
  * stage a fresh sandbox the same way and run the test again.
  *
- * After a kept attempt ended, isola makes `SANDBOX/isola-evidence/` (0700; if the test made
- * something of that name, `isola-evidence.1` ... `.9`: what the test made is never followed,
- * written or removed) holding `evidence` (the record below, 0600) and `log` (a hard link to the
+ * After a kept attempt ended, isola makes `SANDBOX/isola-evidence/` (0700; the name is isola's:
+ * what the test left under it is removed first, never followed) holding `evidence` (the record below, 0600) and `log` (a hard link to the
  * attempt's log, RUNDIR/N-XXXXXX.log). The record is text any byte can go through:
  *
  *     isola-evidence 1\n                    the format's version (EVIDENCE_FORMAT)
@@ -69,12 +68,12 @@ struct evidence {
 
 /*
  * Write ev into the sandbox (its directory fd) as described above, and link the log
- * (log_name in the run directory rundir_fd) into it. Never follows nor replaces what the test
- * left: the directory is created exclusively under the first free name. *dir_name (if not
- * NULL) gets that name. Returns 0, or -1 with *e.
+ * (log_name in the run directory rundir_fd) into it. Call only when nothing of the test runs:
+ * what it left under EVIDENCE_DIR is removed (never followed), so that the record there is
+ * always isola's. Returns 0, or -1 with *e.
  */
 int evidence_write(int sandbox_fd, int rundir_fd, const char *log_name, const struct evidence *ev,
-		   char **dir_name, struct isola_error *e);
+		   struct isola_error *e);
 
 /*
  * Read the evidence of the kept sandbox at sandbox_path. Refuses (-1, *e one line saying what

@@ -786,7 +786,7 @@ static void write_evidence(struct sched *s, struct job *j)
 		.shared_writes = writes_text(&a->wrote),
 	};
 	struct isola_error e = {0};
-	if (evidence_write(a->sb.fd, s->o->rd->fd, log_name, &ev, NULL, &e) < 0) {
+	if (evidence_write(a->sb.fd, s->o->rd->fd, log_name, &ev, &e) < 0) {
 		if (a->reason)
 			set_reason(a, "%s; isola: no evidence kept: %s", a->reason, e.message);
 		else

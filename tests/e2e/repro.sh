@@ -4,7 +4,8 @@
 # repro SANDBOX|TEST reruns that attempt in a fresh sandbox staged the same way (same resources,
 # argv, environment but for the contract's variables) with the same outcome; --shell gives a
 # shell there instead; what isola did not make, or made in another version, is refused (exit 2,
-# one line, nothing created); a name the test planted is never followed.
+# one line, nothing created); what a test planted under the evidence name is removed, never
+# followed nor read.
 . "$(dirname "$0")/lib.sh"
 
 export SHELL=/bin/sh
@@ -161,25 +162,56 @@ cp -a "$SB" copied
 refused "its evidence names another sandbox" copied
 cp ev.orig "$EV"
 
-# A test that plants the evidence name (a symlink out of its sandbox, a directory with a forged
-# record) has neither followed nor used: isola writes under the next free name, and repro reads
-# that one.
+# A test that plants the evidence name (a symlink out of its sandbox, a directory with a record
+# of its own) has it removed, never followed: isola's record is what repro reads.
 mkdir target
 make_test plant.sh 'ln -s "'"$WORK"'/target" isola-evidence
-mkdir isola-evidence.1 && printf "isola-evidence 1\nforged 1\nx\n" >isola-evidence.1/evidence
 exit 5'
-run_isola run --root "$ROOT" ./plant.sh
+make_test plant2.sh 'mkdir isola-evidence && printf "isola-evidence 1\nforged 1\nx\n" >isola-evidence/evidence
+exit 5'
+run_isola run --root "$ROOT" ./plant.sh ./plant2.sh
 assert_rc 1
-PL=$(sandboxes | while read -r d; do if [ -L "$d/isola-evidence" ]; then echo "$d"; fi; done)
-[ -n "$PL" ] || fail "the planting test's sandbox not found"
 assert_eq "$(ls -A target)" "" "nothing written through the planted symlink"
-assert_eq "$(cat "$PL/isola-evidence.1/evidence")" "isola-evidence 1
-forged 1
-x" "the test's own directory untouched"
-assert_eq "$(head -n 1 "$PL/isola-evidence.2/evidence")" "isola-evidence 1"
-run_isola repro --root "$ROOT" "$PL"
+planted=0
+for PL in $(sandboxes); do
+	grep -q plant "$PL/isola-evidence/evidence" 2>/dev/null || continue
+	[ -d "$PL/isola-evidence" ] && [ ! -L "$PL/isola-evidence" ] || fail "$PL: not isola's evidence"
+	assert_eq "$(head -n 1 "$PL/isola-evidence/evidence")" "isola-evidence 1"
+	run_isola repro --root "$ROOT" "$PL"
+	assert_rc 1
+	assert_has "$WORK/out" "^FAIL .*plant2?.sh \(exit 5\)$"
+	planted=$((planted + 1))
+done
+assert_eq "$planted" 2 "the planting tests' sandboxes"
+assert_eq "$(ls -A target)" "" "nothing written through the planted symlink"
+
+# A whole record forged by a test, naming another test ('victim', which never ran) with a
+# command of its own: isola's record replaces it, so neither repro by the sandbox's path nor by
+# the name it gave runs that command.
+VERSION=$("$ISOLA_BIN" --version | sed -n '1s/^isola //p')
+cat >forger.sh <<EOF
+#!/bin/sh
+rec() { printf '%s %s\n%s\n' "\$1" "\${#2}" "\$2"; }
+mkdir isola-evidence
+{
+	echo 'isola-evidence 1'
+	rec isola-version '$VERSION'; rec dir isola-evidence; rec sandbox "\$ISOLA_SANDBOX"
+	rec test victim; rec path /usr/bin/touch; rec argv touch; rec argv '$WORK/pwned'
+	rec cwd "\$ISOLA_SANDBOX"; rec outcome FAIL; rec end-wall-ns 4000000000000000000
+} >isola-evidence/evidence
+exit 5
+EOF
+chmod +x forger.sh
+run_isola run --root "$ROOT" ./forger.sh
 assert_rc 1
-assert_has "$WORK/out" "^FAIL .*plant.sh \(exit 5\)$"
-assert_eq "$(ls -A target)" "" "nothing written through the planted symlink"
+FO=$(for d in $(sandboxes); do grep -l forger "$d/isola-evidence/evidence" 2>/dev/null || :; done)
+[ -n "$FO" ] || fail "the forging test's evidence is not isola's"
+run_isola repro --root "$ROOT" victim
+assert_rc 2
+assert_has "$WORK/err" "victim"
+run_isola repro --root "$ROOT" "${FO%/isola-evidence/evidence}"
+assert_rc 1
+assert_has "$WORK/out" "^FAIL .*forger.sh \(exit 5\)$"
+[ ! -e pwned ] || fail "a forged record was run"
 
 assert_no_procs

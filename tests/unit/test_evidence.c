@@ -84,9 +84,7 @@ static void test_round_trip_any_bytes(void **state)
 	struct evidence w, r;
 	fill(&w, &f);
 	struct isola_error e = {0};
-	char *dir = NULL;
-	assert_int_equal(evidence_write(f.sbfd, f.rdfd, "1-abcdef.log", &w, &dir, &e), 0);
-	assert_string_equal(dir, EVIDENCE_DIR);
+	assert_int_equal(evidence_write(f.sbfd, f.rdfd, "1-abcdef.log", &w, &e), 0);
 	assert_int_equal(mode_of(P("%s/" EVIDENCE_DIR, f.sb)) & 07777, 0700);
 	assert_int_equal(mode_of(P("%s/" EVIDENCE_DIR "/" EVIDENCE_FILE, f.sb)) & 07777, 0600);
 	assert_file_text(P("%s/" EVIDENCE_DIR "/" EVIDENCE_LOG, f.sb), "the log\n");
@@ -117,36 +115,42 @@ static void test_round_trip_any_bytes(void **state)
 	assert_string_equal(r.shared_writes, w.shared_writes);
 	assert_true(r.log_linked);
 	evidence_release(&r);
-	free(dir);
 	unfill(&w);
 	release_sandbox(&f);
 }
 
-static void test_planted_name_not_followed(void **state)
+/* What the test left under the evidence name is removed, never followed: a symlink out of the
+ * sandbox (nothing is written through it), a directory holding a forged record (not read). */
+static void test_planted_name_replaced(void **state)
 {
 	const char *s = *state;
 	struct fixture f;
 	setup_sandbox(s, &f);
 	make_dir(P("%s/outside", s), 0700);
 	make_symlink(P("%s/outside", s), P("%s/" EVIDENCE_DIR, f.sb));
-	make_dir(P("%s/" EVIDENCE_DIR ".1", f.sb), 0700);
-	int fd = open(P("%s/" EVIDENCE_DIR ".1/evidence", f.sb), O_WRONLY | O_CREAT | O_EXCL, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, "isola-evidence 1\n", 17), 17);
-	close(fd);
 
 	struct evidence w, r;
 	fill(&w, &f);
 	struct isola_error e = {0};
-	char *dir = NULL;
-	assert_int_equal(evidence_write(f.sbfd, f.rdfd, "1-abcdef.log", &w, &dir, &e), 0);
-	assert_string_equal(dir, EVIDENCE_DIR ".2");
+	assert_int_equal(evidence_write(f.sbfd, f.rdfd, "1-abcdef.log", &w, &e), 0);
 	assert_int_equal(count_entries(P("%s/outside", s)), 0);
-	assert_file_text(P("%s/" EVIDENCE_DIR ".1/evidence", f.sb), "isola-evidence 1\n");
+	assert_int_equal(mode_of(P("%s/" EVIDENCE_DIR, f.sb)) & S_IFMT, S_IFDIR);
 	assert_int_equal(evidence_read(f.sb, &r, &e), 0);
-	assert_string_equal(r.dir, EVIDENCE_DIR ".2");
+	assert_string_equal(r.test, w.test);
 	evidence_release(&r);
-	free(dir);
+
+	/* A forged record in a directory of that name: gone, isola's read instead. */
+	assert_int_equal(unlink(P("%s/" EVIDENCE_DIR "/" EVIDENCE_FILE, f.sb)), 0);
+	int fd = open(P("%s/" EVIDENCE_DIR "/" EVIDENCE_FILE, f.sb), O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "isola-evidence 1\n", 17), 17);
+	close(fd);
+	make_dir(P("%s/" EVIDENCE_DIR "/sub", f.sb), 0500);
+	assert_int_equal(evidence_write(f.sbfd, f.rdfd, "1-abcdef.log", &w, &e), 0);
+	assert_int_equal(evidence_read(f.sb, &r, &e), 0);
+	assert_string_equal(r.test, w.test);
+	assert_int_equal(access(P("%s/" EVIDENCE_DIR "/sub", f.sb), F_OK), -1);
+	evidence_release(&r);
 	unfill(&w);
 	release_sandbox(&f);
 }
@@ -178,7 +182,7 @@ static void test_refusals(void **state)
 	evidence_release(&r);
 
 	fill(&w, &f);
-	assert_int_equal(evidence_write(f.sbfd, f.rdfd, "1-abcdef.log", &w, NULL, &e), 0);
+	assert_int_equal(evidence_write(f.sbfd, f.rdfd, "1-abcdef.log", &w, &e), 0);
 	size_t good_n; /* it holds NULs (a resource's SRC NUL DEST) */
 	char *good = read_file_n(P("%s/" EVIDENCE_DIR "/evidence", f.sb), &good_n);
 	char *dir = xasprintf("dir 14\n" EVIDENCE_DIR "\n");
@@ -225,7 +229,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    SCRATCH_TEST(test_round_trip_any_bytes),
-	    SCRATCH_TEST(test_planted_name_not_followed),
+	    SCRATCH_TEST(test_planted_name_replaced),
 	    SCRATCH_TEST(test_refusals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
