@@ -959,7 +959,13 @@ static void shared_writes(struct sched *s, struct attempt *a)
 	if (!a->layers.n || a->sb.fd < 0)
 		return;
 	struct isola_error e = {0};
-	(void)writes_collect(a->sb.fd, &a->layers, &a->test->s.shares, &a->wrote, &e);
+	if (writes_collect(a->sb.fd, &a->layers, &a->test->s.shares, &a->wrote, &e) < 0 &&
+	    s->o->shared_writes_fail && a->outcome == OUT_PASS) {
+		/* What it wrote is unknown: not a pass of a check that could not be made. */
+		a->outcome = OUT_FAIL;
+		set_reason(a, "its writes cannot be read (--shared-writes fail): %s", e.message);
+		return;
+	}
 	if (!s->o->shared_writes_fail || !a->wrote.in_tree || a->outcome != OUT_PASS)
 		return;
 	char *names = NULL;

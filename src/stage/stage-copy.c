@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
-#include <linux/openat2.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -393,20 +392,6 @@ static int copy_entry(struct walk *w, int sfd_dir, const char *sname, const stru
 }
 
 /* --- the parallel part -------------------------------------------------------------------- */
-
-/* openat below dfd without following any symlink on the way: the source tree may change while
- * it is copied, and a directory swapped for a symlink must not lead the copy elsewhere. */
-static int open_beneath(int dfd, const char *rel, int flags)
-{
-	struct open_how how = {
-		.flags = (unsigned long long)flags,
-		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH,
-	};
-	long fd = syscall(SYS_openat2, dfd, rel, &how, sizeof(how));
-	if (fd >= 0 || errno != ENOSYS)
-		return (int)fd;
-	return openat(dfd, rel, flags); /* before Linux 5.6 */
-}
 
 struct pool {
 	struct walk *w; /* the walk that made the lists; its results are merged into */

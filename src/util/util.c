@@ -4,11 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/openat2.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -285,4 +287,16 @@ int open_regular(const char *path)
 		return -1;
 	}
 	return fd;
+}
+
+int open_beneath(int dfd, const char *rel, int flags)
+{
+	struct open_how how = {
+		.flags = (unsigned long long)flags,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH,
+	};
+	long fd = syscall(SYS_openat2, dfd, rel, &how, sizeof(how));
+	if (fd >= 0 || errno != ENOSYS)
+		return (int)fd;
+	return openat(dfd, rel, flags); /* before Linux 5.6 */
 }

@@ -79,6 +79,10 @@ unsigned online_cpus(void);
 /* Is the environment variable name set to something other than "" and "0"? (Test switches.) */
 bool env_flag(const char *name);
 
+/* openat(dfd, rel, flags) without following a symlink on the way nor leaving dfd (no "..",
+ * nothing absolute: openat2's RESOLVE_BENEATH): a tree someone else may change (a source being
+ * copied, a layer the test wrote) cannot lead the caller elsewhere. */
+int open_beneath(int dfd, const char *rel, int flags);
 /* Write all of buf to fd, retrying on EINTR and short writes. */
 int write_all(int fd, const void *buf, size_t len);
 

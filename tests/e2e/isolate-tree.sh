@@ -184,6 +184,14 @@ assert_rc 0
 assert_has out '^    wrote 1 path in the tree: 1 created$'
 rm "$SRC/shared/q"
 assert_tree_untouched "shared writes"
+# A test that hides what it wrote (its layer's directory swapped for a symlink to an empty one)
+# is not a pass of a check that could not be made.
+make_test hider.sh "echo h >'$SRC/obj/hider.o'
+cd \"\$ISOLA_SANDBOX\" && mv .isola .isola-real && mkdir -p fake && for n in 0 1 2 3; do mkdir -p fake/\$n/upper; done && ln -s fake .isola"
+run_isola run --root "$ROOT" --keep none --isolate tree --tree "$SRC" --shared-writes fail "$WORK/hider.sh"
+assert_rc 1
+assert_has out "^FAIL .*hider\\.sh \\(its writes cannot be read \\(--shared-writes fail\\): cannot read the overlay layer"
+assert_tree_untouched "a hidden write"
 
 # A sandbox inside the tree (--root under it) stays the real one: the test's writes there
 # land on disk, not in its overlay, and are not reported.
