@@ -82,9 +82,13 @@ int settings_apply(struct settings *s, const char *key, const char *value, const
 		struct strv *v = key[0] == 't' ? &s->trees : key[0] == 's' ? &s->shares
 		                                                           : &s->allow_write;
 		/* Absolute, relative to where it was given (the config file's directory, or the
-		 * directory isola runs in); kept as written otherwise: the test sees that path. */
-		char *abs = value[0] == '/' || !base_dir ? xstrdup(value)
-		                                         : xasprintf("%s/%s", base_dir, value);
+		 * directory isola runs in), and canonical (symlinks resolved, "..": share = ../cache
+		 * in a subdirectory's config), so that the mounts and the shared-write report
+		 * compare the same paths. */
+		char *given = value[0] == '/' || !base_dir ? xstrdup(value)
+		                                           : xasprintf("%s/%s", base_dir, value);
+		char *abs = given[0] == '/' ? path_resolve(given) : xstrdup(given);
+		free(given);
 		for (size_t i = 0; i < v->n; i++)
 			if (strcmp(v->v[i], abs) == 0) {
 				free(abs);

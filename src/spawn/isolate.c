@@ -92,15 +92,6 @@ const char *isolation_name(int bits, char *buf, size_t len)
 	return buf;
 }
 
-/* Is path (canonical) dir itself or below it? */
-static bool within(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-	if (strcmp(dir, "/") == 0)
-		return true;
-	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
-}
-
 /*
  * Cover dir (/tmp) with the sandbox's name/ (made here, mode 1777: a test that becomes another
  * user must be able to write its /tmp too), then bind back each of keep[] that the cover would
@@ -122,11 +113,11 @@ static int cover(const struct isolate_paths *paths, const char *dir, const char 
 	free(src);
 	/* Outer paths first (keep[] is sorted by length): what lies inside one comes with it. */
 	for (size_t i = 0; i < nkeep; i++) {
-		if (!keep[i] || !within(keep[i], real) || strcmp(keep[i], real) == 0)
+		if (!keep[i] || !path_within(keep[i], real) || strcmp(keep[i], real) == 0)
 			continue;
 		bool inside = false;
 		for (size_t k = 0; k < i && !inside; k++)
-			inside = keep[k] && within(keep[i], keep[k]) && within(keep[k], real) &&
+			inside = keep[k] && path_within(keep[i], keep[k]) && path_within(keep[k], real) &&
 				 strcmp(keep[k], real) != 0;
 		if (!inside)
 			mount_plan_add(p, MOUNT_BIND, keep[i], keep[i], NULL, NULL);

@@ -20,16 +20,6 @@
 
 #include "stage/strategy.h"
 
-static bool path_within(const char *inner, const char *outer)
-{
-	size_t n = strlen(outer);
-	while (n > 1 && outer[n - 1] == '/')
-		n--;
-	if (n == 1 && outer[0] == '/')
-		return inner[0] == '/';
-	return strncmp(inner, outer, n) == 0 && (inner[n] == '\0' || inner[n] == '/');
-}
-
 static int by_length(const void *a, const void *b)
 {
 	size_t x = strlen(*(char *const *)a), y = strlen(*(char *const *)b);
@@ -113,8 +103,11 @@ int stage_trees(struct stage *st, int sandbox_fd, const char *sandbox_path,
 		for (size_t k = 0; k < trees->n && !inside; k++)
 			inside = path_within(p, order[k]);
 		struct stat sst;
-		if (!inside)
+		if (!inside) {
+			/* Outside every tree it is the real thing anyway. */
+			say(st, "share '%s' lies in no tree: nothing to share", p);
 			continue;
+		}
 		if (lstat(p, &sst) < 0 || !(S_ISDIR(sst.st_mode) || S_ISREG(sst.st_mode))) {
 			/* Nothing to bind: writes there land in the overlay, reported as shared. */
 			say(st, "share '%s' is not a directory or file here: its writes stay private",

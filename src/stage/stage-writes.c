@@ -133,14 +133,6 @@ struct walk {
 	char rel[PATH_MAX];  /* the path below the layer's top, being walked ("" at the top) */
 };
 
-static bool under(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-	while (n > 1 && dir[n - 1] == '/')
-		n--;
-	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
-}
-
 static void add(struct walk *w, const char *rel, enum write_kind kind, int64_t size,
 		const char *from_rel)
 {
@@ -151,7 +143,7 @@ static void add(struct walk *w, const char *rel, enum write_kind kind, int64_t s
 		snprintf(from, sizeof(from), "%s/%s", l->shown, from_rel);
 	bool shared = false;
 	for (size_t i = 0; l->tree && w->shares && i < w->shares->n && !shared; i++)
-		shared = under(path, w->shares->v[i]);
+		shared = path_within(path, w->shares->v[i]);
 	writes_add(w->out, path, kind, size, from_rel ? from : NULL, l->tree, shared);
 }
 

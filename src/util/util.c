@@ -300,3 +300,60 @@ int open_beneath(int dfd, const char *rel, int flags)
 		return (int)fd;
 	return openat(dfd, rel, flags); /* before Linux 5.6 */
 }
+
+bool path_within(const char *inner, const char *outer)
+{
+	size_t n = strlen(outer);
+	while (n > 1 && outer[n - 1] == '/')
+		n--;
+	if (n == 1 && outer[0] == '/')
+		return inner[0] == '/';
+	return strncmp(inner, outer, n) == 0 && (inner[n] == '\0' || inner[n] == '/');
+}
+
+char *path_resolve(const char *abs)
+{
+	/* The longest prefix that exists, resolved; then the rest, "." and ".." taken as written
+	 * (nothing there exists to be a symlink). */
+	size_t len = strlen(abs);
+	char *head = xstrdup(abs), *real = NULL;
+	size_t cut = len;
+	for (;;) {
+		head[cut] = '\0';
+		if ((real = realpath(cut ? head : "/", NULL)))
+			break;
+		while (cut > 0 && head[cut - 1] != '/')
+			cut--;
+		if (cut == 0)
+			break;
+		cut--;
+	}
+	free(head);
+	if (!real)
+		real = xstrdup("/");
+	size_t n = strlen(real);
+	const char *p = abs + cut;
+	while (*p) {
+		while (*p == '/')
+			p++;
+		size_t c = strcspn(p, "/");
+		if (c == 0 || (c == 1 && p[0] == '.')) {
+			/* nothing */
+		} else if (c == 2 && p[0] == '.' && p[1] == '.') {
+			while (n > 1 && real[n - 1] != '/')
+				n--;
+			if (n > 1)
+				n--;
+			real[n] = '\0';
+		} else {
+			real = xrealloc(real, n + c + 2);
+			if (n > 1)
+				real[n++] = '/';
+			memcpy(real + n, p, c);
+			n += c;
+			real[n] = '\0';
+		}
+		p += c;
+	}
+	return real;
+}

@@ -83,6 +83,12 @@ bool env_flag(const char *name);
  * nothing absolute: openat2's RESOLVE_BENEATH): a tree someone else may change (a source being
  * copied, a layer the test wrote) cannot lead the caller elsewhere. */
 int open_beneath(int dfd, const char *rel, int flags);
+/* Is inner (an absolute path) outer itself or below it? Both canonical; '/' holds all. */
+bool path_within(const char *inner, const char *outer);
+/* The canonical form of the absolute path abs (malloc'd): its longest existing prefix through
+ * realpath(3), then the rest with "." and ".." taken lexically: what a path names once the
+ * missing part is made. */
+char *path_resolve(const char *abs);
 /* Write all of buf to fd, retrying on EINTR and short writes. */
 int write_all(int fd, const void *buf, size_t len);
 

@@ -192,6 +192,17 @@ run_isola run --root "$ROOT" --keep none --isolate tree --tree "$SRC" --shared-w
 assert_rc 1
 assert_has out "^FAIL .*hider\\.sh \\(its writes cannot be read \\(--shared-writes fail\\): cannot read the overlay layer"
 assert_tree_untouched "a hidden write"
+# A share named through '..' and through a symlink, not there yet when the test starts (it makes
+# it), is the same share: no violation. One outside every tree is said to be (-v).
+ln -s "$SRC" "$WORK/srclink"
+make_test cacher.sh "mkdir -p '$SRC/cache' && echo c >'$SRC/cache/c'"
+run_isola run --root "$ROOT" --keep none -v --isolate tree --tree "$WORK/srclink" \
+	--share "$SRC/obj/../cache" --share "$WORK/elsewhere" --shared-writes fail "$WORK/cacher.sh"
+assert_rc 0
+assert_has out "^      created  $SRC/cache/c \\(2 bytes\\) \\[shared\\]$"
+assert_has out "share '$WORK/elsewhere' lies in no tree: nothing to share"
+rm "$WORK/srclink"
+assert_tree_untouched "a share through .. and a symlink"
 
 # A sandbox inside the tree (--root under it) stays the real one: the test's writes there
 # land on disk, not in its overlay, and are not reported.

@@ -219,6 +219,49 @@ static void test_write_all(void **state)
 	assert_int_equal(write_all(-1, "x", 1), -1);
 }
 
+static void expect_resolved(const char *in, const char *want)
+{
+	char *got = path_resolve(in);
+	if (strcmp(got, want) != 0)
+		fail_msg("path_resolve(\"%s\") = \"%s\", not \"%s\"", in, got, want);
+	free(got);
+}
+
+static void test_path_resolve_and_within(void **state)
+{
+	(void)state;
+	char tmpl[] = "/tmp/isola-unit-XXXXXX";
+	assert_non_null(mkdtemp(tmpl));
+	char *top = realpath(tmpl, NULL);
+	assert_non_null(top);
+	char *real = xasprintf("%s/real", top), *link = xasprintf("%s/link", top);
+	assert_int_equal(mkdir(real, 0700), 0);
+	assert_int_equal(symlink("real", link), 0);
+
+	expect_resolved("/", "/");
+	expect_resolved("/..", "/");
+	char *in = xasprintf("%s/link/sub/../new/./x//", top), *want = xasprintf("%s/real/new/x", top);
+	expect_resolved(in, want); /* through the symlink, then lexically past what is missing */
+	free(in), free(want);
+	in = xasprintf("%s/link/../real", top);
+	expect_resolved(in, real); /* ".." of an existing prefix is the kernel's: the link's parent */
+	free(in);
+	in = xasprintf("%s/missing/../..", real);
+	expect_resolved(in, top);
+	free(in);
+
+	assert_true(path_within("/a/b", "/a"));
+	assert_true(path_within("/a", "/a/"));
+	assert_true(path_within("/a/b", "/"));
+	assert_false(path_within("/ab", "/a"));
+	assert_false(path_within("/a", "/a/b"));
+
+	assert_int_equal(unlink(link), 0);
+	assert_int_equal(rmdir(real), 0);
+	assert_int_equal(rmdir(top), 0);
+	free(real), free(link), free(top);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -230,6 +273,7 @@ int main(void)
 	    cmocka_unit_test(test_env_name_valid),
 	    cmocka_unit_test(test_strv),
 	    cmocka_unit_test(test_write_all),
+	    cmocka_unit_test(test_path_resolve_and_within),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL) ? 1 : 0;
 }
