@@ -230,7 +230,13 @@ static int bind_leaf(int pfd, const char *leaf, int src_fd)
 	return -1;
 }
 
-static int apply_op(const struct mount_exec *x, int root_fd, size_t i, int bind_src)
+/* Is op's source opened before any op is made (mount_exec_apply)? */
+static bool early_src(const struct mount_op *op)
+{
+	return op->kind == MOUNT_BIND || (op->kind == MOUNT_OVERLAY && op->target[0] == '/');
+}
+
+static int apply_op(const struct mount_exec *x, int root_fd, size_t i, int src_fd)
 {
 	const struct mount_plan *p = x->plan;
 	const struct mount_op *op = &p->v[i];
@@ -265,10 +271,10 @@ static int apply_op(const struct mount_exec *x, int root_fd, size_t i, int bind_
 		goto out;
 	}
 	if (op->kind == MOUNT_BIND) {
-		if (bind_leaf(pfd, leaf, bind_src) < 0)
+		if (bind_leaf(pfd, leaf, src_fd) < 0)
 			goto out;
 		target_path(tpath, sizeof(tpath), pfd, leaf);
-		fd_path(spath, sizeof(spath), bind_src);
+		fd_path(spath, sizeof(spath), src_fd);
 		ret = mount(spath, tpath, NULL, MS_BIND | MS_REC, NULL);
 		goto out;
 	}
@@ -281,14 +287,14 @@ static int apply_op(const struct mount_exec *x, int root_fd, size_t i, int bind_
 	}
 	target_path(tpath, sizeof(tpath), pfd, leaf);
 	if (op->kind == MOUNT_OVERLAY) {
-		if ((fds[0] = open_path(op->src, true)) < 0 ||
+		if ((src_fd < 0 && (fds[0] = open_path(op->src, true)) < 0) ||
 		    (fds[1] = open_path(op->upper, true)) < 0 ||
 		    (fds[2] = open_path(op->work, true)) < 0)
 			goto out;
 		/* userxattr is what overlayfs requires in a user namespace; redirect_dir=on (root
 		 * only) lets a directory of the lower layer be renamed. Not volatile: a volatile
 		 * upper refuses a second mount of the same work dir (isola's tests do remount). */
-		overlay_data(data, sizeof(data), fds[0], fds[1], fds[2],
+		overlay_data(data, sizeof(data), src_fd >= 0 ? src_fd : fds[0], fds[1], fds[2],
 			     p->userns ? ",userxattr" : p->overlay_redirect ? ",redirect_dir=on" : "");
 		ret = mount("overlay", tpath, "overlay", 0, data);
 		goto out;
@@ -345,28 +351,32 @@ int mount_exec_apply(const struct mount_exec *x, struct mount_failure *f)
 	int root_fd = x->plan->n ? open_path(x->plan->root, true) : -1;
 	if (x->plan->n && root_fd < 0)
 		goto fail;
-	/* Every bind's source before any op: a bind over /tmp hides what lies under it. */
+	/* Every bind's source before any op: a bind over /tmp hides what lies under it. So is
+	 * the lower of a tree's overlay (an absolute target): a tree inside another is then the
+	 * real directory, not the outer overlay's view of it (an overlay of an overlay, which
+	 * overlayfs refuses where the real tree is on overlayfs already: a container's root). */
 	int binds[MOUNT_BIND_MAX];
 	size_t nb = 0, k = 0;
 	for (size_t i = 0; i < x->plan->n; i++) {
-		if (x->plan->v[i].kind != MOUNT_BIND)
+		if (!early_src(&x->plan->v[i]))
 			continue;
 		f->op = (int)i;
 		if (nb == MOUNT_BIND_MAX) {
 			errno = E2BIG;
 			goto fail_ops;
 		}
-		if ((binds[nb] = open_path(x->plan->v[i].src, false)) < 0)
+		if ((binds[nb] = open_path(x->plan->v[i].src,
+					   x->plan->v[i].kind == MOUNT_OVERLAY)) < 0)
 			goto fail_ops;
 		nb++;
 	}
 	for (size_t i = 0; i < x->plan->n; i++) {
-		bool bind = x->plan->v[i].kind == MOUNT_BIND;
-		if (apply_op(x, root_fd, i, bind ? binds[k] : -1) < 0) {
+		bool early = early_src(&x->plan->v[i]);
+		if (apply_op(x, root_fd, i, early ? binds[k] : -1) < 0) {
 			f->op = (int)i;
 			goto fail_ops;
 		}
-		k += bind;
+		k += early;
 	}
 	for (size_t i = 0; i < nb; i++)
 		close(binds[i]);

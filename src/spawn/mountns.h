@@ -76,7 +76,7 @@ struct mount_failure {
  * async-signal-safe calls. The child opens the paths itself, after entering its namespace:
  * overlayfs and bind mounts accept only paths of the namespace they are made in.
  */
-#define MOUNT_BIND_MAX 64 /* MOUNT_BIND ops in one plan */
+#define MOUNT_BIND_MAX 64 /* MOUNT_BIND ops and tree overlays in one plan */
 
 struct mount_exec {
 	const struct mount_plan *plan;

@@ -221,6 +221,24 @@ rmdir "$SRC/root"
 BEFORE=$(snapshot)
 assert_no_mounts
 
+# A tree inside another, both on overlayfs already (a container's root): the inner overlay's
+# lower is the real directory, not the outer overlay's view (an overlay of an overlay of an
+# overlay, which overlayfs refuses). Made in a mount namespace of this test's own (root only).
+if [ "$(id -u)" = 0 ]; then
+	mkdir -p ov/lower/sub ov/upper ov/work ov/merged
+	make_test nested.sh "echo a >'$WORK/ov/merged/a' && echo b >'$WORK/ov/merged/sub/b'"
+	unshare -m --propagation private sh -c '
+		mount -t overlay overlay -o "lowerdir=$1/lower,upperdir=$1/upper,workdir=$1/work" "$1/merged" &&
+		cd "$1/merged" && "$ISOLA_BIN" run --root "$2" --keep none --no-timings -v --isolate tree \
+			--tree "$1/merged" --tree "$1/merged/sub" "$3" >"$4/out" 2>&1
+		echo $? >"$4/rc"' sh "$WORK/ov" "$ROOT" "$WORK/nested.sh" "$WORK"
+	RC=$(cat rc)
+	assert_rc 0
+	assert_has out "^      created  $WORK/ov/merged/sub/b \\(2 bytes\\)$"
+	assert_eq "$(find ov/upper ov/lower -name a -o -name b | wc -l)" 0 "the nested trees' writes reached them"
+	rm -rf ov
+fi
+
 # Bad trees: not a directory, or missing, is ERROR with the reason.
 run_isola run --root "$ROOT" --keep none --isolate tree --tree "$SRC/main.c" "$WORK/noisy.sh"
 assert_rc 1
