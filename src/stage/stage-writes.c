@@ -120,9 +120,12 @@ const char *writes_summary(const struct writes *w, char *buf, size_t len)
 /* --- the walk ----------------------------------------------------------------------------- */
 
 #define WALK_DEPTH_MAX 256
-/* Contents compared byte by byte only up to this size; a bigger file whose size is the same but
- * whose mtime is not counts as modified. */
+/* Contents compared byte by byte only up to this size, and up to COMPARE_BUDGET bytes of files
+ * in all per attempt (the walk runs on the scheduler's loop: a test that touched a big tree must
+ * not hold up the others); past either, a file whose size is the same but whose mtime is not
+ * counts as modified. */
 #define COMPARE_MAX (16 << 20)
+#define COMPARE_BUDGET (64 << 20)
 
 struct walk {
 	const struct overlay_layer *layer;
@@ -130,6 +133,7 @@ struct walk {
 	const char *xprefix; /* "trusted.overlay." or "user.overlay." */
 	int lower_root;      /* fd of the layer's lower directory */
 	struct writes *out;
+	int64_t *budget;     /* bytes that may still be compared (COMPARE_BUDGET) */
 	char rel[PATH_MAX];  /* the path below the layer's top, being walked ("" at the top) */
 };
 
@@ -180,8 +184,8 @@ static bool same_bytes(int ufd, int lfd)
 }
 
 /* Same contents? Regular files of the same size (symlinks: the same target). */
-static bool same_contents(int udfd, int ldfd, const char *name, const struct stat *us,
-			  const struct stat *ls)
+static bool same_contents(const struct walk *w, int udfd, int ldfd, const char *name,
+			  const struct stat *us, const struct stat *ls)
 {
 	if (S_ISLNK(us->st_mode)) {
 		char a[PATH_MAX], b[PATH_MAX];
@@ -196,8 +200,9 @@ static bool same_contents(int udfd, int ldfd, const char *name, const struct sta
 	/* A copy-up keeps the mtime; a write moves it. */
 	if (us->st_mtim.tv_sec == ls->st_mtim.tv_sec && us->st_mtim.tv_nsec == ls->st_mtim.tv_nsec)
 		return true;
-	if (us->st_size > COMPARE_MAX)
+	if (us->st_size > COMPARE_MAX || us->st_size > *w->budget)
 		return false;
+	*w->budget -= us->st_size;
 	int ufd = openat(udfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	int lfd = openat(ldfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	struct stat a, b;
@@ -246,7 +251,7 @@ static void walk_dir(struct walk *w, int udfd, int ldfd, unsigned depth)
 			if (!have_lower)
 				add(w, w->rel, WRITE_CREATED, size, NULL);
 			else if ((us.st_mode & S_IFMT) != (ls.st_mode & S_IFMT) ||
-				 !same_contents(udfd, ldfd, name, &us, &ls))
+				 !same_contents(w, udfd, ldfd, name, &us, &ls))
 				add(w, w->rel, WRITE_MODIFIED, size, NULL);
 			else
 				add(w, w->rel, WRITE_CHMOD, size, NULL);
@@ -296,12 +301,14 @@ int writes_collect(int sandbox_fd, const struct overlay_layers *l, const struct 
 		   struct writes *out, struct isola_error *e)
 {
 	int ret = 0;
+	int64_t budget = COMPARE_BUDGET;
 	for (size_t i = 0; i < l->n; i++) {
 		struct walk *w = xcalloc(1, sizeof(*w));
 		*w = (struct walk){.layer = &l->v[i],
 				   .shares = shares,
 				   .xprefix = l->userxattr ? "user.overlay." : "trusted.overlay.",
-				   .out = out};
+				   .out = out,
+				   .budget = &budget};
 		/* The test could have swapped .isola or .isola/N for a symlink. */
 		int ufd = open_beneath(sandbox_fd, l->v[i].upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (ufd < 0) {
