@@ -113,6 +113,23 @@ static int check_fence(const struct testlist *tl)
 	return 0;
 }
 
+/* --tree and --share on the command line only say which trees and what stays shared: without
+ * tree isolation for any test they would do nothing, which is a mistake to say, not to run. (In
+ * a config file a test may opt out of a suite's isolate = tree with isolate = none.) */
+static int check_trees(const struct testlist *tl, const struct settings *cli)
+{
+	if (!cli->trees.n && !cli->shares.n)
+		return 0;
+	for (size_t i = 0; i < tl->n; i++)
+		if (tl->v[i].s.isolate & (ISO_TREE | ISO_ALL))
+			return 0;
+	cli_error("%s '%s' does nothing without --isolate tree (or all): add it, or leave the "
+	          "option out",
+	          cli->trees.n ? "--tree" : "--share",
+	          cli->trees.n ? cli->trees.v[0] : cli->shares.v[0]);
+	return -1;
+}
+
 void run_prepare(struct keeper *k, const struct rundir *rd)
 {
 	sigset_t set;
@@ -470,7 +487,7 @@ int cmd_run(int argc, char **argv, bool list_only)
 		rc = EXIT_OK; /* a shard with nothing to do (more shards than tests) */
 		goto out;
 	}
-	if (!list_only && check_fence(&tl) < 0)
+	if (!list_only && (check_fence(&tl) < 0 || check_trees(&tl, &cl.s) < 0))
 		goto out;
 	if (order_deps(&tl, &deps, &e) < 0) {
 		cli_error("%s", e.message);

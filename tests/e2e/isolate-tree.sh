@@ -239,7 +239,10 @@ if [ "$(id -u)" = 0 ]; then
 	rm -rf ov
 fi
 
-# Bad trees: not a directory, or missing, is ERROR with the reason.
+# Bad trees: not a directory, or missing, is ERROR with the reason. --tree or --share without
+# tree isolation for any test would do nothing: refused.
+assert_refused "^isola: --tree '$SRC' does nothing without --isolate tree \\(or all\\): add it" --tree "$SRC" "$WORK/noisy.sh"
+assert_refused "^isola: --share '$SRC/shared' does nothing without --isolate tree" --isolate tmp --share "$SRC/shared" "$WORK/noisy.sh"
 run_isola run --root "$ROOT" --keep none --isolate tree --tree "$SRC/main.c" "$WORK/noisy.sh"
 assert_rc 1
 assert_has out "^ERROR .*noisy\\.sh \\(isola: cannot isolate the tree '$SRC/main\\.c' \\(--isolate tree\\): it is not a directory\\)$"
