@@ -199,8 +199,7 @@ static void on_test_end(void *ctx, const struct read_test_end *te)
 	if (!a->log_path && te->output_tail && m->tails) {
 		char *path = xasprintf("%s/%u", m->tails, ++m->ntails);
 		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		size_t len = strlen(te->output_tail);
-		if (fd >= 0 && write_all(fd, te->output_tail, len) == 0)
+		if (fd >= 0 && write_all(fd, te->output_tail, te->output_tail_len) == 0)
 			a->log_path = path;
 		else
 			free(path);

@@ -136,6 +136,8 @@ static void test_end(struct reader *r, json_t *ev, const struct report_read_ops 
 	    .log = str(r, ev, "log", false),
 	    .output_tail = str(r, ev, "output_tail", false),
 	};
+	if (te.output_tail)
+		te.output_tail_len = json_string_length(json_object_get(ev, "output_tail"));
 	struct subresults subs = {0};
 	json_t *arr = json_object_get(ev, "subtests");
 	if (json_is_array(arr)) {
@@ -232,7 +234,8 @@ int report_json_read(const char *path, const struct report_read_ops *ops, void *
 		if (len == 0 || (len == 1 && whole))
 			continue;
 		json_error_t je;
-		json_t *ev = json_loadb(line, (size_t)len, 0, &je);
+		/* A test's output may hold NUL (output_tail keeps it, as \u0000). */
+		json_t *ev = json_loadb(line, (size_t)len, JSON_ALLOW_NUL, &je);
 		if (!ev) {
 			/* A line cut short at the very end: the shard was killed while writing. */
 			if (!whole && started && fgetc(f) == EOF)

@@ -42,6 +42,7 @@ struct read_test_end {
 	long long max_rss_kib; /* -1: unknown */
 	const char *sandbox, *log;
 	const char *output_tail; /* what a failed attempt wrote last, or NULL */
+	size_t output_tail_len;  /* its bytes (it may hold NUL) */
 	const struct subresults *subs; /* its subtests (protocol.h); NULL if it had none */
 	const struct writes *wrote;    /* its shared-write report; NULL if it wrote nothing */
 	int fence_abi;                     /* 0: not fenced (or an older report) */
