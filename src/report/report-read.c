@@ -196,6 +196,36 @@ static void test_end(struct reader *r, json_t *ev, const struct report_read_ops 
 			wrote.total = (size_t)total;
 		te.wrote = &wrote;
 	}
+	/* What --isolate gave it; kinds this isola does not know are passed over. */
+	arr = json_object_get(ev, "isolated");
+	if (json_is_array(arr)) {
+		size_t i;
+		json_t *o;
+		json_array_foreach(arr, i, o) {
+			int bits;
+			if (json_is_string(o) && parse_isolate(json_string_value(o), &bits) == 0)
+				te.isolated |= bits & (ISO_TMP | ISO_SHM | ISO_NET | ISO_TREE);
+		}
+		te.not_isolated = str(r, ev, "not_isolated", false);
+	}
+	struct tree_views trees = {0};
+	arr = json_object_get(ev, "trees");
+	if (json_is_array(arr)) {
+		size_t i;
+		json_t *o;
+		json_array_foreach(arr, i, o) {
+			const char *path = json_is_object(o) ? str(r, o, "path", true) : NULL;
+			const char *kind = json_is_object(o) ? str(r, o, "kind", true) : NULL;
+			bool share = kind && strcmp(kind, "share") == 0;
+			if (!path || !kind || (!share && strcmp(kind, "tree") != 0)) {
+				r->missing = "trees";
+				break;
+			}
+			tree_views_add(&trees, path, share, flag(r, o, "private"),
+			               str(r, o, "reason", false));
+		}
+		te.trees = &trees;
+	}
 	struct strv refused = STRV_INIT;
 	json_t *fence = json_object_get(ev, "fence_refused");
 	double abi = num(r, ev, "fence_abi", false, 0);
@@ -213,6 +243,7 @@ static void test_end(struct reader *r, json_t *ev, const struct report_read_ops 
 		ops->test_end(ctx, &te);
 	subresults_release(&subs);
 	writes_release(&wrote);
+	tree_views_release(&trees);
 	strv_release(&refused);
 }
 
