@@ -199,8 +199,7 @@ static void on_test_end(void *ctx, const struct read_test_end *te)
 	if (!a->log_path && te->output_tail && m->tails) {
 		char *path = xasprintf("%s/%u", m->tails, ++m->ntails);
 		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		size_t len = strlen(te->output_tail);
-		if (fd >= 0 && write_all(fd, te->output_tail, len) == 0)
+		if (fd >= 0 && write_all(fd, te->output_tail, te->output_tail_len) == 0)
 			a->log_path = path;
 		else
 			free(path);
@@ -211,6 +210,10 @@ static void on_test_end(void *ctx, const struct read_test_end *te)
 		subresults_copy(&a->subs, te->subs);
 	if (te->wrote)
 		writes_copy(&a->wrote, te->wrote);
+	a->isolated = te->isolated;
+	a->isolate_reason = te->not_isolated ? xstrdup(te->not_isolated) : NULL;
+	if (te->trees)
+		tree_views_copy(&a->trees, te->trees);
 	a->fence_abi = te->fence_abi;
 	if (te->fence_refused)
 		strv_extend(&a->fence_refused, te->fence_refused);
@@ -578,6 +581,8 @@ out:
 		free(m.atts[i].log_path);
 		subresults_release(&m.atts[i].subs);
 		writes_release(&m.atts[i].wrote);
+		free(m.atts[i].isolate_reason);
+		tree_views_release(&m.atts[i].trees);
 		strv_release(&m.atts[i].fence_refused);
 	}
 	free(m.atts);

@@ -383,6 +383,14 @@ int parse_isolate(const char *v, int *out)
 	return 0;
 }
 
+const char *isolate_kind_name(int bit)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(isolate_words); i++)
+		if (bit == isolate_words[i].bit)
+			return isolate_words[i].name;
+	return NULL;
+}
+
 const char *isolate_name(int bits, char *buf, size_t len)
 {
 	size_t at = 0;

@@ -91,6 +91,8 @@ bool name_ok(const char *v);
 int parse_isolate(const char *v, int *out);
 /* "tmp,net" for bits (into buf). */
 const char *isolate_name(int bits, char *buf, size_t len);
+/* "tmp", "shm", "net", "tree" or "all" for one enum isolate_kind bit; NULL for anything else. */
+const char *isolate_kind_name(int bit);
 
 /* report (0) or fail (1): --shared-writes, what a write into a tree not shared does to a test.
  * Returns 0, or -1. */

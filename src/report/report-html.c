@@ -15,6 +15,7 @@
 #include "report/report-record.h"
 #include "report/report-text.h"
 #include "report/report.h"
+#include "spawn/isolate.h"
 #include "util/util.h"
 
 /* The output tail shown for an attempt that did not pass. */
@@ -219,6 +220,26 @@ static void write_failed_subs(struct html *h, FILE *f, const struct report_rec *
 		fprintf(f, "<p>... %zu more failed subtests not shown</p>\n", s->failed - shown);
 }
 
+/* What --isolate gave an attempt and its write fence, in one line, as -v says them. */
+static void write_isolation(struct html *h, FILE *f, const struct report_rec *r)
+{
+	if (!r->isolation && !r->fence_abi)
+		return;
+	char iso[64];
+	fprintf(f, "<p class=\"isolation\">");
+	if (r->isolation) {
+		fprintf(f, "isolated: %s", isolation_name(r->isolated, iso, sizeof(iso)));
+		if (r->isolate_reason)
+			fprintf(f, " &middot; not isolated more: %s", esc(h, r->isolate_reason));
+		if (r->trees)
+			fprintf(f, " &middot; %s", esc(h, r->trees));
+	}
+	if (r->fence_abi)
+		fprintf(f, "%sfenced (Landlock ABI %d)", r->isolation ? " &middot; " : "",
+		        r->fence_abi);
+	fprintf(f, "</p>\n");
+}
+
 static void write_failures(struct html *h, FILE *f)
 {
 	size_t n = 0;
@@ -252,6 +273,7 @@ static void write_failures(struct html *h, FILE *f)
 		if (r->kept && r->log_path)
 			fprintf(f, "<p>log: <code>%s</code> (%lld bytes)</p>\n",
 			        esc(h, r->log_path), (long long)r->out_size);
+		write_isolation(h, f, r);
 		write_failed_subs(h, f, r);
 		if (r->tail_len) {
 			tbuf_reset(&h->b);

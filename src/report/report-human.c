@@ -492,18 +492,24 @@ static void human_test_end(void *ctx, const struct attempt *a)
 	}
 	if (h->o.verbose && a->owner_reason)
 		fprintf(out, "    not owned better: %s\n", a->owner_reason);
-	if (h->o.verbose && (a->test->s.isolate & (ISO_TMP | ISO_SHM | ISO_NET | ISO_ALL)) &&
-	    a->owner) {
+	/* What it asked of tmp, shm and net (the trees have a line of their own); from the
+	 * attempt, not the test's settings: isola merge has no settings. */
+	if (h->o.verbose && a->owner &&
+	    ((a->isolated & (ISO_TMP | ISO_SHM | ISO_NET)) || a->isolate_reason)) {
 		char iso[64];
-		fprintf(out, "    isolated: %s%s\n", isolation_name(a->isolated, iso, sizeof(iso)),
+		fprintf(out, "    isolated: %s%s\n",
+		        isolation_name(a->isolated & ~ISO_TREE, iso, sizeof(iso)),
 		        a->isolated & ISO_NET ? " (net: loopback only, 127.0.0.1 and ::1: no route "
 		                                "out, no name service, no multicast beyond lo)"
 		                              : "");
 	}
 	if (h->o.verbose && a->isolate_reason)
 		fprintf(out, "    not isolated more: %s\n", a->isolate_reason);
-	if (h->o.verbose && a->trees)
-		fprintf(out, "    isolated: %s\n", visible(h, a->trees));
+	if (h->o.verbose && a->trees.n) {
+		char *trees = tree_views_describe(&a->trees);
+		fprintf(out, "    isolated: %s\n", visible(h, trees));
+		free(trees);
+	}
 	print_wrote(h, out, a);
 	if (h->o.verbose && a->fence_abi)
 		fprintf(out, "    fenced (Landlock ABI %d)\n", a->fence_abi);

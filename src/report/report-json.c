@@ -193,6 +193,31 @@ static void json_test_end(void *ctx, const struct attempt *a)
 	json_object_set_new(procs, "max_rss_kib",
 	                    a->maxrss_kb >= 0 ? json_integer(a->maxrss_kb) : json_null());
 	json_object_set_new(ev, "processes", procs);
+	/* Only for an attempt that asked for --isolate (and started): the kinds it got, what it
+	 * did not get and why (--isolate all), what each tree and --share path became. */
+	if (attempt_isolation_known(a)) {
+		json_t *kinds = json_array();
+		for (int bit = ISO_TMP; bit <= ISO_TREE; bit <<= 1)
+			if (a->isolated & bit)
+				json_array_append_new(kinds, json_string(isolate_kind_name(bit)));
+		json_object_set_new(ev, "isolated", kinds);
+		if (a->isolate_reason)
+			json_object_set_new(ev, "not_isolated", text_json(a->isolate_reason));
+		if (a->trees.n) {
+			json_t *trees = json_array();
+			for (size_t i = 0; i < a->trees.n; i++) {
+				const struct tree_view *v = &a->trees.v[i];
+				json_t *o = json_object();
+				json_object_set_new(o, "path", text_json(v->path));
+				json_object_set_new(o, "kind",
+				                    json_string(v->share ? "share" : "tree"));
+				json_object_set_new(o, "private", json_boolean(v->is_private));
+				json_object_set_new(o, "reason", text_json(v->why));
+				json_array_append_new(trees, o);
+			}
+			json_object_set_new(ev, "trees", trees);
+		}
+	}
 	/* Only for a fenced attempt: the Landlock ABI, and what its output says was refused. */
 	if (a->fence_abi) {
 		json_t *refused = json_array();

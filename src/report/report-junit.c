@@ -26,6 +26,7 @@
 #include "report/report-record.h"
 #include "report/report-text.h"
 #include "report/report.h"
+#include "spawn/isolate.h"
 #include "util/util.h"
 
 #define JUNIT_OUTPUT_MAX (64 * 1024)
@@ -232,6 +233,19 @@ static bool write_case(struct junit *j, xmlTextWriterPtr w, const struct report_
 		X(property(j, w, "staging.strategy", r->strategy));
 		snprintf(num, sizeof(num), "%.3f", ns_to_s(r->exec_ns - r->start_ns));
 		X(property(j, w, "staging.time", num));
+	}
+	/* What --isolate gave it and its write fence, as -v says them. */
+	if (r->isolation) {
+		char iso[64];
+		X(property(j, w, "isolated", isolation_name(r->isolated, iso, sizeof(iso))));
+		if (r->isolate_reason)
+			X(property(j, w, "not_isolated", r->isolate_reason));
+		if (r->trees)
+			X(property(j, w, "trees", r->trees));
+	}
+	if (r->fence_abi) {
+		snprintf(num, sizeof(num), "Landlock ABI %d", r->fence_abi);
+		X(property(j, w, "fenced", num));
 	}
 	/* The shared-write report: a count, then one property per path ("KIND PATH"). */
 	if (r->wrote.total) {

@@ -136,6 +136,8 @@ static void test_end(struct reader *r, json_t *ev, const struct report_read_ops 
 	    .log = str(r, ev, "log", false),
 	    .output_tail = str(r, ev, "output_tail", false),
 	};
+	if (te.output_tail)
+		te.output_tail_len = json_string_length(json_object_get(ev, "output_tail"));
 	struct subresults subs = {0};
 	json_t *arr = json_object_get(ev, "subtests");
 	if (json_is_array(arr)) {
@@ -194,6 +196,36 @@ static void test_end(struct reader *r, json_t *ev, const struct report_read_ops 
 			wrote.total = (size_t)total;
 		te.wrote = &wrote;
 	}
+	/* What --isolate gave it; kinds this isola does not know are passed over. */
+	arr = json_object_get(ev, "isolated");
+	if (json_is_array(arr)) {
+		size_t i;
+		json_t *o;
+		json_array_foreach(arr, i, o) {
+			int bits;
+			if (json_is_string(o) && parse_isolate(json_string_value(o), &bits) == 0)
+				te.isolated |= bits & (ISO_TMP | ISO_SHM | ISO_NET | ISO_TREE);
+		}
+		te.not_isolated = str(r, ev, "not_isolated", false);
+	}
+	struct tree_views trees = {0};
+	arr = json_object_get(ev, "trees");
+	if (json_is_array(arr)) {
+		size_t i;
+		json_t *o;
+		json_array_foreach(arr, i, o) {
+			const char *path = json_is_object(o) ? str(r, o, "path", true) : NULL;
+			const char *kind = json_is_object(o) ? str(r, o, "kind", true) : NULL;
+			bool share = kind && strcmp(kind, "share") == 0;
+			if (!path || !kind || (!share && strcmp(kind, "tree") != 0)) {
+				r->missing = "trees";
+				break;
+			}
+			tree_views_add(&trees, path, share, flag(r, o, "private"),
+			               str(r, o, "reason", false));
+		}
+		te.trees = &trees;
+	}
 	struct strv refused = STRV_INIT;
 	json_t *fence = json_object_get(ev, "fence_refused");
 	double abi = num(r, ev, "fence_abi", false, 0);
@@ -211,6 +243,7 @@ static void test_end(struct reader *r, json_t *ev, const struct report_read_ops 
 		ops->test_end(ctx, &te);
 	subresults_release(&subs);
 	writes_release(&wrote);
+	tree_views_release(&trees);
 	strv_release(&refused);
 }
 
@@ -232,7 +265,8 @@ int report_json_read(const char *path, const struct report_read_ops *ops, void *
 		if (len == 0 || (len == 1 && whole))
 			continue;
 		json_error_t je;
-		json_t *ev = json_loadb(line, (size_t)len, 0, &je);
+		/* A test's output may hold NUL (output_tail keeps it, as \u0000). */
+		json_t *ev = json_loadb(line, (size_t)len, JSON_ALLOW_NUL, &je);
 		if (!ev) {
 			/* A line cut short at the very end: the shard was killed while writing. */
 			if (!whole && started && fgetc(f) == EOF)

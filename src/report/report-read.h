@@ -42,8 +42,13 @@ struct read_test_end {
 	long long max_rss_kib; /* -1: unknown */
 	const char *sandbox, *log;
 	const char *output_tail; /* what a failed attempt wrote last, or NULL */
+	size_t output_tail_len;  /* its bytes (it may hold NUL) */
 	const struct subresults *subs; /* its subtests (protocol.h); NULL if it had none */
 	const struct writes *wrote;    /* its shared-write report; NULL if it wrote nothing */
+	int isolated;                      /* the --isolate kinds it got (ISO_* bits); 0 if none
+					    * or the report does not say */
+	const char *not_isolated;          /* with --isolate all: what it did not get, and why */
+	const struct tree_views *trees;    /* what each tree and share became; NULL if none */
 	int fence_abi;                     /* 0: not fenced (or an older report) */
 	const struct strv *fence_refused;  /* with fence_abi: the paths named; else NULL */
 };

@@ -49,6 +49,11 @@ struct report_rec *report_recs_add(struct report_recs *rs, const struct attempt 
 	    .done_ns = a->done_ns,
 	    .start_wall_ns = a->start_wall_ns,
 	    .timeout_ns = a->test->s.timeout_ns > 0 ? a->test->s.timeout_ns : 0,
+	    .isolation = attempt_isolation_known(a),
+	    .isolated = a->isolated,
+	    .isolate_reason = dup_or_null(a->isolate_reason),
+	    .trees = tree_views_describe(&a->trees),
+	    .fence_abi = a->fence_abi,
 	};
 	r->out_size = report_log_size(a->log_path);
 	subresults_copy(&r->subs, &a->subs);
@@ -72,6 +77,8 @@ void report_recs_release(struct report_recs *rs)
 		free(r->sandbox_path);
 		free(r->log_path);
 		free(r->tail);
+		free(r->isolate_reason);
+		free(r->trees);
 		subresults_release(&r->subs);
 		writes_release(&r->wrote);
 	}

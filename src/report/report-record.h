@@ -33,6 +33,11 @@ struct report_rec {
 	off_t out_size;     /* bytes the test wrote (its log's size) */
 	struct subresults subs; /* a copy of the attempt's */
 	struct writes wrote;    /* a copy of the attempt's */
+	bool isolation;         /* attempt_isolation_known(): the three below say what it got */
+	int isolated;           /* ISO_* bits */
+	char *isolate_reason;   /* NULL: none */
+	char *trees;            /* what each tree and share became, for people; NULL: none */
+	int fence_abi;          /* 0: not fenced */
 	/* The reporter's own: where its copy of the output tail is, or the tail itself. */
 	char *tail;
 	size_t tail_len;

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "sandbox/sandbox.h"
+#include "stage/tree.h"
 #include "stage/writes.h"
 #include "testlist/testlist.h"
 
@@ -29,6 +30,11 @@ enum outcome {
 /* What a report shows for an attempt: its outcome, or, if it ended its run, the run's result
  * (FLAKY for a pass after failures). */
 #define attempt_shown(a) ((a)->retried ? (a)->outcome : (a)->result)
+
+/* Is there something to say of what --isolate gave it (the reports' "isolated")? It asked
+ * for some kind, and started. */
+#define attempt_isolation_known(a) \
+	((a)->owner && ((a)->isolated || (a)->isolate_reason || (a)->trees.n))
 
 /* "PASS", "FAIL", ... */
 const char *outcome_name(enum outcome o);
@@ -116,10 +122,12 @@ struct attempt {
 	const char *strategy; /* how its resources were staged (static): "overlay", "reflink",
 			       * "copy", "bind" (--ro), a mix such as "overlay+copy", or "none" */
 	char *strategy_reason; /* why some resource did not get a better strategy; NULL if none */
-	char *trees;          /* what --isolate tree gave it, for -v; NULL if not asked */
+	struct tree_views trees; /* what --isolate tree made of each tree and share (none if not
+				  * asked) */
 	struct overlay_layers layers; /* its overlays (trees, --copy), walked when it ends */
 	struct writes wrote;  /* what it changed through them (the shared-write report) */
-	int isolated;          /* the --isolate kinds it got (ISO_* of config/settings.h) */
+	int isolated;          /* the --isolate kinds it got (ISO_* of config/settings.h; ISO_TREE:
+				* some tree is a private overlay) */
 	char *isolate_reason;  /* with --isolate all: what it did not get, and why; NULL if none */
 
 	struct sandbox sb;

@@ -505,10 +505,10 @@ static void prepared(struct sched *s, struct job *j)
 	a->strategy_reason = j->st.reason;
 	j->st.reason = NULL;
 	a->trees = j->st.trees;
-	j->st.trees = NULL;
+	j->st.trees = (struct tree_views){0};
 	a->layers = j->st.layers;
 	j->st.layers = (struct overlay_layers){0};
-	a->isolated = j->iso.got;
+	a->isolated = j->iso.got | (tree_views_isolated(&a->trees) ? ISO_TREE : 0);
 	a->isolate_reason = j->iso.why_not;
 	j->iso = (struct isolation)ISOLATION_INIT;
 	a->log_fd = j->log_fd;
@@ -905,8 +905,7 @@ static void completed(struct sched *s, struct job *j)
 	free(a->isolate_reason);
 	a->isolate_reason = NULL;
 	subresults_release(&a->subs);
-	free(a->trees);
-	a->trees = NULL;
+	tree_views_release(&a->trees);
 	overlay_layers_release(&a->layers);
 	writes_release(&a->wrote);
 	/* A log that will not go is not lost track of: the run directory is removed whole at the

@@ -69,24 +69,25 @@ static struct ns_probe ns_available(bool net)
 	return r;
 }
 
+/* The kinds made here (tree is staging's, stage-tree.c), and whether each needs a network
+ * namespace. */
 static const struct {
 	int bit;
-	const char *name;
 	bool net;
 } kinds[] = {
-	{ISO_TMP, "tmp", false},
-	{ISO_SHM, "shm", false},
-	{ISO_NET, "net", true},
+	{ISO_TMP, false},
+	{ISO_SHM, false},
+	{ISO_NET, true},
 };
 
 const char *isolation_name(int bits, char *buf, size_t len)
 {
 	size_t at = 0;
 	buf[0] = '\0';
-	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
-		if (bits & kinds[i].bit)
+	for (int bit = ISO_TMP; bit <= ISO_TREE; bit <<= 1)
+		if (bits & bit)
 			at += (size_t)snprintf(buf + at, at < len ? len - at : 0, "%s%s",
-					       at ? ", " : "", kinds[i].name);
+					       at ? ", " : "", isolate_kind_name(bit));
 	if (!at)
 		snprintf(buf, len, "none");
 	return buf;
@@ -134,6 +135,7 @@ int isolate_plan(int want, const struct isolate_paths *paths, struct mount_plan 
 	got->got = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
 		int bit = kinds[i].bit;
+		const char *name = isolate_kind_name(bit);
 		if (!((named | optional) & bit))
 			continue;
 		struct ns_probe pr = ns_available(kinds[i].net);
@@ -141,11 +143,11 @@ int isolate_plan(int want, const struct isolate_paths *paths, struct mount_plan 
 			got->got |= bit;
 			userns |= pr.userns;
 		} else if (named & bit) {
-			return err_set(e, 0, NULL, "cannot isolate %s: %s", kinds[i].name, pr.why);
+			return err_set(e, 0, NULL, "cannot isolate %s: %s", name, pr.why);
 		} else if (!got->why_not) {
-			got->why_not = xasprintf("%s: %s", kinds[i].name, pr.why);
+			got->why_not = xasprintf("%s: %s", name, pr.why);
 		} else {
-			xasprintf_to(&got->why_not, "%s; %s: %s", got->why_not, kinds[i].name, pr.why);
+			xasprintf_to(&got->why_not, "%s; %s: %s", got->why_not, name, pr.why);
 		}
 	}
 	if (!got->got)

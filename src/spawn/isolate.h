@@ -53,7 +53,7 @@ int isolate_plan(int want, const struct isolate_paths *paths, struct mount_plan 
 
 void isolation_release(struct isolation *got);
 
-/* "tmp, shm, net" for ISO_* bits (into buf); "none" for 0. */
+/* "tmp, shm, net, tree" for ISO_* bits (into buf; ISO_ALL is not named); "none" for none. */
 const char *isolation_name(int bits, char *buf, size_t len);
 
 #endif

@@ -7,10 +7,12 @@
  * land in its sandbox. What must stay shared is bound back over the overlay, read-write: each
  * --share path, and the sandbox itself when it lies inside a tree (a --root under the source
  * directory): the test's own files, and isola's view of them, must be the real ones. The bind
- * sources are taken before the overlays hide them (mountns.h, MOUNT_BIND).
+ * sources are taken before the overlays hide them (mountns.h, MOUNT_BIND). What each tree and
+ * share became is kept per attempt (tree.h), for the reports.
  */
+#include "stage/tree.h"
+
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,15 +28,64 @@ static int by_length(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void say(struct stage *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(struct stage *st, const char *fmt, ...)
+void tree_views_add(struct tree_views *t, const char *path, bool share, bool is_private,
+		    const char *why)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	char *msg = xvasprintf(fmt, ap);
-	va_end(ap);
-	xappendf(&st->trees, "; ", "%s", msg);
-	free(msg);
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 4;
+		t->v = xrealloc(t->v, t->cap * sizeof(*t->v));
+	}
+	t->v[t->n++] = (struct tree_view){.path = xstrdup(path),
+					  .share = share,
+					  .is_private = is_private,
+					  .why = why ? xstrdup(why) : NULL};
+}
+
+void tree_views_release(struct tree_views *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->v[i].path);
+		free(t->v[i].why);
+	}
+	free(t->v);
+	*t = (struct tree_views){0};
+}
+
+void tree_views_copy(struct tree_views *dst, const struct tree_views *src)
+{
+	tree_views_release(dst);
+	for (size_t i = 0; i < src->n; i++)
+		tree_views_add(dst, src->v[i].path, src->v[i].share, src->v[i].is_private,
+			       src->v[i].why);
+}
+
+bool tree_views_isolated(const struct tree_views *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (!t->v[i].share && t->v[i].is_private)
+			return true;
+	return false;
+}
+
+char *tree_views_describe(const struct tree_views *t)
+{
+	char *s = NULL;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct tree_view *v = &t->v[i];
+		if (!v->share && v->is_private)
+			xappendf(&s, "; ", "tree '%s' as a private overlay", v->path);
+		else if (!v->share)
+			xappendf(&s, "; ", "tree '%s' stays shared: %s", v->path,
+				 v->why ? v->why : "?");
+		else if (!v->is_private && v->why)
+			xappendf(&s, "; ", "share '%s': %s", v->path, v->why);
+		else if (!v->is_private)
+			xappendf(&s, "; ", "'%s' shared", v->path);
+		else
+			xappendf(&s, "; ", "share '%s' stays private: %s", v->path,
+				 v->why ? v->why : "?");
+	}
+	return s;
 }
 
 int stage_trees(struct stage *st, int sandbox_fd, const char *sandbox_path,
@@ -74,7 +125,7 @@ int stage_trees(struct stage *st, int sandbox_fd, const char *sandbox_path,
 					       sizeof(why));
 		if (!ok) {
 			if (best_effort) {
-				say(st, "tree '%s' stays shared: %s", tree, why);
+				tree_views_add(&st->trees, tree, false, false, why);
 				continue;
 			}
 			ret = err_set(e, 0, tree, "cannot isolate the tree '%s' (--isolate tree): %s",
@@ -90,7 +141,7 @@ int stage_trees(struct stage *st, int sandbox_fd, const char *sandbox_path,
 		mount_plan_add(&st->mounts, MOUNT_OVERLAY, tree, tree, upper, work);
 		free(upper);
 		free(work);
-		say(st, "tree '%s' as a private overlay", tree);
+		tree_views_add(&st->trees, tree, false, true, NULL);
 		made++;
 	}
 	if (!made)
@@ -105,17 +156,18 @@ int stage_trees(struct stage *st, int sandbox_fd, const char *sandbox_path,
 		struct stat sst;
 		if (!inside) {
 			/* Outside every tree it is the real thing anyway. */
-			say(st, "share '%s' lies in no tree: nothing to share", p);
+			tree_views_add(&st->trees, p, true, false,
+				       "it lies in no tree: nothing to share");
 			continue;
 		}
 		if (lstat(p, &sst) < 0 || !(S_ISDIR(sst.st_mode) || S_ISREG(sst.st_mode))) {
 			/* Nothing to bind: writes there land in the overlay, reported as shared. */
-			say(st, "share '%s' is not a directory or file here: its writes stay private",
-			    p);
+			tree_views_add(&st->trees, p, true, true,
+				       "it is not a directory or file here");
 			continue;
 		}
 		mount_plan_add(&st->mounts, MOUNT_BIND, p, p, NULL, NULL);
-		say(st, "'%s' shared", p);
+		tree_views_add(&st->trees, p, true, false, NULL);
 	}
 	sb = realpath(sandbox_path, NULL);
 	for (size_t k = 0; k < trees->n; k++) {

@@ -589,7 +589,7 @@ void stage_release(struct stage *st)
 {
 	mount_plan_release(&st->mounts);
 	overlay_layers_release(&st->layers);
-	free(st->trees);
+	tree_views_release(&st->trees);
 	free(st->reason);
 	free(st->each);
 	*st = (struct stage)STAGE_INIT;

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 
 #include "spawn/mountns.h"
+#include "stage/tree.h"
 #include "stage/writes.h"
 #include "util/util.h"
 
@@ -80,7 +81,7 @@ struct stage {
 	const char **each;        /* per resource of res (static strings): "overlay", "reflink",
 				   * "copy", "bind", "read-only copy", "mkdir"; NULL until staged */
 	struct overlay_layers layers; /* those overlays, for the shared-write report */
-	char *trees;              /* what stage_trees() gave the test, for -v; NULL: nothing */
+	struct tree_views trees;  /* what stage_trees() made of each tree and share */
 };
 #define STAGE_INIT {.strategy = "none"}
 
@@ -101,7 +102,7 @@ int stage_prepare(struct stage *st, int sandbox_fd, const char *sandbox_path,
  * shares that is inside a tree, and the sandbox itself if it is inside one, back over it (the
  * real thing, read-write). Where overlayfs cannot be had, fails with the reason (no fallback:
  * a copy of a whole tree is not what was asked), unless best_effort (--isolate all), where
- * the tree stays shared and st->trees says why.
+ * the tree stays shared. st->trees lists what each tree and share became, and why.
  */
 int stage_trees(struct stage *st, int sandbox_fd, const char *sandbox_path,
 		const struct strv *trees, const struct strv *shares, bool best_effort,

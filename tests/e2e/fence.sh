@@ -46,9 +46,11 @@ echo original >res/f
 echo keep >outside/victim
 echo keep >outside/from
 
-# Writes outside: refused (and nothing is written), the path named in the reason and JSON.
+# Writes outside: refused (and nothing is written), the path named in the reason and JSON; the
+# JSON, JUnit and the HTML's failure say it was fenced, and with which Landlock ABI.
 make_test out.sh 'echo hi >"$OUT/x" && echo wrote'
-run_isola run --root "$ROOT" --keep none -v --fence --env "OUT=$WORK/outside" --json out.jsonl out.sh
+run_isola run --root "$ROOT" --keep none -v --fence --env "OUT=$WORK/outside" --json out.jsonl \
+	--junit out.xml --html out.html out.sh
 assert_rc 1
 [ ! -e outside/x ] || fail "a fenced test wrote outside its sandbox"
 assert_has out "^FAIL .* out\\.sh \\(exit [0-9]+; fence refused: $WORK/outside/x\\)"
@@ -58,16 +60,28 @@ assert_has out.jsonl "\"fence_refused\":\\[\"$WORK/outside/x\"\\]"
 assert_has out.jsonl '"fence_abi":[1-9]'
 python3 "$ISOLA_SOURCE_DIR/tests/report/check_json.py" out.jsonl >/dev/null ||
 	fail "the JSON report does not validate"
+# The ABI -v names, and nothing of --isolate (not asked).
+abi=$(sed -n 's/^    fenced (Landlock ABI \([0-9]*\))$/\1/p' out)
+assert_eq "$(python3 "$ISOLA_SOURCE_DIR/tests/report/isolation.py" out.jsonl)" "out.sh fence_abi $abi"
+xmllint --noout --schema "$ISOLA_SOURCE_DIR/tests/report/junit.xsd" out.xml 2>xmllint.err ||
+	fail "JUnit: $(head -n 5 xmllint.err)"
 # isola merge carries them on.
-run_isola merge --json merged.jsonl out.jsonl
+run_isola merge --json merged.jsonl --junit merged.xml --html merged.html out.jsonl
 assert_has merged.jsonl "\"fence_refused\":\\[\"$WORK/outside/x\"\\]"
-assert_has merged.jsonl '"fence_abi":[1-9]'
+assert_has merged.jsonl "\"fence_abi\":$abi,"
+for x in out merged; do
+	assert_eq "$(xmllint --xpath 'string(//testcase[@name="out.sh"]//property[@name="fenced"]/@value)' $x.xml)" \
+		"Landlock ABI $abi" "$x.xml"
+	assert_not_has $x.xml 'name="(isolated|not_isolated|trees)"'
+	assert_has $x.html "^<p class=\"isolation\">fenced \\(Landlock ABI $abi\\)</p>$"
+done
 # The same test without the fence writes.
-run_isola run --root "$ROOT" -v --env "OUT=$WORK/outside" --json plain.jsonl out.sh
+run_isola run --root "$ROOT" -v --env "OUT=$WORK/outside" --json plain.jsonl --junit plain.xml out.sh
 assert_rc 0
 assert_eq "$(cat outside/x)" hi "written without --fence"
 assert_not_has out "fenced"
 assert_not_has plain.jsonl "fence_"
+assert_not_has plain.xml 'name="fenced"'
 rm outside/x
 
 # Every kind of change outside is refused, by the test and by its children: each attempt must

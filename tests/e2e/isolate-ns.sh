@@ -8,7 +8,8 @@
 # the sandbox root under /tmp, under /var/tmp and on /dev/shm (ext4 and tmpfs here); as root and
 # as an ordinary user (through a user namespace); a kind that cannot be had is the attempt's
 # ERROR with the reason (all says it in -v instead); nothing is left mounted or running after a
-# pass, a timeout, Ctrl-C or SIGKILL of isola.
+# pass, a timeout, Ctrl-C or SIGKILL of isola. The reports say what each attempt got (JSON,
+# valid; JUnit, valid; the HTML's failures; and so does isola merge), and nothing without it.
 set -eu
 command -v python3 >/dev/null || {
 	echo "SKIP: needs python3 (the port pair)"
@@ -34,6 +35,7 @@ for _ in range(1000):
     break')
 [ -n "$PORT" ] || fail "no free port between 20000 and 32000"
 SYNC=$WORK/sync
+reports=$ISOLA_SOURCE_DIR/tests/report
 MARK=/tmp/isola-e2e-$TAG.marker
 cleanup_all() {
 	rm -rf "$MARK" "/tmp/isola-e2e-$TAG.lock" "/var/tmp/isola-e2e-$TAG.lock" \
@@ -157,23 +159,62 @@ nothing_left() {
 	done
 }
 
+# check_reports NAME: the JSON, JUnit and HTML reports of a run (NAME.jsonl, NAME.xml, NAME.html) are
+# valid, and NAME.iso lists what the JSON says of each attempt's isolation (isolation.py).
+check_reports() {
+	python3 "$reports/check_json.py" "$1.jsonl" >json.out 2>&1 || fail "$1.jsonl: $(cat json.out)"
+	xmllint --noout --schema "$reports/junit.xsd" "$1.xml" 2>xmllint.err ||
+		fail "$1.xml: $(head -n 5 xmllint.err)"
+	python3 "$reports/isolation.py" "$1.jsonl" >"$1.iso"
+}
+# prop FILE TEST NAME: the value of the JUnit property NAME of TEST.
+prop() {
+	xmllint --xpath "string(//testcase[@name='$2']/properties/property[@name='$3']/@value)" "$1"
+}
+# merged NAME: isola merge of NAME.jsonl says the same of isolation in every report.
+merged() {
+	run_isola merge --json "m-$1.jsonl" --junit "m-$1.xml" --html "m-$1.html" "$1.jsonl"
+	[ -s "m-$1.jsonl" ] || fail "isola merge $1.jsonl: $(cat err)"
+	check_reports "m-$1"
+	assert_eq "$(sort "m-$1.iso")" "$(sort "$1.iso")" "isola merge, JSON"
+	for f in xml html; do
+		assert_eq "$(grep -E 'name="(isolated|not_isolated|trees)"|class="isolation"' "m-$1.$f" | sort)" \
+			"$(grep -E 'name="(isolated|not_isolated|trees)"|class="isolation"' "$1.$f" | sort)" \
+			"isola merge, $f"
+	done
+}
+
 # Without isolation, each pair collides: every run.
 for i in 1 2; do
-	pairs
+	pairs --json none.jsonl --junit none.xml --html none.html
 	assert_rc 1
 	failed tmp vartmp shm net
 	assert_not_has out '^    isolated:'
 	nothing_left
 done
+# No report says anything of isolation (the HTML has its four failures).
+check_reports none
+assert_eq "$(cat none.iso)" "" "isolation in the JSON of a run without it"
+assert_not_has none.xml 'name="(isolated|not_isolated|trees|fenced)"'
+assert_eq "$(grep -c '<article class="failure' none.html)" 4
+assert_not_has none.html 'class="isolation"'
 assert_has out "isola-e2e-$TAG\\.lock is taken"
 assert_has out "taken: .*127\\.0\\.0\\.1.*::1.*isola-e2e-$TAG"
 
 # Each kind alone: its pair passes, the others still collide.
-pairs --isolate tmp
+pairs --isolate tmp --json tmp.jsonl --junit tmp.xml --html tmp.html
 assert_rc 1
 passed tmp vartmp
 failed shm net
 assert_has out '^    isolated: tmp$'
+# The reports: tmp for each of the eight, nothing more; in the HTML, on the two failures.
+check_reports tmp
+assert_eq "$(grep -c '^[a-z]*-[ab] isolated tmp$' tmp.iso)" 8 "$(cat tmp.iso)"
+assert_eq "$(wc -l <tmp.iso)" 8 "$(cat tmp.iso)"
+assert_eq "$(xmllint --xpath 'count(//testcase/properties/property[@name="isolated"][@value="tmp"])' tmp.xml)" 8
+assert_not_has tmp.xml 'name="(not_isolated|trees|fenced)"'
+assert_eq "$(grep -c '^<p class="isolation">isolated: tmp</p>$' tmp.html)" 2
+merged tmp
 pairs --isolate shm
 assert_rc 1
 passed shm
@@ -193,12 +234,20 @@ for i in 1 2; do
 done
 # all: everything built that this machine allows (here, as root: all of it, the tree where isola
 # runs too: the pairs' meeting place in it is shared).
-pairs --isolate all --share "$SYNC"
+pairs --isolate all --share "$SYNC" --json all.jsonl --junit all.xml --html all.html
 assert_rc 0
 passed tmp vartmp shm net
 assert_has out '^    isolated: tmp, shm, net '
 assert_has out "^    isolated: tree '$WORK' as a private overlay; '$SYNC' shared$"
 assert_not_has out 'not isolated more'
+check_reports all
+assert_eq "$(grep -c '^[a-z]*-[ab] isolated tmp,shm,net,tree$' all.iso)" 8 "$(cat all.iso)"
+assert_eq "$(grep -c "^[a-z]*-[ab] tree $WORK private$" all.iso)" 8 "$(cat all.iso)"
+assert_eq "$(grep -c "^[a-z]*-[ab] share $SYNC shared$" all.iso)" 8 "$(cat all.iso)"
+assert_eq "$(wc -l <all.iso)" 24 "$(cat all.iso)"
+assert_eq "$(prop all.xml net-b isolated)" "tmp, shm, net, tree"
+assert_eq "$(prop all.xml net-b trees)" "tree '$WORK' as a private overlay; '$SYNC' shared"
+merged all
 # The config's isolate = does the same, per test.
 { printf '[suite]\nisolate = tmp\n'; sed 's/^\[test net-a\]$/&\nisolate = net/; s/^\[test net-b\]$/&\nisolate = net/; s/^\[test shm-[ab]\]$/&\nisolate = shm/' pairs.ini; } >pairs2.ini
 mv pairs2.ini pairs.ini
@@ -264,6 +313,24 @@ assert_rc 0
 assert_has out '^    isolated: none$'
 assert_has out '^    not isolated more: tmp: namespaces are disabled .*; shm: .*; net: '
 assert_root_empty
+# The reports say what it did not get, and why: on a test that fails, the HTML too.
+make_test ko.sh 'exit 1'
+ISOLA_TEST_NO_NAMESPACES=1 run_isola run --root "$ROOT" --keep none --isolate all \
+	--json na.jsonl --junit na.xml --html na.html ok.sh ko.sh
+assert_rc 1
+check_reports na
+nons='namespaces are disabled (ISOLA_TEST_NO_NAMESPACES)'
+for t in ok.sh ko.sh; do
+	assert_has na.iso "^$t isolated $"
+	assert_eq "$(grep "^$t not_isolated " na.iso)" "$t not_isolated tmp: $nons; shm: $nons; net: $nons"
+	assert_eq "$(grep "^$t tree " na.iso)" "$t tree $WORK shared: mount $nons"
+done
+assert_eq "$(wc -l <na.iso)" 6 "$(cat na.iso)"
+assert_eq "$(prop na.xml ko.sh isolated)" none
+assert_eq "$(prop na.xml ko.sh not_isolated)" "tmp: $nons; shm: $nons; net: $nons"
+assert_eq "$(prop na.xml ko.sh trees)" "tree '$WORK' stays shared: mount $nons"
+assert_has na.html "^<p class=\"isolation\">isolated: none &middot; not isolated more: tmp: namespaces are disabled \(ISOLA_TEST_NO_NAMESPACES\); .* &middot; tree &#39;$WORK&#39; stays shared: mount namespaces are disabled"
+merged na
 
 # Timeout, Ctrl-C and SIGKILL of isola: nothing of an isolated test survives or stays mounted.
 make_test hang.sh 'touch "$1"; sleep 300 & sleep 301'

@@ -7,7 +7,8 @@
 # The report names each test's writes (created, modified, deleted, chmod, renamed) in the human
 # output, JSON (schema; isola merge reads it back), JUnit (xsd) and HTML; --share paths go
 # through to the real tree and are no violation; --shared-writes fail fails only the offender;
-# --copy overlays are reported; a sandbox inside the tree stays the real one; as an ordinary
+# --copy overlays are reported; the reports say what each tree and --share path became (and
+# nothing without --isolate); a sandbox inside the tree stays the real one; as an ordinary
 # user it works through a user namespace, and without one (ISOLA_TEST_NO_USERNS) it is ERROR.
 # Nothing stays mounted.
 set -eu
@@ -74,11 +75,13 @@ in_src() {
 	cd "$WORK"
 }
 
-# Without isolation: one object for four writers, and only the last finds its own.
-in_src run --root "$ROOT" -j4 --keep none $TESTS
+# Without isolation: one object for four writers, and only the last finds its own. The JSON
+# says nothing of trees.
+in_src run --root "$ROOT" -j4 --keep none --json "$WORK/plain.jsonl" $TESTS
 assert_rc 1
 assert_eq "$(grep -c "holds '" out)" 3 "three of four lose the race: $(cat out)"
 assert_has out '^1 passed, 3 failed$'
+assert_eq "$(/usr/bin/python3 "$reports/isolation.py" plain.jsonl)" "" "isolation in the JSON of a run without it"
 rm -f "$BARRIER"/* "$SRC/obj/out.o"
 BEFORE=$(snapshot)
 
@@ -140,20 +143,40 @@ assert_has wrote.out "^writes\\.sh deleted $SRC/old\\.txt None None tree$"
 assert_has wrote.out "^writes\\.sh renamed $SRC/newdir None $SRC/olddir tree$"
 assert_has wrote.out '^copywrites\.sh created data/x 2 None copy$'
 assert_has wrote.out '^copywrites\.sh deleted data/f1 None None copy$'
-run_isola merge --junit m.xml r.jsonl
+# What the tree and the share became, for both tests; isola merge keeps it.
+/usr/bin/python3 "$reports/isolation.py" r.jsonl >iso.out
+printf '%s isolated tree\n%s tree %s private\n%s share %s shared\n' \
+	"$WORK/writes.sh" "$WORK/writes.sh" "$SRC" "$WORK/writes.sh" "$SRC/shared" \
+	"$WORK/copywrites.sh" "$WORK/copywrites.sh" "$SRC" "$WORK/copywrites.sh" "$SRC/shared" >iso.want
+assert_eq "$(sort iso.out)" "$(sort iso.want)" "the JSON's isolation"
+run_isola merge --junit m.xml --json m.jsonl --html m.html r.jsonl
 assert_rc 1
 xmllint --xpath 'string(//testcase[contains(@name,"writes.sh") and not(contains(@name,"copy"))]//property[@name="wrote"]/@value)' m.xml >merged.out
 assert_eq "$(cat merged.out)" "6: 1 created, 1 modified, 2 deleted, 1 renamed, 1 chmod"
+/usr/bin/python3 "$reports/check_json.py" m.jsonl >json.out 2>&1 || fail "$(cat json.out)"
+/usr/bin/python3 "$reports/isolation.py" m.jsonl >iso.out
+assert_eq "$(sort iso.out)" "$(sort iso.want)" "the merged JSON's isolation"
 # JUnit: valid, a count and one property per path.
 xmllint --noout --schema "$reports/junit.xsd" r.xml 2>xmllint.err || fail "JUnit: $(head -n 5 xmllint.err)"
 assert_eq "$(xmllint --xpath 'count(//property[@name="wrote.tree"])' r.xml)" 6
 assert_eq "$(xmllint --xpath 'count(//property[@name="wrote.copy"])' r.xml)" 2
 assert_eq "$(xmllint --xpath "string(//property[@value='created $SRC/obj/new.o (4 bytes)']/@name)" r.xml)" wrote.tree
+# ... and what the tree and the share became, merged too.
+for x in r.xml m.xml; do
+	assert_eq "$(xmllint --xpath "string(//testcase[@name='$WORK/writes.sh']//property[@name='isolated']/@value)" $x)" tree "$x"
+	assert_eq "$(xmllint --xpath "string(//testcase[@name='$WORK/writes.sh']//property[@name='trees']/@value)" $x)" \
+		"tree '$SRC' as a private overlay; '$SRC/shared' shared" "$x"
+done
 # HTML: the wrote column, and which tests wrote each path.
 assert_has r.html '<th class="num">wrote</th>'
 assert_has r.html '<td class="num wrote"><a href="#wrote">6</a></td>'
 assert_has r.html "<section id=\"wrote\">"
 assert_has r.html "<td class=\"name\">$SRC/obj/new.o</td><td class=\"num\">1</td>"
+# The failed test's detail says what its tree became (merged too).
+for x in r.html m.html; do
+	assert_eq "$(grep -c '<p class="isolation">' $x)" 1 "$x"
+	assert_has $x "^<p class=\"isolation\">isolated: tree &middot; tree &#39;$SRC&#39; as a private overlay; &#39;$SRC/shared&#39; shared</p>$"
+done
 "$ISOLA_BIN" clean --root "$ROOT" >/dev/null # the failed test's sandbox, kept above
 assert_no_mounts
 assert_root_empty
@@ -200,7 +223,7 @@ run_isola run --root "$ROOT" --keep none -v --isolate tree --tree "$WORK/srclink
 	--share "$SRC/obj/../cache" --share "$WORK/elsewhere" --shared-writes fail "$WORK/cacher.sh"
 assert_rc 0
 assert_has out "^      created  $SRC/cache/c \\(2 bytes\\) \\[shared\\]$"
-assert_has out "share '$WORK/elsewhere' lies in no tree: nothing to share"
+assert_has out "share '$WORK/elsewhere': it lies in no tree: nothing to share"
 rm "$WORK/srclink"
 assert_tree_untouched "a share through .. and a symlink"
 

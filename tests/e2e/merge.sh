@@ -9,7 +9,7 @@
 # A suite with every outcome, the same on every run: passes, a failure, a skip, a retry that
 # passes the second time (flaky), a timeout.
 make_test pass.sh 'exit 0'
-make_test fail.sh 'echo "it broke" >&2; exit 1'
+make_test fail.sh 'printf "it broke\000 past a NUL\n" >&2; exit 1'
 make_test skip.sh 'exit 77'
 make_test flaky.sh 'if [ "$ISOLA_ATTEMPT" = 1 ]; then exit 1; fi; exit 0'
 make_test slow.sh 'sleep 30'
@@ -63,9 +63,9 @@ for strategy in hash slice; do
 	assert_eq "$(grep '^1\.\.' merged.tap)" "$(grep '^1\.\.' single.tap)" "the TAP plan"
 	assert_eq "$(grep -c '^not ok' merged.tap)" "$(grep -c '^not ok' single.tap)" "TAP failures"
 	assert_has merged.html 'fails'
-	# What the failure said comes along (the report carries a failed attempt's output tail),
-	# and the merge leaves no file of its own behind.
-	assert_has merged.xml 'it broke'
+	# What the failure said comes along (the report carries a failed attempt's output tail,
+	# a NUL in it too), and the merge leaves no file of its own behind.
+	assert_has merged.xml 'it broke\^@ past a NUL'
 	assert_has merged.tap 'it broke'
 	[ -z "$(ls -A "${TMPDIR:-/tmp}" | grep '^isola-merge\.')" ] || fail "merge left its temporary files"
 done

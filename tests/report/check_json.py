@@ -63,6 +63,14 @@ for e in events:
             check(os.path.isdir(e["sandbox"]), "%s: kept sandbox %s is gone" % (e["test"], e["sandbox"]))
             check(os.path.getsize(e["log"]) == e["output_bytes"], "%s: output_bytes" % e["test"])
         check((e["outcome"] == "TIMEOUT") == e["timed_out"], "%s: timed_out" % e["test"])
+        # "tree" is isolated exactly when some tree is a private overlay; a tree or share has
+        # a reason exactly when it is not what was asked (a tree private, a share shared).
+        trees = e.get("trees", [])
+        check(("tree" in e.get("isolated", [])) == any(v["kind"] == "tree" and v["private"] for v in trees),
+              "%s: isolated vs trees" % e["test"])
+        for v in trees:
+            check((v["reason"] is None) == (v["private"] == (v["kind"] == "tree")),
+                  "%s: trees: %s has a reason exactly when it is not as asked" % (e["test"], v["path"]))
         check(e["exit_code"] is None or e["signal"] is None, "%s: exit and signal" % e["test"])
 check(not started, "tests started and never ended: %r" % sorted(started))
 
