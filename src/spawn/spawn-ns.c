@@ -164,6 +164,11 @@ int spawn_failure_describe(const struct spawn_req *r, const struct spawn_failure
 		return fence_failure_describe(r->fence, r->mounts, &ff, e);
 	}
 	default:
+		if (f->f.err == ENOENT && access(r->path, F_OK) == 0 && mount_plan_used(r->mounts))
+			return err_set(e, 0, r->path,
+				       "cannot start '%s': it, or its interpreter (the #! line), is not "
+				       "there in the test's mount namespace",
+				       r->path);
 		if (f->f.err == ENOENT && access(r->path, F_OK) == 0)
 			return err_set(e, 0, r->path,
 				       "cannot start '%s': its interpreter (the #! line) was not found",
