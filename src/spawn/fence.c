@@ -137,7 +137,7 @@ static bool op_writable(enum mount_op_kind k)
 }
 
 NO_SANITIZE_ADDRESS int fence_apply(const struct fence *f, const struct mount_plan *plan,
-                                    struct fence_failure *ff)
+                                    int log_fd, struct fence_failure *ff)
 {
 	struct landlock_ruleset_attr attr = {.handled_access_fs = f->handled};
 	int rs = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
@@ -167,6 +167,20 @@ NO_SANITIZE_ADDRESS int fence_apply(const struct fence *f, const struct mount_pl
 		}
 		if (root >= 0)
 			close(root);
+	}
+	/* Its log by the fd it writes to, not by path: where the sandbox root is under /tmp or
+	 * /dev/shm and the test has its own, the run directory (and the log in it) is not in its
+	 * view; where the root is inside a tree, the path shows the overlay's copy. Reopening
+	 * /dev/stdout reaches the file the fd is, wherever that lies. */
+	ff->at = FENCE_AT_LOG;
+	struct stat st;
+	if (log_fd >= 0 && fstat(log_fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		struct landlock_path_beneath_attr pb = {
+		    .allowed_access = f->handled & FILE_RIGHTS,
+		    .parent_fd = log_fd,
+		};
+		if (syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) < 0)
+			goto fail_rs;
 	}
 	for (size_t i = 0; i < sizeof(devices) / sizeof(*devices); i++) {
 		ff->at = FENCE_AT_RULESET;
@@ -207,6 +221,9 @@ int fence_failure_describe(const struct fence *f, const struct mount_plan *plan,
 	switch (ff->at) {
 	case FENCE_AT_NO_NEW_PRIVS:
 		return err_set(e, ff->err, NULL, "cannot set up the write fence: no_new_privs");
+	case FENCE_AT_LOG:
+		return err_set(e, ff->err, NULL,
+		               "cannot set up the write fence: cannot allow writing to its log");
 	case FENCE_AT_RESTRICT:
 		return err_set(e, ff->err, NULL,
 		               "cannot set up the write fence: landlock_restrict_self");

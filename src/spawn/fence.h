@@ -2,10 +2,10 @@
 /*
  * The write fence (--fence): a Landlock ruleset that lets a test write only beneath its sandbox
  * (its home, tmp and --copy overlays are in it), the writable mounts of its mount plan (its
- * private /tmp, its tree overlays), its log, a few character devices every program writes to
- * (/dev/null, /dev/tty, /dev/pts/...), and each --allow-write PATH. Reads, execution and
- * fds opened before it (stdout, stderr) are not restricted: Landlock checks opening, creating,
- * removing and renaming, not the use of an fd already open.
+ * private /tmp, its tree overlays), its log (by its fd), a few character devices every program
+ * writes to (/dev/null, /dev/tty, /dev/pts/...), and each --allow-write PATH. Reads, execution
+ * and fds opened before it (stdout, stderr) are not restricted: Landlock checks opening,
+ * creating, removing and renaming, not the use of an fd already open.
  *
  * Which rights are fenced depends on the kernel's Landlock ABI: every write right of ABI 1
  * (write a file, remove a file or directory, make a file, directory, link, socket, fifo or
@@ -56,7 +56,12 @@ void fence_release(struct fence *f);
 
 /* Where applying it failed: index into paths (n + i: the plan's op i), or one of these, and
  * errno. */
-enum { FENCE_AT_RULESET = -1, FENCE_AT_NO_NEW_PRIVS = -2, FENCE_AT_RESTRICT = -3 };
+enum {
+	FENCE_AT_RULESET = -1,
+	FENCE_AT_NO_NEW_PRIVS = -2,
+	FENCE_AT_RESTRICT = -3,
+	FENCE_AT_LOG = -4,
+};
 struct fence_failure {
 	int at;
 	int err;
@@ -64,11 +69,13 @@ struct fence_failure {
 
 /*
  * In the child, after its mounts: build the ruleset (f's paths, the writable targets of plan
- * if not NULL, the devices) and restrict the calling thread with it. Async-signal-safe: only
- * system calls. A path of f that does not exist (any more) is an error; a device that does not
- * exist is skipped. Returns 0, or -1 with *ff.
+ * if not NULL, the file log_fd is if it is a regular file (the test's log: -1 for none), the
+ * devices) and restrict the calling thread with it. Async-signal-safe: only system calls. A
+ * path of f that does not exist (any more) is an error; a device that does not exist is
+ * skipped. Returns 0, or -1 with *ff.
  */
-int fence_apply(const struct fence *f, const struct mount_plan *plan, struct fence_failure *ff);
+int fence_apply(const struct fence *f, const struct mount_plan *plan, int log_fd,
+                struct fence_failure *ff);
 
 /* Describe a failure for people, into *e (returns -1). */
 int fence_failure_describe(const struct fence *f, const struct mount_plan *plan,

@@ -52,11 +52,22 @@ static void fenced_child(void *arg)
 	snprintf(moved, sizeof(moved), "%s/in/moved", c->dir);
 	char allowed[4096];
 	snprintf(allowed, sizeof(allowed), "%s/in", c->dir);
+	/* Its log, outside what is allowed: allowed by its fd, whatever path it has. */
+	char log[4096], self[64];
+	snprintf(log, sizeof(log), "%s/out/log", c->dir);
+	int log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	CHILD_CHECK(log_fd >= 0);
 	struct fence f;
 	fence_init(&f, c->abi);
 	fence_allow(&f, allowed);
 	struct fence_failure ff = {0};
-	CHILD_CHECK(fence_apply(&f, NULL, &ff) == 0);
+	CHILD_CHECK(fence_apply(&f, NULL, log_fd, &ff) == 0);
+	/* Reopened as /dev/stdout is: through /proc, to the file the fd is. */
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", log_fd);
+	int again = open(self, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	CHILD_CHECK(again >= 0);
+	close(again);
+	close(log_fd);
 	int fd = open(in, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	CHILD_CHECK(fd >= 0);
 	close(fd);
@@ -108,7 +119,7 @@ static void missing_child(void *arg)
 	fence_init(&f, *(int *)arg);
 	fence_allow(&f, "/nonexistent/isola-fence");
 	struct fence_failure ff = {0};
-	CHILD_CHECK(fence_apply(&f, NULL, &ff) < 0);
+	CHILD_CHECK(fence_apply(&f, NULL, -1, &ff) < 0);
 	CHILD_CHECK(ff.at == 0 && ff.err == ENOENT);
 	struct isola_error e = {0};
 	CHILD_CHECK(fence_failure_describe(&f, NULL, &ff, &e) < 0);
