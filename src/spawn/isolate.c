@@ -101,6 +101,16 @@ static bool within(const char *path, const char *dir)
 	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
+/* Shorter first, NULLs last: an outer path is bound back before what lies inside it. */
+static int by_length(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	if (!x || !y)
+		return !x - !y;
+	size_t m = strlen(x), n = strlen(y);
+	return m < n ? -1 : m > n;
+}
+
 /*
  * Cover dir (/tmp) with the sandbox's name/ (made here, mode 1777: a test that becomes another
  * user must be able to write its /tmp too), then bind back each of keep[] that the cover would
@@ -163,10 +173,21 @@ int isolate_plan(int want, const struct isolate_paths *paths, struct mount_plan 
 		mount_plan_set_root(p, paths->sandbox);
 	p->userns |= userns;
 
-	/* What must stay visible at its own path: canonical, as the covers are. */
-	char *keep[3] = {NULL, NULL, NULL};
+	/* What must stay visible at its own path: canonical, as the covers are. The sandbox, the
+	 * program's directory, an absolute cwd, and each tree overlaid before (stage-tree.c: an
+	 * absolute target). Without the trees, one under /tmp is hidden from a test whose program
+	 * lies elsewhere (isola repro --shell's is $SHELL): its bind back brings its overlay (and
+	 * what is bound over that) with it, as a recursive bind of what lies beneath. */
+	size_t nkeep = 3;
+	for (size_t i = 0; i < p->n; i++)
+		nkeep += p->v[i].kind == MOUNT_OVERLAY && p->v[i].target[0] == '/';
+	char **keep = xcalloc(nkeep, sizeof(*keep));
 	char *prog = realpath(paths->program, NULL);
 	keep[0] = realpath(paths->sandbox, NULL);
+	int ret = 0;
+	if (!keep[0])
+		ret = err_set(e, errno, paths->sandbox, "cannot resolve the sandbox '%s'",
+			      paths->sandbox);
 	if (prog) {
 		/* Its directory (a script finds its neighbours there), or itself where that
 		 * directory is what is covered. */
@@ -183,28 +204,21 @@ int isolate_plan(int want, const struct isolate_paths *paths, struct mount_plan 
 	}
 	if (paths->cwd)
 		keep[2] = realpath(paths->cwd, NULL);
-	int ret = 0;
-	if (!keep[0])
-		ret = err_set(e, errno, paths->sandbox, "cannot resolve the sandbox '%s'",
-			      paths->sandbox);
-	for (size_t i = 1; i < 3; i++) /* by length: an insertion sort of three */
-		for (size_t k = i; k > 0 && keep[k] &&
-				   (!keep[k - 1] || strlen(keep[k]) < strlen(keep[k - 1]));
-		     k--) {
-			char *t = keep[k];
-			keep[k] = keep[k - 1];
-			keep[k - 1] = t;
-		}
+	for (size_t i = 0, k = 3; i < p->n; i++)
+		if (p->v[i].kind == MOUNT_OVERLAY && p->v[i].target[0] == '/')
+			keep[k++] = xstrdup(p->v[i].target);
+	qsort(keep, nkeep, sizeof(*keep), by_length);
 	if (ret == 0 && (got->got & ISO_TMP))
-		ret = cover(paths, "/tmp", "tmp", keep, 3, p, e);
+		ret = cover(paths, "/tmp", "tmp", keep, nkeep, p, e);
 	if (ret == 0 && (got->got & ISO_TMP))
-		ret = cover(paths, "/var/tmp", "var-tmp", keep, 3, p, e);
+		ret = cover(paths, "/var/tmp", "var-tmp", keep, nkeep, p, e);
 	if (ret == 0 && (got->got & ISO_SHM))
-		ret = cover(paths, "/dev/shm", "shm", keep, 3, p, e);
+		ret = cover(paths, "/dev/shm", "shm", keep, nkeep, p, e);
 	p->net = got->got & ISO_NET;
 	free(prog);
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < nkeep; i++)
 		free(keep[i]);
+	free(keep);
 	return ret;
 }
 
