@@ -313,9 +313,15 @@ static void prepare_run(struct work *w)
 		    .program = t->path,
 		    .cwd = t->s.cwd && t->s.cwd[0] == '/' ? t->s.cwd : NULL,
 		    .setups = &t->setup_dirs,
+		    .fenced = t->s.fence > 0,
 		};
 		if (isolate_plan(t->s.isolate, &paths, &j->st.mounts, &j->iso, &j->e) < 0)
 			return;
+	}
+	if (t->s.fence > 0) {
+		char *sb = realpath(j->sb.path, NULL);
+		fence_plan(&j->st.mounts, sb ? sb : j->sb.path, &t->s.allow_write);
+		free(sb);
 	}
 	j->log_fd = capture_open(j->o->rd->fd, j->o->rd->path, j->sb.name, &j->log_path, &j->e);
 	if (j->log_fd < 0)
@@ -562,15 +568,14 @@ static void prepared(struct sched *s, struct job *j)
 		req.stderr_fd = 2;
 		req.foreground = true;
 	}
-	/* The write fence: its sandbox (home, tmp, --copy overlays), its log (a test may reopen
-	 * it as /dev/stdout), its --allow-write paths; the plan's writable mounts and the devices
-	 * are added by the child (fence.h). cmd-run.c refused --fence where there is no Landlock. */
+	/* The write fence: its sandbox (home, tmp, --copy overlays), its --allow-write paths; the
+	 * plan's writable mounts, its log (its stdout: a test may reopen it as /dev/stdout) and
+	 * the devices are added by the child (fence.h). cmd-run.c refused --fence where there is
+	 * no Landlock. */
 	struct fence fence = FENCE_INIT;
 	if (t->s.fence > 0) {
 		fence_init(&fence, fence_abi(NULL));
 		fence_allow(&fence, a->sandbox_path);
-		if (a->log_path)
-			fence_allow(&fence, a->log_path);
 		for (size_t i = 0; i < t->s.allow_write.n; i++)
 			fence_allow(&fence, t->s.allow_write.v[i]);
 		req.fence = &fence;

@@ -103,6 +103,29 @@ void fence_release(struct fence *f)
 	*f = (struct fence)FENCE_INIT;
 }
 
+void fence_plan(struct mount_plan *p, const char *sandbox, const struct strv *allow_write)
+{
+	size_t n = p->n;
+	for (size_t i = 0; i < n; i++) {
+		struct mount_op *op = &p->v[i];
+		if (op->kind != MOUNT_BIND || op->target[0] != '/' || strcmp(op->src, op->target) != 0 ||
+		    (sandbox && path_within(op->target, sandbox)))
+			continue;
+		bool writable = false;
+		for (size_t k = 0; k < n && !writable; k++)
+			writable = p->v[k].kind == MOUNT_OVERLAY && strcmp(p->v[k].target, op->target) == 0;
+		for (size_t k = 0; k < allow_write->n && !writable; k++)
+			writable = path_within(op->target, allow_write->v[k]);
+		if (writable)
+			continue;
+		op->ro = true;
+		for (size_t k = 0; k < allow_write->n; k++)
+			if (path_within(allow_write->v[k], op->target))
+				mount_plan_add(p, MOUNT_BIND, allow_write->v[k], allow_write->v[k], NULL,
+				               NULL);
+	}
+}
+
 /* ---- in the child: async-signal-safe ------------------------------------------------------- */
 
 /* Allow rights (of handled) beneath dirfd/path; on a file, only its file rights. Returns 0, 1
@@ -145,16 +168,18 @@ static bool op_writable(const struct mount_op *op)
 }
 
 NO_SANITIZE_ADDRESS int fence_apply(const struct fence *f, const struct mount_plan *plan,
-                                    struct fence_failure *ff)
+                                    int log_fd, struct fence_failure *ff)
 {
 	struct landlock_ruleset_attr attr = {.handled_access_fs = f->handled};
 	int rs = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
 	ff->at = FENCE_AT_RULESET;
 	if (rs < 0)
 		goto fail;
+	/* A path the test's mount namespace does not show (an --allow-write under a private /tmp)
+	 * has nothing there to write: skipped. (isola checked each exists when the run started.) */
 	for (size_t i = 0; i < f->n; i++) {
 		ff->at = (int)i;
-		if (allow_one(rs, AT_FDCWD, f->paths[i], 0, f->handled, false) < 0)
+		if (allow_one(rs, AT_FDCWD, f->paths[i], 0, f->handled, true) < 0)
 			goto fail_rs;
 	}
 	if (plan && plan->n) {
@@ -175,6 +200,20 @@ NO_SANITIZE_ADDRESS int fence_apply(const struct fence *f, const struct mount_pl
 		}
 		if (root >= 0)
 			close(root);
+	}
+	/* Its log by the fd it writes to, not by path: where the sandbox root is under /tmp or
+	 * /dev/shm and the test has its own, the run directory (and the log in it) is not in its
+	 * view; where the root is inside a tree, the path shows the overlay's copy. Reopening
+	 * /dev/stdout reaches the file the fd is, wherever that lies. */
+	ff->at = FENCE_AT_LOG;
+	struct stat st;
+	if (log_fd >= 0 && fstat(log_fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		struct landlock_path_beneath_attr pb = {
+		    .allowed_access = f->handled & FILE_RIGHTS,
+		    .parent_fd = log_fd,
+		};
+		if (syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) < 0)
+			goto fail_rs;
 	}
 	for (size_t i = 0; i < sizeof(devices) / sizeof(*devices); i++) {
 		ff->at = FENCE_AT_RULESET;
@@ -215,6 +254,9 @@ int fence_failure_describe(const struct fence *f, const struct mount_plan *plan,
 	switch (ff->at) {
 	case FENCE_AT_NO_NEW_PRIVS:
 		return err_set(e, ff->err, NULL, "cannot set up the write fence: no_new_privs");
+	case FENCE_AT_LOG:
+		return err_set(e, ff->err, NULL,
+		               "cannot set up the write fence: cannot allow writing to its log");
 	case FENCE_AT_RESTRICT:
 		return err_set(e, ff->err, NULL,
 		               "cannot set up the write fence: landlock_restrict_self");
@@ -254,8 +296,11 @@ struct cand {
 static void take_line(const char *line, size_t len, char *const *allowed, size_t nallowed,
                       struct strv *out, size_t max, size_t *added)
 {
-	static const char denied[] = "Permission denied";
+	/* EACCES from Landlock; EROFS from what fence_plan() bound read-only. */
+	static const char denied[] = "Permission denied", rofs[] = "Read-only file system";
 	const char *hit = memmem(line, len, denied, sizeof(denied) - 1);
+	if (!hit)
+		hit = memmem(line, len, rofs, sizeof(rofs) - 1);
 	if (!hit)
 		return;
 	struct cand before = {0}, after = {0};

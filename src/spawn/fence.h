@@ -2,10 +2,10 @@
 /*
  * The write fence (--fence): a Landlock ruleset that lets a test write only beneath its sandbox
  * (its home, tmp and --copy overlays are in it), the writable mounts of its mount plan (its
- * private /tmp, its tree overlays), its log, a few character devices every program writes to
- * (/dev/null, /dev/tty, /dev/pts/...), and each --allow-write PATH. Reads, execution and
- * fds opened before it (stdout, stderr) are not restricted: Landlock checks opening, creating,
- * removing and renaming, not the use of an fd already open.
+ * private /tmp, its tree overlays), its log (by its fd), a few character devices every program
+ * writes to (/dev/null, /dev/tty, /dev/pts/...), and each --allow-write PATH. Reads, execution
+ * and fds opened before it (stdout, stderr) are not restricted: Landlock checks opening,
+ * creating, removing and renaming, not the use of an fd already open.
  *
  * Which rights are fenced depends on the kernel's Landlock ABI: every write right of ABI 1
  * (write a file, remove a file or directory, make a file, directory, link, socket, fifo or
@@ -56,7 +56,12 @@ void fence_release(struct fence *f);
 
 /* Where applying it failed: index into paths (n + i: the plan's op i), or one of these, and
  * errno. */
-enum { FENCE_AT_RULESET = -1, FENCE_AT_NO_NEW_PRIVS = -2, FENCE_AT_RESTRICT = -3 };
+enum {
+	FENCE_AT_RULESET = -1,
+	FENCE_AT_NO_NEW_PRIVS = -2,
+	FENCE_AT_RESTRICT = -3,
+	FENCE_AT_LOG = -4,
+};
 struct fence_failure {
 	int at;
 	int err;
@@ -64,11 +69,24 @@ struct fence_failure {
 
 /*
  * In the child, after its mounts: build the ruleset (f's paths, the writable targets of plan
- * if not NULL, the devices) and restrict the calling thread with it. Async-signal-safe: only
- * system calls. A path of f that does not exist (any more) is an error; a device that does not
- * exist is skipped. Returns 0, or -1 with *ff.
+ * if not NULL, the file log_fd is if it is a regular file (the test's log: -1 for none), the
+ * devices) and restrict the calling thread with it. Async-signal-safe: only system calls. A
+ * path of f or a device that the test's view does not show (an --allow-write under a private
+ * /tmp) is skipped: there is nothing there to write. Returns 0, or -1 with *ff.
  */
-int fence_apply(const struct fence *f, const struct mount_plan *plan, struct fence_failure *ff);
+int fence_apply(const struct fence *f, const struct mount_plan *plan, int log_fd,
+                struct fence_failure *ff);
+
+/*
+ * Before the clone, for a fenced test's plan p: what it binds back at its own path (the program's
+ * directory or a setup's sandbox under a private /tmp, a --share path in a tree) is the real
+ * thing, yet lies inside a mount the fence allows (the private /tmp, the tree's overlay), and
+ * Landlock's rule on a directory holds for everything beneath it, mounts included. Such binds
+ * are made read-only (mount_op.ro), but for the sandbox and what lies in it, a tree's overlay
+ * bound back, and what lies beneath an --allow-write path (each such path inside a read-only
+ * bind is bound again on top of it, writable). sandbox: canonical.
+ */
+void fence_plan(struct mount_plan *p, const char *sandbox, const struct strv *allow_write);
 
 /* Describe a failure for people, into *e (returns -1). */
 int fence_failure_describe(const struct fence *f, const struct mount_plan *plan,

@@ -93,13 +93,30 @@ const char *isolation_name(int bits, char *buf, size_t len)
 	return buf;
 }
 
+/* A path a private /tmp must show at its own path. own: the test's (its sandbox, a tree's
+ * private overlay); else the real thing, which a fenced test gets read-only (fence_plan()). */
+struct keep {
+	char *path; /* canonical; NULL: none */
+	bool own;
+};
+
+/* Shorter first, NULLs last: an outer path is bound back before what lies inside it. */
+static int by_length(const void *a, const void *b)
+{
+	const char *x = ((const struct keep *)a)->path, *y = ((const struct keep *)b)->path;
+	if (!x || !y)
+		return !x - !y;
+	size_t m = strlen(x), n = strlen(y);
+	return m < n ? -1 : m > n;
+}
+
 /*
  * Cover dir (/tmp) with the sandbox's name/ (made here, mode 1777: a test that becomes another
  * user must be able to write its /tmp too), then bind back each of keep[] that the cover would
  * hide, at its own path.
  */
 static int cover(const struct isolate_paths *paths, const char *dir, const char *name,
-		 char *const *keep, size_t nkeep, struct mount_plan *p, struct isola_error *e)
+		 const struct keep *keep, size_t nkeep, struct mount_plan *p, struct isola_error *e)
 {
 	char real[PATH_MAX];
 	if (!realpath(dir, real))
@@ -112,16 +129,19 @@ static int cover(const struct isolate_paths *paths, const char *dir, const char 
 	char *src = xasprintf("%s/%s", paths->sandbox, name);
 	mount_plan_add(p, MOUNT_BIND, real, src, NULL, NULL);
 	free(src);
-	/* Outer paths first (keep[] is sorted by length): what lies inside one comes with it. */
+	/* Outer paths first (keep[] is sorted by length): what lies inside one comes with it, but
+	 * for a fenced test the test's own inside the real thing, which is read-only to it. */
 	for (size_t i = 0; i < nkeep; i++) {
-		if (!keep[i] || !path_within(keep[i], real) || strcmp(keep[i], real) == 0)
+		const char *kp = keep[i].path;
+		if (!kp || !path_within(kp, real) || strcmp(kp, real) == 0)
 			continue;
 		bool inside = false;
 		for (size_t k = 0; k < i && !inside; k++)
-			inside = keep[k] && path_within(keep[i], keep[k]) && path_within(keep[k], real) &&
-				 strcmp(keep[k], real) != 0;
+			inside = keep[k].path && path_within(kp, keep[k].path) &&
+				 path_within(keep[k].path, real) && strcmp(keep[k].path, real) != 0 &&
+				 (keep[k].own || !keep[i].own || !paths->fenced);
 		if (!inside)
-			mount_plan_add(p, MOUNT_BIND, keep[i], keep[i], NULL, NULL);
+			mount_plan_add(p, MOUNT_BIND, kp, kp, NULL, NULL);
 	}
 	return 0;
 }
@@ -156,42 +176,57 @@ int isolate_plan(int want, const struct isolate_paths *paths, struct mount_plan 
 		mount_plan_set_root(p, paths->sandbox);
 	p->userns |= userns;
 
-	/* What must stay visible at its own path: canonical, as the covers are. */
-	size_t nsetups = paths->setups ? paths->setups->n : 0, nkeep = 3 + nsetups;
-	char **keep = xcalloc(nkeep, sizeof(*keep));
+	/* What must stay visible at its own path: canonical, as the covers are. The sandbox, the
+	 * program's directory, an absolute cwd, the sandboxes of the setups it requires, and each
+	 * tree overlaid before (stage-tree.c: an absolute target). Without the trees, one under
+	 * /tmp is hidden from a test whose program lies elsewhere (isola repro --shell's is
+	 * $SHELL): its bind back brings its overlay (and what is bound over that) with it, as a
+	 * recursive bind of what lies beneath. */
+	size_t nsetups = paths->setups ? paths->setups->n : 0, nkeep = 4 + nsetups;
+	for (size_t i = 0; i < p->n; i++)
+		nkeep += p->v[i].kind == MOUNT_OVERLAY && p->v[i].target[0] == '/';
+	struct keep *keep = xcalloc(nkeep, sizeof(*keep));
 	char *prog = realpath(paths->program, NULL);
-	keep[0] = realpath(paths->sandbox, NULL);
+	keep[0] = (struct keep){realpath(paths->sandbox, NULL), true};
+	int ret = 0;
+	if (!keep[0].path)
+		ret = err_set(e, errno, paths->sandbox, "cannot resolve the sandbox '%s'",
+			      paths->sandbox);
 	if (prog) {
 		/* Its directory (a script finds its neighbours there), or itself where that
 		 * directory is what is covered. */
 		char *slash = strrchr(prog, '/');
-		keep[1] = slash && slash != prog ? strndup(prog, (size_t)(slash - prog)) : NULL;
+		keep[1].path = slash && slash != prog ? strndup(prog, (size_t)(slash - prog)) : NULL;
 		for (const char *d = "/tmp\0/var/tmp\0/dev/shm\0"; *d; d += strlen(d) + 1) {
 			char real[PATH_MAX];
-			if (keep[1] && realpath(d, real) && strcmp(real, keep[1]) == 0) {
-				free(keep[1]);
-				keep[1] = xstrdup(prog);
+			if (keep[1].path && realpath(d, real) && strcmp(real, keep[1].path) == 0) {
+				free(keep[1].path);
+				keep[1].path = xstrdup(prog);
 				break;
 			}
 		}
 	}
 	if (paths->cwd)
-		keep[2] = realpath(paths->cwd, NULL);
+		keep[2].path = realpath(paths->cwd, NULL);
 	/* A setup's sandbox that is gone already (removed after a failure) is not bound back. */
 	for (size_t i = 0; i < nsetups; i++)
-		keep[3 + i] = realpath(paths->setups->v[i], NULL);
-	int ret = 0;
-	if (!keep[0])
-		ret = err_set(e, errno, paths->sandbox, "cannot resolve the sandbox '%s'",
-			      paths->sandbox);
-	for (size_t i = 1; i < nkeep; i++) /* by length, NULLs last: an insertion sort */
-		for (size_t k = i; k > 0 && keep[k] &&
-				   (!keep[k - 1] || strlen(keep[k]) < strlen(keep[k - 1]));
-		     k--) {
-			char *t = keep[k];
-			keep[k] = keep[k - 1];
-			keep[k - 1] = t;
-		}
+		keep[4 + i].path = realpath(paths->setups->v[i], NULL);
+	for (size_t i = 0, k = 4 + nsetups; i < p->n; i++)
+		if (p->v[i].kind == MOUNT_OVERLAY && p->v[i].target[0] == '/')
+			keep[k++] = (struct keep){xstrdup(p->v[i].target), true};
+	/* The program's directory as the test names it, where a symlink on the way makes it
+	 * another path than the real one (/tmp/link/t.sh): the test execs that path. Bound from
+	 * that path too, which the kernel resolves before the cover. */
+	const char *slash = strrchr(paths->program, '/');
+	if (prog && keep[1].path && slash && slash != paths->program && !strstr(paths->program, "/./") &&
+	    !strstr(paths->program, "/../")) {
+		char *given = strndup(paths->program, (size_t)(slash - paths->program));
+		if (strcmp(given, keep[1].path) != 0)
+			keep[3].path = given;
+		else
+			free(given);
+	}
+	qsort(keep, nkeep, sizeof(*keep), by_length);
 	if (ret == 0 && (got->got & ISO_TMP))
 		ret = cover(paths, "/tmp", "tmp", keep, nkeep, p, e);
 	if (ret == 0 && (got->got & ISO_TMP))
@@ -201,7 +236,7 @@ int isolate_plan(int want, const struct isolate_paths *paths, struct mount_plan 
 	p->net = got->got & ISO_NET;
 	free(prog);
 	for (size_t i = 0; i < nkeep; i++)
-		free(keep[i]);
+		free(keep[i].path);
 	free(keep);
 	return ret;
 }

@@ -11,10 +11,10 @@
  *       not an error.
  *
  * A bind over /tmp would hide what the test needs that lies under it: its sandbox (ISOLA_SANDBOX,
- * TMPDIR, HOME, the cwd: the default sandbox root is /tmp), its program and an absolute cwd. Each
- * of those is bound back at its own path inside the new /tmp (the mount points are made in the
- * sandbox's tmp/, so the test's /tmp holds that path and nothing else of anyone's). The same holds
- * for /var/tmp and /dev/shm.
+ * TMPDIR, HOME, the cwd: the default sandbox root is /tmp), its program, an absolute cwd and its
+ * trees (--isolate tree: the overlays staging mounted there). Each of those is bound back at its
+ * own path inside the new /tmp (the mount points are made in the sandbox's tmp/, so the test's
+ * /tmp holds that path and nothing else of anyone's). The same holds for /var/tmp and /dev/shm.
  *
  * A kind asked for by name that cannot be had fails the attempt (ERROR, with the reason); never a
  * silent run without it.
@@ -40,6 +40,8 @@ struct isolate_paths {
 	const char *cwd;     /* absolute, or NULL */
 	const struct strv *setups; /* the sandboxes of the [setup]s it requires (their exports
 	                            * may name files there); NULL: none */
+	bool fenced;         /* --fence: what is the test's own is bound back apart from the real
+	                      * thing around it, which fence_plan() makes read-only */
 };
 
 /*

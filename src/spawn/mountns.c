@@ -230,6 +230,27 @@ static int bind_leaf(int pfd, const char *leaf, int src_fd)
 	return -1;
 }
 
+/* Make the bind mount at tpath (of src_fd) read-only all the way down, mounts inside the source
+ * included. */
+static int read_only(const char *tpath, int src_fd)
+{
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+	int ret = (int)syscall(SYS_mount_setattr, AT_FDCWD, tpath, AT_RECURSIVE, &attr,
+			       sizeof(attr));
+	if (ret < 0 && errno == ENOSYS) {
+		/* Before Linux 5.12: the top mount only. A remount must repeat the flags the kernel
+		 * locked on the source's mount, or it is refused in a user namespace. */
+		struct statfs sf;
+		unsigned long keep = 0;
+		if (fstatfs(src_fd, &sf) == 0) /* ST_* flags have the MS_* values */
+			keep = (unsigned long)sf.f_flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC |
+							    MS_NOATIME | MS_NODIRATIME |
+							    MS_RELATIME);
+		ret = mount(NULL, tpath, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | keep, NULL);
+	}
+	return ret;
+}
+
 /* Is op's source opened before any op is made (mount_exec_apply)? */
 static bool early_src(const struct mount_op *op)
 {
@@ -276,6 +297,8 @@ static int apply_op(const struct mount_exec *x, int root_fd, size_t i, int src_f
 		target_path(tpath, sizeof(tpath), pfd, leaf);
 		fd_path(spath, sizeof(spath), src_fd);
 		ret = mount(spath, tpath, NULL, MS_BIND | MS_REC, NULL);
+		if (ret == 0 && op->ro)
+			ret = read_only(tpath, src_fd);
 		goto out;
 	}
 	/* The mount point must be what isola made: a directory, or a file for a bound file. */
@@ -304,20 +327,7 @@ static int apply_op(const struct mount_exec *x, int root_fd, size_t i, int src_f
 	fd_path(spath, sizeof(spath), fds[0]);
 	if (mount(spath, tpath, NULL, MS_BIND | MS_REC, NULL) < 0)
 		goto out;
-	/* Read-only all the way down, mounts inside the source included. */
-	struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
-	ret = (int)syscall(SYS_mount_setattr, AT_FDCWD, tpath, AT_RECURSIVE, &attr, sizeof(attr));
-	if (ret < 0 && errno == ENOSYS) {
-		/* Before Linux 5.12: the top mount only. A remount must repeat the flags the kernel
-		 * locked on the source's mount, or it is refused in a user namespace. */
-		struct statfs sf;
-		unsigned long keep = 0;
-		if (fstatfs(fds[0], &sf) == 0) /* ST_* flags have the MS_* values */
-			keep = (unsigned long)sf.f_flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC |
-							    MS_NOATIME | MS_NODIRATIME |
-							    MS_RELATIME);
-		ret = mount(NULL, tpath, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | keep, NULL);
-	}
+	ret = read_only(tpath, fds[0]);
 out:;
 	int saved = errno;
 	close(pfd);

@@ -41,6 +41,8 @@ struct mount_op {
 		       * followed) */
 	char *upper;  /* OVERLAY: absolute, empty directory (becomes the private layer) */
 	char *work;   /* OVERLAY: absolute, empty directory on upper's filesystem */
+	bool ro;      /* BIND: then made read-only all the way down (a fenced test's view of the
+		       * real thing inside a mount the fence allows: fence_plan()) */
 };
 
 struct mount_plan {

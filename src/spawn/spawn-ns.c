@@ -52,7 +52,7 @@ NO_SANITIZE_ADDRESS static int child_main(void *arg)
 	if (r->fence) {
 		struct fence_failure ff;
 		rep.step = STEP_FENCE;
-		if (fence_apply(r->fence, r->mounts, &ff) < 0) {
+		if (fence_apply(r->fence, r->mounts, r->stdout_fd, &ff) < 0) {
 			rep.f.op = ff.at;
 			rep.f.err = ff.err;
 			goto fail;

@@ -135,6 +135,27 @@ assert_has out "fenced \\(Landlock ABI"
 assert_eq "$(cat allowed/deep/a)" d "written through --allow-write"
 assert_eq "$(cat res/f)" original "--copy staged a private copy"
 
+# With a private /tmp too: what is bound back into it at its own path (the program's directory,
+# the real thing) is not the test's to write; an --allow-write the private /tmp hides is nothing
+# to allow, not an error. (This suite's $WORK lies under /tmp: the program's directory is bound
+# back; a directory made in the real /tmp is hidden.)
+case $WORK in
+/tmp/*)
+	HIDDEN=$(mktemp -d /tmp/isola-e2e-fence-hidden.XXXXXX)
+	make_test progdir.sh 'if echo x >"$(dirname "$0")/progdir-wrote"; then echo wrote; exit 1; fi
+[ ! -e "$HIDDEN" ] || { echo "the real /tmp shows"; exit 1; }
+echo in-sandbox >"$ISOLA_SANDBOX/s" && echo ok'
+	run_isola run --root "$ROOT" --keep none -v --isolate tmp --fence --allow-write "$HIDDEN" \
+		--env "HIDDEN=$HIDDEN" progdir.sh
+	rmdir "$HIDDEN"
+	assert_rc 0
+	assert_has out "^PASS .* progdir\\.sh"
+	assert_has out "progdir-wrote: Read-only file system"
+	[ ! -e progdir-wrote ] || fail "a fenced test wrote into its program's directory bound back in /tmp"
+	;;
+*) echo "the program's directory under a private /tmp: not tested (\$WORK is not under /tmp)" ;;
+esac
+
 # fence = true and allow-write = in a config file, per test: only that test is fenced.
 cat >isola.ini <<INI
 [suite]

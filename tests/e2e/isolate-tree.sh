@@ -290,7 +290,9 @@ echo keep >"$UDIR/src/old.txt"
 printf '#!/bin/sh\ncd "$ISOLA_SOURCE_DIR" && echo u >obj/u.o && rm old.txt\n' >"$UDIR/src/u.sh"
 chmod +x "$UDIR/src/u.sh"
 chown -R "$UID_TEST:$UID_TEST" "$UDIR"
+UTOP=$UDIR
 UDIR=$UDIR/src
+trap 'UDIR=$UTOP; cleanup_user_dir' EXIT # all of the user's directory, not only src/
 as_user ../isola run --root "$UDIR/../root" --keep none --isolate tree -v u.sh
 if grep -q 'user namespaces' err out; then
 	echo "note: no user namespace for an ordinary user here: only the refusal is tested"
