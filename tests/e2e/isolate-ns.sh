@@ -38,7 +38,7 @@ SYNC=$WORK/sync
 reports=$ISOLA_SOURCE_DIR/tests/report
 MARK=/tmp/isola-e2e-$TAG.marker
 cleanup_all() {
-	rm -rf "$MARK" "/tmp/isola-e2e-$TAG.lock" "/var/tmp/isola-e2e-$TAG.lock" \
+	rm -rf "$MARK" "/tmp/isola-e2e-$TAG.lock" "/var/tmp/isola-e2e-$TAG.lock" "/tmp/isola-e2e-$TAG.link" \
 		"/dev/shm/isola-e2e-$TAG.lock" "${VROOT:-}" "${SROOT:-}"
 	cd /
 	[ -z "${UDIR:-}" ] || rm -rf "$UDIR"
@@ -293,6 +293,12 @@ run_isola run --root "$ROOT" -v --isolate tmp --copy data "/tmp/isola-e2e-$TAG.s
 rm -f "/tmp/isola-e2e-$TAG.sh"
 assert_rc 0
 assert_has out "^tmp: .*isola-e2e-$TAG\\.sh"
+assert_has out '^data: staged$'
+# One reached through a symlinked directory in /tmp is found where the test names it.
+ln -s "$WORK" "/tmp/isola-e2e-$TAG.link"
+run_isola run --root "$ROOT" -v --isolate tmp --copy data "/tmp/isola-e2e-$TAG.link/paths.sh"
+rm -f "/tmp/isola-e2e-$TAG.link"
+assert_rc 0
 assert_has out '^data: staged$'
 
 # isola exec does not isolate: it refuses the options rather than ignoring them.
