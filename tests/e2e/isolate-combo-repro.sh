@@ -11,13 +11,7 @@
 # shell sees only lo; reproduced with user namespaces disabled, it is ERROR (the namespace
 # cannot be had), never run without. Nothing stays mounted or running after any of it, and the
 # real tree and /tmp are as they were.
-set -eu
-[ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null || {
-	echo "SKIP: needs root (an ordinary user's files, a directory in /run) and setpriv (util-linux)"
-	exit 77
-}
-. "$(dirname "$0")/lib.sh"
-. "$E2E_DIR/isolate-combo.inc"
+. "$(dirname "$0")/isolate-combo.inc"
 export SHELL=/bin/sh
 
 # netonly.sh: fails where it sees no interface but lo.

@@ -12,13 +12,7 @@
 # --fence (written on disk while the test runs, not reported as the tree's). After every run
 # nothing is mounted in any namespace nor running, and the real tree and /tmp are unchanged.
 # isolate-combo-repro.sh reproduces such attempts.
-set -eu
-[ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null || {
-	echo "SKIP: needs root (an ordinary user's files, a directory in /run) and setpriv (util-linux)"
-	exit 77
-}
-. "$(dirname "$0")/lib.sh"
-. "$E2E_DIR/isolate-combo.inc"
+. "$(dirname "$0")/isolate-combo.inc"
 
 # insb.sh: writes into its sandbox (a --root inside the tree) and its log, then the tree, and
 # waits until told to go (in its sandbox: the only place both it and this script see for sure).
