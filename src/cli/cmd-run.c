@@ -114,8 +114,9 @@ static int check_fence(const struct testlist *tl)
 }
 
 /* --tree and --share on the command line only say which trees and what stays shared: without
- * tree isolation for any test they would do nothing, which is a mistake to say, not to run. (In
- * a config file a test may opt out of a suite's isolate = tree with isolate = none.) */
+ * tree isolation for any selected test they would do nothing, which is a mistake to say, not to
+ * run. (In a config file a test may opt out of a suite's isolate = tree with isolate = none.)
+ * Checked before sharding: a shard that holds no tree-isolated test is not a mistake. */
 static int check_trees(const struct testlist *tl, const struct settings *cli)
 {
 	if (!cli->trees.n && !cli->shares.n)
@@ -465,6 +466,9 @@ int cmd_run(int argc, char **argv, bool list_only)
 		          "the names)");
 		goto out;
 	}
+	/* Before sharding: a shard that happens to hold no tree-isolated test is no mistake. */
+	if (!list_only && check_trees(&tl, &cl.s) < 0)
+		goto out;
 	bool default_timings;
 	timings_file = timings_path(&cl, have_cfg ? &cfg : NULL, cwd, &default_timings);
 	if (!timings_file && (cl.order == ORDER_LONGEST ||
@@ -487,7 +491,7 @@ int cmd_run(int argc, char **argv, bool list_only)
 		rc = EXIT_OK; /* a shard with nothing to do (more shards than tests) */
 		goto out;
 	}
-	if (!list_only && (check_fence(&tl) < 0 || check_trees(&tl, &cl.s) < 0))
+	if (!list_only && check_fence(&tl) < 0)
 		goto out;
 	if (order_deps(&tl, &deps, &e) < 0) {
 		cli_error("%s", e.message);

@@ -133,6 +133,8 @@ struct attempt {
 	struct sandbox sb;
 	char *sandbox_path; /* where its sandbox is or was */
 	bool kept;          /* the sandbox was left on disk */
+	bool init_lost;     /* its init died under it: what the test started may still run (until
+			     * the end of the run), so its sandbox gets no evidence */
 	unsigned outputs;   /* entries the test left in TEST_UNDECLARED_OUTPUTS_DIR (outputs/) */
 	char *log_path;
 	bool log_borrowed;  /* log_path is a failed setup's log (its tests did not run): not ours */

@@ -498,7 +498,8 @@ int fixtures_setup(struct fixtures *f, struct testlist *tl, const struct config 
 				t->blocked_log = fx->log_path ? xstrdup(fx->log_path) : NULL;
 			}
 			strv_extend(&env, &fx->exports);
-			strv_push(&t->setup_dirs, fx->sb.path);
+			if (fx->sb.path) /* NULL: it never ran (a setup it requires failed) */
+				strv_push(&t->setup_dirs, fx->sb.path);
 		}
 		strv_extend(&env, &t->s.env_set);
 		strv_release(&t->s.env_set);

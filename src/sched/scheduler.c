@@ -313,6 +313,7 @@ static void prepare_run(struct work *w)
 		    .program = t->path,
 		    .cwd = t->s.cwd && t->s.cwd[0] == '/' ? t->s.cwd : NULL,
 		    .setups = &t->setup_dirs,
+		    .trees = &j->st.trees,
 		    .fenced = t->s.fence > 0,
 		};
 		if (isolate_plan(t->s.isolate, &paths, &j->st.mounts, &j->iso, &j->e) < 0)
@@ -749,6 +750,10 @@ static void write_evidence(struct sched *s, struct job *j)
 	const struct test *t = a->test;
 	if (!j->ev_argv.n || a->sb.fd < 0)
 		return; /* it never started: there is nothing to rerun */
+	/* What it started may still run and write into its sandbox: a record there now could be
+	 * replaced by one of the test's making, which isola repro would trust. */
+	if (a->init_lost)
+		return;
 	char *log_name = xasprintf("%s.log", a->sb.name);
 	/* What the test's env = settings replaced, as the base had it: a repro expands them
 	 * again (PATH=/x:${PATH} must not become /x:/x:...). */
@@ -1057,8 +1062,10 @@ static void reap(struct sched *s)
 			if (running) {
 				a->end_ns = now_ns();
 				a->outcome = OUT_ERROR;
+				a->init_lost = true;
 				set_reason(a, "isola: its init (pid %d) was killed; processes it left "
-					      "are killed at the end of the run",
+					      "are killed at the end of the run (no evidence is kept: "
+					      "they could write it)",
 					   (int)pid);
 				ended(s, a);
 			}

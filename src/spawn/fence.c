@@ -107,20 +107,21 @@ void fence_plan(struct mount_plan *p, const char *sandbox, const struct strv *al
 {
 	size_t n = p->n;
 	for (size_t i = 0; i < n; i++) {
-		struct mount_op *op = &p->v[i];
-		if (op->kind != MOUNT_BIND || op->target[0] != '/' || strcmp(op->src, op->target) != 0 ||
-		    (sandbox && path_within(op->target, sandbox)))
+		/* p->v moves as binds are added below: hold the target's string, not the op. */
+		const char *target = p->v[i].target;
+		if (p->v[i].kind != MOUNT_BIND || target[0] != '/' || strcmp(p->v[i].src, target) != 0 ||
+		    (sandbox && path_within(target, sandbox)))
 			continue;
 		bool writable = false;
 		for (size_t k = 0; k < n && !writable; k++)
-			writable = p->v[k].kind == MOUNT_OVERLAY && strcmp(p->v[k].target, op->target) == 0;
+			writable = p->v[k].kind == MOUNT_OVERLAY && strcmp(p->v[k].target, target) == 0;
 		for (size_t k = 0; k < allow_write->n && !writable; k++)
-			writable = path_within(op->target, allow_write->v[k]);
+			writable = path_within(target, allow_write->v[k]);
 		if (writable)
 			continue;
-		op->ro = true;
+		p->v[i].ro = true;
 		for (size_t k = 0; k < allow_write->n; k++)
-			if (path_within(allow_write->v[k], op->target))
+			if (path_within(allow_write->v[k], target))
 				mount_plan_add(p, MOUNT_BIND, allow_write->v[k], allow_write->v[k], NULL,
 				               NULL);
 	}

@@ -126,6 +126,29 @@ static int cover(const struct isolate_paths *paths, const char *dir, const char 
 	if (fchmodat(paths->sandbox_fd, name, 01777, 0) < 0)
 		return err_set(e, errno, name, "cannot make '%s' in the sandbox writable to all",
 			       name);
+	/* The program named through a symlink right in dir (/tmp/link/t.sh): the test execs that
+	 * path, so its /tmp holds the same symlink, which resolves in its own view (a tree's
+	 * overlay where the target lies in one). */
+	size_t rl = strlen(real);
+	const char *prog = paths->program;
+	if (strncmp(prog, real, rl) == 0 && prog[rl] == '/' && strchr(prog + rl + 1, '/')) {
+		char first[NAME_MAX + 1], to[PATH_MAX];
+		size_t fl = strcspn(prog + rl + 1, "/");
+		char *at = xasprintf("%s/%.*s", real, (int)fl, prog + rl + 1);
+		ssize_t n = fl <= NAME_MAX ? readlink(at, to, sizeof(to) - 1) : -1;
+		free(at);
+		if (n > 0) {
+			to[n] = '\0';
+			snprintf(first, sizeof(first), "%.*s", (int)fl, prog + rl + 1);
+			char *in = xasprintf("%s/%s", name, first);
+			if (symlinkat(to, paths->sandbox_fd, in) < 0 && errno != EEXIST) {
+				free(in);
+				return err_set(e, errno, prog, "cannot make '%s/%s' in the sandbox",
+					       name, first);
+			}
+			free(in);
+		}
+	}
 	char *src = xasprintf("%s/%s", paths->sandbox, name);
 	mount_plan_add(p, MOUNT_BIND, real, src, NULL, NULL);
 	free(src);
@@ -178,13 +201,13 @@ int isolate_plan(int want, const struct isolate_paths *paths, struct mount_plan 
 
 	/* What must stay visible at its own path: canonical, as the covers are. The sandbox, the
 	 * program's directory, an absolute cwd, the sandboxes of the setups it requires, and each
-	 * tree overlaid before (stage-tree.c: an absolute target). Without the trees, one under
-	 * /tmp is hidden from a test whose program lies elsewhere (isola repro --shell's is
-	 * $SHELL): its bind back brings its overlay (and what is bound over that) with it, as a
-	 * recursive bind of what lies beneath. */
-	size_t nsetups = paths->setups ? paths->setups->n : 0, nkeep = 4 + nsetups;
-	for (size_t i = 0; i < p->n; i++)
-		nkeep += p->v[i].kind == MOUNT_OVERLAY && p->v[i].target[0] == '/';
+	 * tree (stage-tree.c). Without the trees, one under /tmp is hidden from a test whose
+	 * program lies elsewhere (isola repro --shell's is $SHELL): its bind back brings its
+	 * overlay (and what is bound over that) with it, as a recursive bind of what lies
+	 * beneath. */
+	size_t nsetups = paths->setups ? paths->setups->n : 0, nkeep = 3 + nsetups;
+	if (paths->trees)
+		nkeep += paths->trees->n;
 	struct keep *keep = xcalloc(nkeep, sizeof(*keep));
 	char *prog = realpath(paths->program, NULL);
 	keep[0] = (struct keep){realpath(paths->sandbox, NULL), true};
@@ -210,22 +233,13 @@ int isolate_plan(int want, const struct isolate_paths *paths, struct mount_plan 
 		keep[2].path = realpath(paths->cwd, NULL);
 	/* A setup's sandbox that is gone already (removed after a failure) is not bound back. */
 	for (size_t i = 0; i < nsetups; i++)
-		keep[4 + i].path = realpath(paths->setups->v[i], NULL);
-	for (size_t i = 0, k = 4 + nsetups; i < p->n; i++)
-		if (p->v[i].kind == MOUNT_OVERLAY && p->v[i].target[0] == '/')
-			keep[k++] = (struct keep){xstrdup(p->v[i].target), true};
-	/* The program's directory as the test names it, where a symlink on the way makes it
-	 * another path than the real one (/tmp/link/t.sh): the test execs that path. Bound from
-	 * that path too, which the kernel resolves before the cover. */
-	const char *slash = strrchr(paths->program, '/');
-	if (prog && keep[1].path && slash && slash != paths->program && !strstr(paths->program, "/./") &&
-	    !strstr(paths->program, "/../")) {
-		char *given = strndup(paths->program, (size_t)(slash - paths->program));
-		if (strcmp(given, keep[1].path) != 0)
-			keep[3].path = given;
-		else
-			free(given);
-	}
+		keep[3 + i].path = realpath(paths->setups->v[i], NULL);
+	/* Each tree: its private overlay (the test's own), or, where it could not have one (all),
+	 * the real tree, which a private /tmp must not hide either. */
+	for (size_t i = 0, k = 3 + nsetups; paths->trees && i < paths->trees->n; i++)
+		if (!paths->trees->v[i].share)
+			keep[k++] = (struct keep){xstrdup(paths->trees->v[i].path),
+						  paths->trees->v[i].is_private};
 	qsort(keep, nkeep, sizeof(*keep), by_length);
 	if (ret == 0 && (got->got & ISO_TMP))
 		ret = cover(paths, "/tmp", "tmp", keep, nkeep, p, e);

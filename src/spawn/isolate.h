@@ -23,6 +23,7 @@
 #define ISOLA_ISOLATE_H
 
 #include "spawn/mountns.h"
+#include "stage/tree.h"
 #include "util/util.h"
 
 /* What a test attempt got. */
@@ -40,6 +41,8 @@ struct isolate_paths {
 	const char *cwd;     /* absolute, or NULL */
 	const struct strv *setups; /* the sandboxes of the [setup]s it requires (their exports
 	                            * may name files there); NULL: none */
+	const struct tree_views *trees; /* what --isolate tree made of each tree (stage/tree.h):
+	                                 * a private overlay, or (with all) the real one; NULL */
 	bool fenced;         /* --fence: what is the test's own is bound back apart from the real
 	                      * thing around it, which fence_plan() makes read-only */
 };

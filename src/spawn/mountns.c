@@ -421,6 +421,11 @@ int mount_failure_describe(const struct mount_plan *p, const struct mount_failur
 			       p->net ? "mount and network " : "mount ",
 			       p->userns ? " (through a user namespace)" : "");
 	const struct mount_op *op = &p->v[f->op];
+	if (f->err == E2BIG)
+		return err_set(e, 0, op->target,
+			       "the test's mount plan holds more than %d binds and trees (at '%s'): "
+			       "name fewer --share, --allow-write and [setup] paths for it",
+			       MOUNT_BIND_MAX, op->target);
 	switch (op->kind) {
 	case MOUNT_OVERLAY:
 		return err_set(e, f->err, op->src, "cannot mount an overlay of '%s' at '%s'", op->src,

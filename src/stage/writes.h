@@ -82,8 +82,9 @@ void writes_copy(struct writes *dst, const struct writes *src);
  * changed to *out. shares: absolute paths a write under which is not counted in in_tree. Never
  * follows a symlink and never leaves an upper directory (openat/fstatat relative to it).
  * Inside a layer, what cannot be read is skipped. Returns 0, or -1 with *e (the first) if the
- * upper directory of a layer could not be opened (the test removed it, or swapped a directory on
- * its way for a symlink): what it wrote there is unknown. The other layers are walked still.
+ * upper directory of a tree's layer could not be opened (the test removed it, or swapped a
+ * directory on its way for a symlink): what it wrote there is unknown. The other layers are
+ * walked still; a --copy's layer that cannot be opened is only skipped.
  */
 int writes_collect(int sandbox_fd, const struct overlay_layers *l, const struct strv *shares,
 		   struct writes *out, struct isola_error *e);

@@ -296,9 +296,11 @@ int open_beneath(int dfd, const char *rel, int flags)
 		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH,
 	};
 	long fd = syscall(SYS_openat2, dfd, rel, &how, sizeof(how));
-	if (fd >= 0 || errno != ENOSYS)
+	if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
 		return (int)fd;
-	return openat(dfd, rel, flags); /* before Linux 5.6 */
+	/* Before Linux 5.6, or a seccomp filter that does not know openat2 (EPERM: older
+	 * container runtimes): the last component at least is never followed. */
+	return openat(dfd, rel, flags | O_NOFOLLOW);
 }
 
 bool path_within(const char *inner, const char *outer)

@@ -262,6 +262,39 @@ if [ "$(id -u)" = 0 ]; then
 	rm -rf ov
 fi
 
+# A tree that stays shared under --isolate all (a mount point inside it: no overlay) is still
+# seen under a private /tmp by a test whose program lies elsewhere (root only: the mount).
+if [ "$(id -u)" = 0 ]; then
+	mkdir "$SRC/mnt"
+	printf '[test cat]\ncommand = /bin/cat %s/main.c\n' "$SRC" >"$WORK/cat.ini"
+	unshare -m --propagation private sh -c '
+		mount -t tmpfs t "$1/mnt" && cd "$1" &&
+		"$ISOLA_BIN" run --root "$2" --keep none -v --isolate all -c "$3" >"$4/out" 2>&1
+		echo $? >"$4/rc"' sh "$SRC" "$ROOT" "$WORK/cat.ini" "$WORK"
+	RC=$(cat rc)
+	assert_rc 0
+	assert_has out "tree '$SRC' stays shared: it has mount points inside"
+	rmdir "$SRC/mnt"
+	BEFORE=$(snapshot)
+fi
+
+# A program named through a symlink in /tmp that points into the tree: with a private /tmp too
+# (all), its /tmp holds the same symlink, so what it writes beside itself lands in its overlay
+# and is reported, never in the real tree.
+mkdir "$SRC/beside"
+printf '#!/bin/sh\necho o >"$(dirname "$0")/beside.o"\n' >"$SRC/beside/b.sh"
+chmod +x "$SRC/beside/b.sh"
+BEFORE=$(snapshot)
+LINK=/tmp/isola-e2e-tree-link.${WORK##*.}
+ln -s "$SRC/beside" "$LINK"
+run_isola run --root "$ROOT" --keep none -v --isolate all --tree "$SRC" "$LINK/b.sh"
+rm "$LINK"
+assert_rc 0
+assert_has out "^      created  $SRC/beside/beside\\.o \\(2 bytes\\)$"
+assert_tree_untouched "a program named through a symlink in /tmp"
+rm -r "$SRC/beside"
+BEFORE=$(snapshot)
+
 # Bad trees: not a directory, or missing, is ERROR with the reason. --tree or --share without
 # tree isolation for any test would do nothing: refused.
 assert_refused "^isola: --tree '$SRC' does nothing without --isolate tree \\(or all\\): add it" --tree "$SRC" "$WORK/noisy.sh"

@@ -42,11 +42,23 @@ make_test kills_init.sh "lurk=$WORK/lurk"'; setsid "$lurk" </dev/null >/dev/null
 make_test bystander.sh 'sleep 0.3'
 ISOLA_TEST_NO_PIDNS=1 run_isola run --root "$ROOT" --keep none --leak fail -j2 kills_init.sh bystander.sh
 assert_rc 1
-assert_has out '^ERROR +[0-9.]+s  kills_init\.sh \(isola: its init \(pid [0-9]+\) was killed; processes it left are killed at the end of the run\)$'
+assert_has out '^ERROR +[0-9.]+s  kills_init\.sh \(isola: its init \(pid [0-9]+\) was killed; processes it left are killed at the end of the run \(no evidence is kept: they could write it\)\)$'
 assert_has out '^PASS +[0-9.]+s  bystander\.sh$'
 assert_has out "^1 process of unknown origin \\(no test could be charged\\), killed: /usr/bin/perl $WORK/lurk\$"
 assert_no_procs
 assert_root_empty
+# Its sandbox, kept, holds no evidence (what it left running could have written one of its own
+# making there): isola repro refuses it.
+ISOLA_TEST_NO_PIDNS=1 run_isola run --root "$ROOT" kills_init.sh
+assert_rc 1
+KS=$(sed -n 's|^  kills_init\.sh  *\(/.*\)$|\1|p' out)
+[ -d "$KS" ] || fail "kills_init.sh's sandbox was not kept: $(cat out)"
+[ ! -e "$KS/isola-evidence" ] || fail "evidence was written while the test's processes ran loose"
+run_isola repro --root "$ROOT" "$KS"
+assert_rc 2
+assert_has err "is not a sandbox isola kept with evidence"
+"$ISOLA_BIN" clean --root "$ROOT" >/dev/null
+assert_no_procs
 # In a pid namespace the init is out of the test's reach: the kill does nothing.
 run_isola run --root "$ROOT" --keep none --leak fail -v kills_init.sh
 if grep -q 'owned by a pid namespace' out; then
