@@ -164,6 +164,12 @@ teardown = $WORK/teardown.sh
 [test a]
 command = $WORK/needs.sh
 requires = db
+[setup schema]
+command = $WORK/schema.sh
+requires = db
+[test c]
+command = $WORK/needs.sh
+requires = schema
 [test plain]
 command = $WORK/plain.sh
 EOF
@@ -175,7 +181,10 @@ assert_rc 1
 assert_has out '^ERROR .* a \(setup db failed: exit 3\)$'
 assert_has out '^    \| cannot start the db$'
 assert_has out '^PASS .* plain$'
-assert_has err "^isola: setup db failed \(exit 3\): its 1 test is an ERROR; log: $ROOT/"
+assert_has err "^isola: setup db failed \(exit 3\): its 2 tests are ERROR; log: $ROOT/"
+# A setup that requires the failed one never runs, and its tests are ERRORs too.
+assert_has out '^ERROR .* c \(setup (db|schema) failed: '
+assert_has err "^isola: setup schema failed \(not run: the setup db it requires failed\): its 1 test is an ERROR$"
 assert_has err "^isola: kept the sandbox of setup db: $ROOT/"
 assert_eq "$(count teardown.count)" 1 "teardowns after a failed setup"
 python3 "$ISOLA_SOURCE_DIR/tests/report/check_json.py" fail.jsonl >/dev/null || fail "JSON"

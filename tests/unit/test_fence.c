@@ -188,6 +188,45 @@ static void test_refused_paths(void **state)
 	strv_release(&out);
 }
 
+/* fence_plan: the real thing bound back becomes read-only, but the sandbox, a tree's overlay and
+ * an --allow-write path; each --allow-write inside a read-only bind is bound again, writable
+ * (the plan grows while it is walked: under ASan a held op would be a use after free). */
+static void test_plan_read_only(void **state)
+{
+	(void)state;
+	struct mount_plan p = MOUNT_PLAN_INIT;
+	mount_plan_set_root(&p, "/sb/1");
+	mount_plan_add(&p, MOUNT_BIND, "/tmp", "/sb/1/tmp", NULL, NULL);     /* a cover */
+	mount_plan_add(&p, MOUNT_BIND, "/tmp/prog", "/tmp/prog", NULL, NULL); /* real */
+	mount_plan_add(&p, MOUNT_BIND, "/sb/1", "/sb/1", NULL, NULL);         /* the sandbox */
+	mount_plan_add(&p, MOUNT_OVERLAY, "/src", "/src", "/sb/1/.isola/1/upper",
+		       "/sb/1/.isola/1/work");
+	assert_int_equal(p.n, 4);
+	mount_plan_add(&p, MOUNT_BIND, "/src", "/src", NULL, NULL);       /* the tree, bound back */
+	mount_plan_add(&p, MOUNT_BIND, "/src/out", "/src/out", NULL, NULL); /* a --share */
+	mount_plan_add(&p, MOUNT_BIND, "/src/res", "/src/res", NULL, NULL); /* a --share, allowed */
+	mount_plan_add(&p, MOUNT_BIND_RO, "ro", "/etc", NULL, NULL);
+	assert_int_equal(p.n, p.cap); /* the next add moves p.v */
+	struct strv allow = STRV_INIT;
+	strv_push(&allow, "/tmp/prog/a");
+	strv_push(&allow, "/tmp/prog/b");
+	strv_push(&allow, "/src/res");
+	fence_plan(&p, "/sb/1", &allow);
+	assert_false(p.v[0].ro);
+	assert_true(p.v[1].ro);
+	assert_false(p.v[2].ro);
+	assert_false(p.v[4].ro);
+	assert_true(p.v[5].ro);
+	assert_false(p.v[6].ro);
+	assert_false(p.v[7].ro);
+	assert_int_equal(p.n, 10);
+	assert_string_equal(p.v[8].target, "/tmp/prog/a");
+	assert_string_equal(p.v[9].target, "/tmp/prog/b");
+	assert_false(p.v[8].ro || p.v[9].ro);
+	strv_release(&allow);
+	mount_plan_release(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +234,7 @@ int main(void)
 	    SCRATCH_TEST(test_apply_in_child),
 	    cmocka_unit_test(test_missing_path_is_skipped),
 	    cmocka_unit_test(test_refused_paths),
+	    cmocka_unit_test(test_plan_read_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL) ? 1 : 0;
 }
