@@ -134,8 +134,13 @@ int overlay_layer_make(struct stage *sg, int sandbox_fd, const char *sandbox_pat
 		ret = err_set(e, errno, rel, "cannot set up '%s/upper' in the sandbox", rel);
 		goto out;
 	}
+	struct stat ust;
+	if (fstat(ufd, &ust) < 0) {
+		ret = err_set(e, errno, rel, "cannot set up '%s/upper' in the sandbox", rel);
+		goto out;
+	}
 	char *urel = xasprintf("%s/upper", rel);
-	overlay_layers_add(&sg->layers, urel, lower, shown, tree);
+	overlay_layers_add(&sg->layers, urel, lower, shown, tree, &ust);
 	free(urel);
 	sg->layers.userxattr = ns.userns;
 	sg->mounts.userns = ns.userns;

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 void overlay_layers_add(struct overlay_layers *l, const char *upper, const char *lower,
-			const char *shown, bool tree)
+			const char *shown, bool tree, const struct stat *ust)
 {
 	if (l->n == l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 4;
@@ -30,7 +30,9 @@ void overlay_layers_add(struct overlay_layers *l, const char *upper, const char 
 	l->v[l->n++] = (struct overlay_layer){.upper = xstrdup(upper),
 					      .lower = xstrdup(lower),
 					      .shown = xstrdup(shown),
-					      .tree = tree};
+					      .tree = tree,
+					      .dev = ust->st_dev,
+					      .ino = ust->st_ino};
 }
 
 void overlay_layers_release(struct overlay_layers *l)
@@ -311,6 +313,13 @@ int writes_collect(int sandbox_fd, const struct overlay_layers *l, const struct 
 				   .budget = &budget};
 		/* The test could have swapped .isola or .isola/N for a symlink. */
 		int ufd = open_beneath(sandbox_fd, l->v[i].upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		struct stat ust;
+		if (ufd >= 0 && (fstat(ufd, &ust) < 0 || ust.st_dev != l->v[i].dev ||
+				 ust.st_ino != l->v[i].ino)) {
+			close(ufd);
+			ufd = -1;
+			errno = ESTALE; /* not the directory isola made: the test put another there */
+		}
 		if (ufd < 0) {
 			if (ret == 0 && l->v[i].tree) /* a --copy's writes are never a violation */
 				ret = err_set(e, errno, l->v[i].upper,

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "util/util.h"
 
@@ -31,6 +32,10 @@ struct overlay_layer {
 	char *shown; /* the path the test saw it at: a tree's own (absolute), or a --copy DEST
 		      * (relative to the sandbox) */
 	bool tree;   /* an `--isolate tree` overlay (else a --copy resource) */
+	/* The upper directory's, as made: the one walked must be that one (a test could put an
+	 * empty one in its place, its writes moved aside). */
+	dev_t dev;
+	ino_t ino;
 };
 
 struct overlay_layers {
@@ -40,7 +45,7 @@ struct overlay_layers {
 };
 
 void overlay_layers_add(struct overlay_layers *l, const char *upper, const char *lower,
-			const char *shown, bool tree);
+			const char *shown, bool tree, const struct stat *ust);
 void overlay_layers_release(struct overlay_layers *l);
 
 enum write_kind { WRITE_CREATED, WRITE_MODIFIED, WRITE_DELETED, WRITE_RENAMED, WRITE_CHMOD,

@@ -215,6 +215,13 @@ run_isola run --root "$ROOT" --keep none --isolate tree --tree "$SRC" --shared-w
 assert_rc 1
 assert_has out "^FAIL .*hider\\.sh \\(its writes cannot be read \\(--shared-writes fail\\): cannot read the overlay layer"
 assert_tree_untouched "a hidden write"
+# ... nor one that moves its upper directory aside and puts an empty one in its place.
+make_test swapper.sh "echo h >'$SRC/obj/swapper.o'
+cd \"\$ISOLA_SANDBOX\"/.isola/* && mv upper upper-aside && mkdir upper"
+run_isola run --root "$ROOT" --keep none --isolate tree --tree "$SRC" --shared-writes fail "$WORK/swapper.sh"
+assert_rc 1
+assert_has out "^FAIL .*swapper\\.sh \\(its writes cannot be read \\(--shared-writes fail\\): cannot read the overlay layer .*: Stale file handle\\)$"
+assert_tree_untouched "a write moved aside"
 # A share named through '..' and through a symlink, not there yet when the test starts (it makes
 # it), is the same share: no violation. One outside every tree is said to be (-v).
 ln -s "$SRC" "$WORK/srclink"
