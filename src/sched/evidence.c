@@ -135,7 +135,6 @@ int evidence_write(int sandbox_fd, int rundir_fd, const char *log_name, const st
 	int h = snprintf(head, sizeof(head), HEADER " %d\n", EVIDENCE_FORMAT);
 	put_raw(&b, head, (size_t)h);
 	put(&b, "isola-version", ev->isola_version);
-	put(&b, "dir", EVIDENCE_DIR);
 	put(&b, "run-id", ev->run_id);
 	put(&b, "test", ev->test);
 	put(&b, "sandbox", ev->sandbox);
@@ -240,7 +239,7 @@ static int take(struct evidence *ev, const char *k, char *v, size_t n)
 		{"path", &ev->path}, {"cwd", &ev->cwd}, {"cwd-setting", &s->cwd},
 		{"strategy", &ev->strategy}, {"strategy-reason", &ev->strategy_reason},
 		{"owner", &ev->owner}, {"outcome", &ev->outcome}, {"reason", &ev->reason},
-		{"log-path", &ev->log_path}, {"shared-writes", &ev->shared_writes}, {"dir", &ev->dir},
+		{"log-path", &ev->log_path}, {"shared-writes", &ev->shared_writes},
 	};
 	struct {
 		const char *key;
@@ -365,7 +364,7 @@ static int parse(struct evidence *ev, char *p, size_t n, const char **why)
 		p = v + len + 1;
 	}
 	if (!ev->isola_version || !ev->test || !ev->path || !ev->argv.n || !ev->cwd ||
-	    !ev->sandbox || !ev->outcome || !ev->dir)
+	    !ev->sandbox || !ev->outcome)
 		return -1;
 	return 0;
 }
@@ -430,7 +429,7 @@ int evidence_read(const char *sandbox_path, struct evidence *ev, struct isola_er
 	char *buf = slurp(dfd, EVIDENCE_DIR, &n);
 	if (buf && parse(ev, buf, n, &why) == 0) {
 		char *named = realpath(ev->sandbox, NULL);
-		if (strcmp(ev->dir, EVIDENCE_DIR) == 0 && real && named && strcmp(named, real) == 0)
+		if (real && named && strcmp(named, real) == 0)
 			ret = 0;
 		else
 			why = "its evidence names another sandbox";
@@ -480,6 +479,5 @@ void evidence_release(struct evidence *ev)
 	free(ev->reason);
 	free(ev->log_path);
 	free(ev->shared_writes);
-	free(ev->dir);
 	*ev = (struct evidence){0};
 }

@@ -63,7 +63,6 @@ struct evidence {
 	 * the test wrote into its overlays, one entry per line, as that report formats it; NULL:
 	 * none was made. Written as the `shared-writes` key, read back as is. */
 	char *shared_writes;
-	char *dir;           /* read: the evidence directory's name inside the sandbox */
 };
 
 /*
