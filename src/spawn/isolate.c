@@ -132,21 +132,20 @@ static int cover(const struct isolate_paths *paths, const char *dir, const char 
 	size_t rl = strlen(real);
 	const char *prog = paths->program;
 	if (strncmp(prog, real, rl) == 0 && prog[rl] == '/' && strchr(prog + rl + 1, '/')) {
-		char first[NAME_MAX + 1], to[PATH_MAX];
-		size_t fl = strcspn(prog + rl + 1, "/");
-		char *at = xasprintf("%s/%.*s", real, (int)fl, prog + rl + 1);
-		ssize_t n = fl <= NAME_MAX ? readlink(at, to, sizeof(to) - 1) : -1;
+		const char *first = prog + rl + 1;
+		int fl = (int)strcspn(first, "/");
+		char to[PATH_MAX];
+		char *at = xasprintf("%s/%.*s", real, fl, first);
+		ssize_t n = readlink(at, to, sizeof(to) - 1);
 		free(at);
 		if (n > 0) {
 			to[n] = '\0';
-			snprintf(first, sizeof(first), "%.*s", (int)fl, prog + rl + 1);
-			char *in = xasprintf("%s/%s", name, first);
-			if (symlinkat(to, paths->sandbox_fd, in) < 0 && errno != EEXIST) {
-				free(in);
-				return err_set(e, errno, prog, "cannot make '%s/%s' in the sandbox",
-					       name, first);
-			}
+			char *in = xasprintf("%s/%.*s", name, fl, first);
+			int err = symlinkat(to, paths->sandbox_fd, in) < 0 && errno != EEXIST ? errno : 0;
 			free(in);
+			if (err)
+				return err_set(e, err, prog, "cannot make '%s/%.*s' in the sandbox", name,
+					       fl, first);
 		}
 	}
 	char *src = xasprintf("%s/%s", paths->sandbox, name);
