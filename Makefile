@@ -239,12 +239,14 @@ fuzz:
 	@scripts/fuzz build-fuzz $(FUZZ_SECONDS)
 
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_CLI  := $(B)/src/cli/options.o $(B)/src/cli/usage.o
+# What the fuzzers link beside the core: the option parser, and the CTest/Meson importer (which
+# the JSON plugin holds in isola).
+FUZZ_OBJS := $(B)/src/cli/options.o $(B)/src/cli/usage.o $(B)/src/testlist/import-json.o
 fuzzers: $(FUZZ_BINS)
-$(B)/fuzz/%: tests/fuzz/%.c $(CORE_LIB) $(FUZZ_CLI)
+$(B)/fuzz/%: tests/fuzz/%.c $(CORE_LIB) $(FUZZ_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ISOLA_CPPFLAGS) $(CPPFLAGS) $(ISOLA_CFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
-		$(FUZZ_CLI) $(CORE_LIB) $(LDLIBS_CORE) -lpthread
+		$(FUZZ_OBJS) $(CORE_LIB) $(LDLIBS_CORE) $(LDLIBS_JSON) -lpthread
 
 clean:
 	rm -rf $(B) build-sanitize build-fuzz

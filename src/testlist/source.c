@@ -420,16 +420,13 @@ static int emit_shards(const struct source *s, const struct binary *b, found_fn 
  * indented by two spaces; a typed or parameterised one carries a "  # TypeParam = ..." comment.
  * Anything before the first suite (gtest_main's "Running main() from ...") is not a suite.
  */
-static int list_gtest(const struct source *s, const struct binary *b, found_fn *found, void *ctx,
-                      unsigned *count, struct isola_error *e)
+static int read_gtest(const struct source *s, const struct binary *b, char *out, found_fn *found,
+                      void *ctx, unsigned *count, struct isola_error *e)
 {
-	struct listing l;
-	if (list_exit0(s, b, "--gtest_list_tests", "GoogleTest", &l, e) < 0)
-		return -1;
 	char suite[1024] = "";
 	int ret = 0;
 	unsigned before = *count;
-	char *p = l.out;
+	char *p = out;
 	for (char *line; ret == 0 && (line = next_line(&p));) {
 		char *hash = strstr(line, "  #");
 		if (hash)
@@ -457,7 +454,6 @@ static int list_gtest(const struct source *s, const struct binary *b, found_fn *
 		                    count, e);
 		free(full);
 	}
-	free(l.out);
 	if (ret == 0 && s->shards && *count > before)
 		ret = emit_shards(s, b, found, ctx, e);
 	if (ret == 0 && *count == before)
@@ -466,6 +462,17 @@ static int list_gtest(const struct source *s, const struct binary *b, found_fn *
 		    "%s: '%s' --gtest_list_tests listed no test case: is it a GoogleTest "
 		    "binary?",
 		    s->origin, b->path);
+	return ret;
+}
+
+static int list_gtest(const struct source *s, const struct binary *b, found_fn *found, void *ctx,
+                      unsigned *count, struct isola_error *e)
+{
+	struct listing l;
+	if (list_exit0(s, b, "--gtest_list_tests", "GoogleTest", &l, e) < 0)
+		return -1;
+	int ret = read_gtest(s, b, l.out, found, ctx, count, e);
+	free(l.out);
 	return ret;
 }
 
@@ -509,6 +516,38 @@ static int catch2_selectable(const struct source *s, const char *path, const cha
 	return 0;
 }
 
+/* What v2 --list-test-names-only or v3 --list-tests --verbosity quiet printed: a name a line. */
+static int read_catch2(const struct source *s, const struct binary *b, int major, char *out,
+                       found_fn *found, void *ctx, unsigned *count, struct isola_error *e)
+{
+	int ret = 0;
+	unsigned before = *count;
+	struct strv seen = STRV_INIT;
+	char *p = out;
+	for (char *line; ret == 0 && (line = next_line(&p));) {
+		size_t n = strlen(line);
+		if (!n)
+			continue;
+		if (n >= 3 && line[0] == '"' && line[1] == '#' && line[n - 1] == '"') {
+			line[n - 1] = '\0';
+			line++;
+		}
+		ret = catch2_selectable(s, b->path, line, &seen, e);
+		if (ret < 0)
+			break;
+		strv_push(&seen, line);
+		char *spec = catch2_spec(line);
+		char *run[] = {(char *)b->path, "--warn", "NoTests", spec, NULL};
+		ret = emit(s, b->prefix, line, b->path, run, NULL, found, ctx, count, e);
+		free(spec);
+	}
+	strv_release(&seen);
+	if (ret == 0 && *count == before)
+		return err_set(e, 0, NULL, "%s: '%s' (Catch2 %d) listed no test case", s->origin,
+		               b->path, major);
+	return ret;
+}
+
 /*
  * A Catch2 binary says so with --libidentify ("framework: Catch Test", "version: 2.13.10"), in v2
  * and v3 alike. Then v2 lists names alone with --list-test-names-only (its exit status is their
@@ -538,32 +577,11 @@ static int list_catch2(const struct source *s, const struct binary *b, found_fn 
 	char *v3[] = {(char *)b->path, "--list-tests", "--verbosity", "quiet", NULL};
 	if (run_listing(s, b->path, major >= 3 ? v3 : v2, &l, e) < 0)
 		return -1;
-	int ret = 0;
-	unsigned before = *count;
-	struct strv seen = STRV_INIT;
-	char *p = l.out;
-	for (char *line; WIFEXITED(l.status) && ret == 0 && (line = next_line(&p));) {
-		size_t n = strlen(line);
-		if (!n)
-			continue;
-		if (n >= 3 && line[0] == '"' && line[1] == '#' && line[n - 1] == '"') {
-			line[n - 1] = '\0';
-			line++;
-		}
-		ret = catch2_selectable(s, b->path, line, &seen, e);
-		if (ret < 0)
-			break;
-		strv_push(&seen, line);
-		char *spec = catch2_spec(line);
-		char *run[] = {(char *)b->path, "--warn", "NoTests", spec, NULL};
-		ret = emit(s, b->prefix, line, b->path, run, NULL, found, ctx, count, e);
-		free(spec);
-	}
-	strv_release(&seen);
+	/* v2's exit status is the number of names; a binary killed listing listed nothing. */
+	if (!WIFEXITED(l.status))
+		l.out[0] = '\0';
+	int ret = read_catch2(s, b, major, l.out, found, ctx, count, e);
 	free(l.out);
-	if (ret == 0 && *count == before)
-		return err_set(e, 0, NULL, "%s: '%s' (Catch2 %d) listed no test case", s->origin,
-		               b->path, major);
 	return ret;
 }
 
@@ -571,19 +589,16 @@ static int list_catch2(const struct source *s, const struct binary *b, found_fn 
  * Criterion's --list: "SUITE: N tests", then a tree line per test ("├── name", "└── name", or
  * "|-- name", "`-- name" where the locale is not UTF-8), "(skipped)" after a disabled one.
  */
-static int list_criterion(const struct source *s, const struct binary *b, found_fn *found,
-                          void *ctx, unsigned *count, struct isola_error *e)
+static int read_criterion(const struct source *s, const struct binary *b, char *out,
+                          found_fn *found, void *ctx, unsigned *count, struct isola_error *e)
 {
-	struct listing l;
-	if (list_exit0(s, b, "--list", "Criterion", &l, e) < 0)
-		return -1;
 	static const char *const branches[] = {"\xe2\x94\x9c\xe2\x94\x80\xe2\x94\x80 ",
 	                                       "\xe2\x94\x94\xe2\x94\x80\xe2\x94\x80 ", "|-- ",
 	                                       "`-- "};
 	char suite[512] = "";
 	int ret = 0;
 	unsigned before = *count;
-	char *p = l.out;
+	char *p = out;
 	for (char *line; ret == 0 && (line = next_line(&p));) {
 		const char *colon = strstr(line, ": ");
 		if (colon && line[0] != ' ' && strstr(colon, " test")) {
@@ -608,11 +623,21 @@ static int list_criterion(const struct source *s, const struct binary *b, found_
 		                    count, e);
 		free(full);
 	}
-	free(l.out);
 	if (ret == 0 && *count == before)
 		return err_set(e, 0, NULL,
 		               "%s: '%s' --list listed no test: is it a Criterion binary?",
 		               s->origin, b->path);
+	return ret;
+}
+
+static int list_criterion(const struct source *s, const struct binary *b, found_fn *found,
+                          void *ctx, unsigned *count, struct isola_error *e)
+{
+	struct listing l;
+	if (list_exit0(s, b, "--list", "Criterion", &l, e) < 0)
+		return -1;
+	int ret = read_criterion(s, b, l.out, found, ctx, count, e);
+	free(l.out);
 	return ret;
 }
 
@@ -890,6 +915,24 @@ out:
 	free(marked);
 	free(dir);
 	return ret;
+}
+
+int source_read_listing(const struct source *s, const char *path, int major, char *out,
+                        found_fn *found, void *ctx, struct isola_error *e)
+{
+	struct binary b = {.path = path, .prefix = base_name(path)};
+	unsigned count = 0;
+	switch (s->kind) {
+	case SRC_GTEST:
+		return read_gtest(s, &b, out, found, ctx, &count, e);
+	case SRC_CATCH2:
+		return read_catch2(s, &b, major, out, found, ctx, &count, e);
+	case SRC_CRITERION:
+		return read_criterion(s, &b, out, found, ctx, &count, e);
+	default:
+		return err_set(e, EINVAL, NULL, "%s: a %s source is not a binary's listing",
+		               s->origin, source_kind_name(s->kind));
+	}
 }
 
 int source_expand(const struct source *s, import_fn *import, found_fn *found, void *ctx,
