@@ -369,7 +369,10 @@ static int import_meson(const struct source *s, const char *dir, json_t *root, f
 			     (long long)json_integer_value(priority));
 		if (json_array_size(json_object_get(jt, "extra_paths")))
 			note(&t, "extra_paths");
-		if (emit_imported(&t, json_object_get(jt, "cmd"), t.s.cwd, found, ctx, e) < 0)
+		/* A workdir isola refused is a note; the program is then found from the build
+		 * directory, as for none. */
+		if (emit_imported(&t, json_object_get(jt, "cmd"), t.s.cwd ? t.s.cwd : dir, found, ctx,
+		                  e) < 0)
 			return -1;
 	}
 	return 0;

@@ -718,55 +718,21 @@ static void fill_template(const struct strv *words, const char *name, struct str
 	}
 }
 
-/* lines = CMD: each non-empty line is a test, by its first word or the pattern's first group. */
-static int list_lines(const struct source *s, found_fn *found, void *ctx, struct isola_error *e)
+/*
+ * What lines = CMD printed: each non-empty line is a test, named by its first word or the
+ * pattern's first group, run as run_prog with the template's words ({} the name). prog is CMD's
+ * program, whose file name prefixes the names.
+ */
+static int read_lines(const struct source *s, const char *prog, const char *run_prog,
+                      const struct strv *tmpl, char *out, found_fn *found, void *ctx,
+                      struct isola_error *e)
 {
-	struct strv cmd = STRV_INIT, tmpl = STRV_INIT;
-	char *prog = NULL, *run_prog = NULL, *out = NULL;
 	regex_t re;
-	bool have_re = false;
-	int ret = -1;
-	if (split_command(s->spec, &cmd) < 0 || cmd.n == 0) {
-		err_set(e, 0, NULL, "%s: invalid command '%s' (unterminated quote, or empty)",
-		        s->origin, s->spec);
-		goto out;
-	}
-	prog = program_path(s->base_dir, cmd.v[0]);
-	if (!prog) {
-		err_set(e, 0, NULL, "%s: '%s' is not an executable program%s", s->origin, cmd.v[0],
-		        strchr(cmd.v[0], '/') ? "" : " found in PATH");
-		goto out;
-	}
-	if (s->argv)
-		(void)split_command(s->argv, &tmpl);
-	else {
-		strv_push(&tmpl, cmd.v[0]);
-		strv_push(&tmpl, "{}");
-	}
-	run_prog = program_path(s->base_dir, tmpl.v[0]);
-	if (!run_prog) {
-		err_set(e, 0, NULL, "%s: argv: '%s' is not an executable program%s", s->origin,
-		        tmpl.v[0], strchr(tmpl.v[0], '/') ? "" : " found in PATH");
-		goto out;
-	}
-	if (s->pattern) {
-		if (regcomp(&re, s->pattern, REG_EXTENDED) != 0)
-			abort(); /* checked by sources_set() */
-		have_re = true;
-	}
-	struct listing l;
-	if (run_listing(s, prog, strv_get(&cmd), &l, e) < 0)
-		goto out;
-	out = l.out;
-	char buf[64], why[256];
-	if (!WIFEXITED(l.status) || WEXITSTATUS(l.status) != 0) {
-		err_set(e, 0, NULL, "%s: '%s' ended with %s listing the tests%s: fix the command",
-		        s->origin, s->spec, describe_status(l.status, buf, sizeof(buf)),
-		        said(&l, why, sizeof(why)));
-		goto out;
-	}
+	bool have_re = s->pattern != NULL;
+	if (have_re && regcomp(&re, s->pattern, REG_EXTENDED) != 0)
+		abort(); /* checked by sources_set() */
 	unsigned count = 0;
-	ret = 0;
+	int ret = 0;
 	char *p = out;
 	for (char *line; ret == 0 && (line = next_line(&p));) {
 		char name[1024];
@@ -787,23 +753,72 @@ static int list_lines(const struct source *s, found_fn *found, void *ctx, struct
 		if (ret < 0)
 			break;
 		struct strv run = STRV_INIT;
-		fill_template(&tmpl, name, &run);
+		fill_template(tmpl, name, &run);
 		ret =
 		    emit(s, base_name(prog), name, run_prog, strv_get(&run), NULL, found, ctx, &count,
 		         e);
 		strv_release(&run);
 	}
+	if (have_re)
+		regfree(&re);
 	if (ret == 0 && !count)
 		ret = err_set(e, 0, NULL, "%s: '%s' listed no test%s", s->origin, s->spec,
 		              have_re ? " that the pattern matches" : "");
+	return ret;
+}
+
+/* The template of a lines source: argv = ..., else CMD's program and {}. */
+static void lines_template(const struct source *s, const char *cmd0, struct strv *tmpl)
+{
+	if (s->argv) {
+		(void)split_command(s->argv, tmpl);
+	} else {
+		strv_push(tmpl, cmd0);
+		strv_push(tmpl, "{}");
+	}
+}
+
+/* lines = CMD: run CMD, and read what it printed. */
+static int list_lines(const struct source *s, found_fn *found, void *ctx, struct isola_error *e)
+{
+	struct strv cmd = STRV_INIT, tmpl = STRV_INIT;
+	char *prog = NULL, *run_prog = NULL;
+	struct listing l = {0};
+	int ret = -1;
+	if (split_command(s->spec, &cmd) < 0 || cmd.n == 0) {
+		err_set(e, 0, NULL, "%s: invalid command '%s' (unterminated quote, or empty)",
+		        s->origin, s->spec);
+		goto out;
+	}
+	prog = program_path(s->base_dir, cmd.v[0]);
+	if (!prog) {
+		err_set(e, 0, NULL, "%s: '%s' is not an executable program%s", s->origin, cmd.v[0],
+		        strchr(cmd.v[0], '/') ? "" : " found in PATH");
+		goto out;
+	}
+	lines_template(s, cmd.v[0], &tmpl);
+	run_prog = program_path(s->base_dir, tmpl.v[0]);
+	if (!run_prog) {
+		err_set(e, 0, NULL, "%s: argv: '%s' is not an executable program%s", s->origin,
+		        tmpl.v[0], strchr(tmpl.v[0], '/') ? "" : " found in PATH");
+		goto out;
+	}
+	if (run_listing(s, prog, strv_get(&cmd), &l, e) < 0)
+		goto out;
+	char buf[64], why[256];
+	if (!WIFEXITED(l.status) || WEXITSTATUS(l.status) != 0) {
+		err_set(e, 0, NULL, "%s: '%s' ended with %s listing the tests%s: fix the command",
+		        s->origin, s->spec, describe_status(l.status, buf, sizeof(buf)),
+		        said(&l, why, sizeof(why)));
+		goto out;
+	}
+	ret = read_lines(s, prog, run_prog, &tmpl, l.out, found, ctx, e);
 out:
-	if (have_re)
-		regfree(&re);
 	strv_release(&cmd);
 	strv_release(&tmpl);
 	free(prog);
 	free(run_prog);
-	free(out);
+	free(l.out);
 	return ret;
 }
 
@@ -929,6 +944,18 @@ int source_read_listing(const struct source *s, const char *path, int major, cha
 		return read_catch2(s, &b, major, out, found, ctx, &count, e);
 	case SRC_CRITERION:
 		return read_criterion(s, &b, out, found, ctx, &count, e);
+	case SRC_LINES: {
+		/* path is CMD's program, and runs the tests unless argv = names another. */
+		struct strv tmpl = STRV_INIT;
+		lines_template(s, path, &tmpl);
+		char *run_prog = s->argv ? program_path(s->base_dir, tmpl.v[0]) : xstrdup(path);
+		int r = run_prog ? read_lines(s, path, run_prog, &tmpl, out, found, ctx, e)
+		                 : err_set(e, 0, NULL, "%s: argv: '%s' is not an executable program",
+		                           s->origin, tmpl.v[0]);
+		free(run_prog);
+		strv_release(&tmpl);
+		return r;
+	}
 	default:
 		return err_set(e, EINVAL, NULL, "%s: a %s source is not a binary's listing",
 		               s->origin, source_kind_name(s->kind));

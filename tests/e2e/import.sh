@@ -197,6 +197,22 @@ for case in garbage other-kind version-2 none; do
 	esac
 	PATH=$WORK/fake:$PATH assert_refused "^isola: --ctest: ctest = cb: $re" --ctest cb
 done
+# A Meson test whose workdir isola refuses (empty): a note, and its program is still found from
+# the build directory (it was looked up from nowhere: "(null)/./prog").
+printf '#!/bin/sh
+exit 0
+' >mb/prog
+chmod +x mb/prog
+printf '#!/bin/sh
+printf %%s %s
+' \
+	"'[{\"name\": \"blank-workdir\", \"cmd\": [\"./prog\"], \"workdir\": \"\"}]'" >fake/meson
+chmod +x fake/meson
+PATH=$WORK/fake:$PATH run_isola list -v --meson mb
+assert_rc 0
+assert_has out '^blank-workdir$'
+assert_has out "^  command: $WORK/mb/\\./prog$"
+assert_has out '^  not honoured: cwd  \('
 # A circle of DEPENDS.
 mkdir circle
 cat >circle/CMakeLists.txt <<'CM'

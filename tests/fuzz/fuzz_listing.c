@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* libFuzzer: what a suite's binary or build system printed when isola listed its tests
  * (testlist/source.c, import-json.c), read as a source of the kind the first byte says:
- *   bits 0-2: gtest, catch2, criterion, ctest, meson (modulo 5)
- *   bit 3:    disabled = skip
- *   bits 4-5: gtest-shards = 0..3
- * and the rest as the listing. No program is run. Anything may come back as an error; nothing may
- * crash, leak or read out of bounds, and every test found must be whole: a name, a program and
- * an argv. */
+ *   bits 0-2: gtest, catch2, criterion, ctest, meson, lines, from-file (modulo 7)
+ *   bit 3:    disabled = skip (gtest, criterion); a pattern = (lines)
+ *   bits 4-5: gtest-shards = 0..3 (gtest); bit 4: an argv = template (lines)
+ * and the rest as the listing (from-file: as the file). No program is run. Anything may come back
+ * as an error; nothing may crash, leak or read out of bounds, and every test found must be
+ * whole: a name, a program and an argv. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config/settings.h"
 #include "testlist/source.h"
@@ -18,7 +20,14 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const enum source_kind kinds[] = {SRC_GTEST, SRC_CATCH2, SRC_CRITERION, SRC_CTEST,
-                                         SRC_MESON};
+                                         SRC_MESON,  SRC_LINES,  SRC_FILE};
+
+static char path[64];
+
+static void remove_file(void)
+{
+	unlink(path);
+}
 
 static int found(void *ctx, const struct found_test *ft, struct isola_error *e)
 {
@@ -39,27 +48,55 @@ static int found(void *ctx, const struct found_test *ft, struct isola_error *e)
 	return 0;
 }
 
+/* from-file: the listing is the file. */
+static void read_file_source(struct source *s, const uint8_t *data, size_t size, size_t *total)
+{
+	if (!path[0]) {
+		snprintf(path, sizeof(path), "/tmp/isola-fuzz-listing.%d", (int)getpid());
+		atexit(remove_file);
+	}
+	FILE *f = fopen(path, "w");
+	if (!f)
+		abort();
+	if (size && fwrite(data, 1, size, f) != size)
+		abort();
+	fclose(f);
+	s->spec = path;
+	struct isola_error e = {0};
+	(void)source_expand(s, NULL, found, total, &e);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
+	uint8_t flags = data[0];
 	struct source s = {
-	    .kind = kinds[(data[0] & 7) % ARRAY_SIZE(kinds)],
+	    .kind = kinds[(flags & 7) % ARRAY_SIZE(kinds)],
 	    .spec = "build",
-	    .disabled_skip = data[0] & 8,
 	    .base_dir = "/tmp",
 	    .origin = "fuzz.ini:1",
 	};
+	if (s.kind == SRC_GTEST || s.kind == SRC_CRITERION)
+		s.disabled_skip = flags & 8;
 	if (s.kind == SRC_GTEST)
-		s.shards = (data[0] >> 4) & 3;
-	/* A listing is read as text up to its first NUL (run_listing ends it there too). */
+		s.shards = (flags >> 4) & 3;
+	if (s.kind == SRC_LINES) {
+		s.pattern = flags & 8 ? "^test: ([^ ]+)( #.*)?$" : NULL;
+		s.argv = flags & 16 ? "/bin/sh -c \"x{}\" --name={} {}" : NULL;
+	}
+	size_t total = 0;
+	if (s.kind == SRC_FILE) {
+		read_file_source(&s, data + 1, size - 1, &total);
+		return 0;
+	}
+	/* What a program printed is read as text up to its first NUL, JSON as C strings too. */
 	char *out = xmalloc(size);
 	memcpy(out, data + 1, size - 1);
 	out[size - 1] = '\0';
-	size_t total = 0;
 	struct isola_error e = {0};
 	if (s.kind == SRC_CTEST || s.kind == SRC_MESON)
-		(void)source_import_json(&s, "/tmp/build", out, size - 1, found, &total, &e);
+		(void)source_import_json(&s, "/tmp/build", out, strlen(out), found, &total, &e);
 	else
 		(void)source_read_listing(&s, "/tmp/build/unit", 3, out, found, &total, &e);
 	free(out);
