@@ -6,35 +6,19 @@
  * names (CI runs it as root). What a source's program prints, and a from-file source's file, are
  * fuzz_listing's. */
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "config/config.h"
 #include "testlist/testlist.h"
 
+#include "input-file.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static char path[64];
-
-static void remove_file(void)
-{
-	unlink(path);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (!path[0]) {
-		snprintf(path, sizeof(path), "/tmp/isola-fuzz-config.%d.ini", (int)getpid());
-		atexit(remove_file);
-	}
-	FILE *f = fopen(path, "w");
-	if (!f)
-		abort();
-	if (size && fwrite(data, 1, size, f) != size)
-		abort();
-	fclose(f);
+	const char *path = input_file("config", data, size);
 
 	struct config c = CONFIG_INIT;
 	struct isola_error e = {0};

@@ -8,26 +8,19 @@
  * as an error; nothing may crash, leak or read out of bounds, and every test found must be
  * whole: a name, a program and an argv. */
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "config/settings.h"
 #include "testlist/source.h"
 #include "util/util.h"
 
+#include "input-file.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const enum source_kind kinds[] = {SRC_GTEST, SRC_CATCH2, SRC_CRITERION, SRC_CTEST,
                                          SRC_MESON,  SRC_LINES,  SRC_FILE};
-
-static char path[64];
-
-static void remove_file(void)
-{
-	unlink(path);
-}
 
 static int found(void *ctx, const struct found_test *ft, struct isola_error *e)
 {
@@ -51,17 +44,8 @@ static int found(void *ctx, const struct found_test *ft, struct isola_error *e)
 /* from-file: the listing is the file. */
 static void read_file_source(struct source *s, const uint8_t *data, size_t size, size_t *total)
 {
-	if (!path[0]) {
-		snprintf(path, sizeof(path), "/tmp/isola-fuzz-listing.%d", (int)getpid());
-		atexit(remove_file);
-	}
-	FILE *f = fopen(path, "w");
-	if (!f)
-		abort();
-	if (size && fwrite(data, 1, size, f) != size)
-		abort();
-	fclose(f);
-	s->spec = path;
+	const char *path = input_file("listing", data, size);
+	s->spec = (char *)path;
 	struct isola_error e = {0};
 	(void)source_expand(s, NULL, found, total, &e);
 }
