@@ -767,8 +767,10 @@ static int read_lines(const struct source *s, const char *prog, const char *run_
 	return ret;
 }
 
-/* The template of a lines source: argv = ..., else CMD's program and {}. */
-static void lines_template(const struct source *s, const char *cmd0, struct strv *tmpl)
+/* The template of a lines source into tmpl: argv = ..., else CMD's program (cmd0) and {}.
+ * Returns the program that runs the tests (a new string), or NULL with *e. */
+static char *lines_runner(const struct source *s, const char *cmd0, struct strv *tmpl,
+                          struct isola_error *e)
 {
 	if (s->argv) {
 		(void)split_command(s->argv, tmpl);
@@ -776,6 +778,11 @@ static void lines_template(const struct source *s, const char *cmd0, struct strv
 		strv_push(tmpl, cmd0);
 		strv_push(tmpl, "{}");
 	}
+	char *run_prog = program_path(s->base_dir, tmpl->v[0]);
+	if (!run_prog)
+		err_set(e, 0, NULL, "%s: argv: '%s' is not an executable program%s", s->origin,
+		        tmpl->v[0], strchr(tmpl->v[0], '/') ? "" : " found in PATH");
+	return run_prog;
 }
 
 /* lines = CMD: run CMD, and read what it printed. */
@@ -796,13 +803,8 @@ static int list_lines(const struct source *s, found_fn *found, void *ctx, struct
 		        strchr(cmd.v[0], '/') ? "" : " found in PATH");
 		goto out;
 	}
-	lines_template(s, cmd.v[0], &tmpl);
-	run_prog = program_path(s->base_dir, tmpl.v[0]);
-	if (!run_prog) {
-		err_set(e, 0, NULL, "%s: argv: '%s' is not an executable program%s", s->origin,
-		        tmpl.v[0], strchr(tmpl.v[0], '/') ? "" : " found in PATH");
+	if (!(run_prog = lines_runner(s, cmd.v[0], &tmpl, e)))
 		goto out;
-	}
 	if (run_listing(s, prog, strv_get(&cmd), &l, e) < 0)
 		goto out;
 	char buf[64], why[256];
@@ -945,13 +947,9 @@ int source_read_listing(const struct source *s, const char *path, int major, cha
 	case SRC_CRITERION:
 		return read_criterion(s, &b, out, found, ctx, &count, e);
 	case SRC_LINES: {
-		/* path is CMD's program, and runs the tests unless argv = names another. */
 		struct strv tmpl = STRV_INIT;
-		lines_template(s, path, &tmpl);
-		char *run_prog = s->argv ? program_path(s->base_dir, tmpl.v[0]) : xstrdup(path);
-		int r = run_prog ? read_lines(s, path, run_prog, &tmpl, out, found, ctx, e)
-		                 : err_set(e, 0, NULL, "%s: argv: '%s' is not an executable program",
-		                           s->origin, tmpl.v[0]);
+		char *run_prog = lines_runner(s, path, &tmpl, e);
+		int r = run_prog ? read_lines(s, path, run_prog, &tmpl, out, found, ctx, e) : -1;
 		free(run_prog);
 		strv_release(&tmpl);
 		return r;

@@ -112,10 +112,10 @@ int source_expand(const struct source *s, import_fn *import, found_fn *found, vo
                   struct isola_error *e);
 
 /*
- * Read what the binary path, of s's kind (gtest, catch2, criterion), printed when listed: out,
- * which this cuts into lines. major is the Catch2 version --libidentify gave. Calls found for
- * each test, as source_expand does once it has run the binary (the fuzzer calls it alone: it
- * must not run programs). Returns 0, or -1 with *e.
+ * Read what the binary path, of s's kind (gtest, catch2, criterion), or CMD's program (lines; an
+ * executable file), printed when listed: out, which this cuts into lines. major is the Catch2
+ * version --libidentify gave. Calls found for each test, as source_expand does once it has run
+ * the program (the fuzzer calls it alone: it must not run programs). Returns 0, or -1 with *e.
  */
 int source_read_listing(const struct source *s, const char *path, int major, char *out,
                         found_fn *found, void *ctx, struct isola_error *e);

@@ -196,6 +196,8 @@ assert_refused "^isola: --lines: 'true' listed no test$" --lines true
 assert_refused "^isola: --argv goes after the --lines CMD it is for$" --argv './runner {}'
 assert_refused "^isola: --argv: invalid value './runner' for argv \(a command with \{\} where the test's name goes\)$" --lines ./lister --argv ./runner
 assert_refused "^isola: --pattern: invalid value '\(' for pattern" --lines ./lister --pattern '('
+assert_refused "^isola: --lines: argv: './nosuch' is not an executable program$" --lines ./lister --argv './nosuch {}'
+assert_refused "^isola: --lines: argv: 'nosuch-isola-runner' is not an executable program found in PATH$" --lines ./lister --argv 'nosuch-isola-runner {}'
 assert_refused "^isola: --pattern: invalid value 'x' for pattern \(it needs a group" --lines ./lister --pattern x
 assert_refused "^isola: --from-file: cannot read 'nosuch.txt'" --from-file nosuch.txt
 printf './runner "open\n' >badcmds.txt
