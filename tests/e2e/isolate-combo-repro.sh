@@ -39,9 +39,7 @@ for who in root user nouserns; do
 	use $who
 	snapshot >"$WORK/tree.$WHO"
 	for root in "$R" "$S"; do
-		run run --root "$root" -v --isolate all --fence --copy res ./combo.sh
-		staged_by "$root"
-		check_combo
+		run_combo "$root"
 		SB=$(kept)
 		settled
 		# The same outcome, reason and views, in a fresh sandbox.

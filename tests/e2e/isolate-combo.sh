@@ -45,9 +45,7 @@ for who in root user nouserns; do
 	use $who
 	snapshot >"$WORK/tree.$WHO"
 	for root in "$R" "$S"; do
-		run run --root "$root" -v --isolate all --fence --copy res ./combo.sh
-		staged_by "$root"
-		check_combo
+		run_combo "$root"
 		if [ "$WHO" = nouserns ]; then
 			assert_has out '^    isolated: none$'
 			assert_has out "^    isolated: tree '$T' stays shared: unprivileged user namespaces are disabled$"
